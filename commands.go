@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/contactdesk/contactdesk/sandbox"
+	"github.com/contactdesk/contactdesk/store"
+)
+
+func runMigrate(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, _ io.Writer) error {
+	fs := newFlagSet("migrate", "Apply database migrations and exit.", stdout)
+	resolve := bindConfig(fs, env)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := resolve()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	if err := st.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Database %s is up to date.\n", cfg.DB)
+	return nil
+}
+
+func runSandbox(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sandbox", "Run the DigiCert CertCentral emulator alone, for scripts and other clients.", stdout)
+	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
+	key := fs.String("api-key", "sandbox", "the API key clients must send in X-DC-DEVKEY")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkListenAddr(*addr); err != nil {
+		return &configError{"--addr", err.Error()}
+	}
+	if *key == "" {
+		return &configError{"--api-key", "must not be empty"}
+	}
+	logger := newLogger(env("CONTACTDESK_LOG_FORMAT"), stderr)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return &configError{"--addr", fmt.Sprintf("cannot listen on %s: %v", *addr, err)}
+	}
+	srv := &http.Server{
+		Handler:           sandbox.New(sandbox.Options{APIKey: *key}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "DigiCert sandbox listening at http://%s/services/v2\n", ln.Addr())
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("sandbox: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func runHealthcheck(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("healthcheck", "Exit 0 when the configured server answers /healthz.", stdout)
+	addrFlag := fs.String("addr", "", "server address (env CONTACTDESK_ADDR, default 127.0.0.1:8080)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	addr := *addrFlag
+	if addr == "" {
+		addr = env("CONTACTDESK_ADDR")
+	}
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	if err := checkListenAddr(addr); err != nil {
+		return &configError{"CONTACTDESK_ADDR", err.Error()}
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return &configError{"CONTACTDESK_ADDR", err.Error()}
+	}
+	if host == "" || net.ParseIP(host).IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return errors.New("healthcheck: /healthz answered " + resp.Status)
+	}
+	fmt.Fprintln(stdout, "ok")
+	return nil
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// defaultBaseURL is DigiCert's US endpoint; EU accounts set DIGICERT_BASE_URL.
+const defaultBaseURL = "https://www.digicert.com/services/v2"
+
+// config is everything serve needs from the environment and its flags.
+type config struct {
+	Addr      string
+	DB        string
+	PublicURL string
+	APIKey    string
+	BaseURL   string
+	LogFormat string
+}
+
+// sandboxMode reports whether the portal runs against the built-in emulator.
+func (c config) sandboxMode() bool { return c.APIKey == "" }
+
+// secure reports whether users reach the portal over https, which turns on
+// Secure cookies and HSTS.
+func (c config) secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+// configError is a bad configuration value: one line naming the variable and
+// the problem. It makes the process exit with status 2.
+type configError struct {
+	Variable string
+	Problem  string
+}
+
+func (e *configError) Error() string { return e.Variable + ": " + e.Problem }
+
+// setting ties one configuration field to its variable and flag.
+type setting struct {
+	variable string
+	flag     string
+	def      string
+	usage    string
+	field    func(*config) *string
+}
+
+var settings = []setting{
+	{"CONTACTDESK_ADDR", "addr", "127.0.0.1:8080", "listen address", func(c *config) *string { return &c.Addr }},
+	{"CONTACTDESK_DB", "db", "data/contactdesk.db", "SQLite database file; its folder is created", func(c *config) *string { return &c.DB }},
+	{"CONTACTDESK_PUBLIC_URL", "public-url", "", "the URL users reach; https:// turns on Secure cookies and HSTS", func(c *config) *string { return &c.PublicURL }},
+	{"DIGICERT_API_KEY", "api-key", "", "DigiCert API key; empty runs against the built-in sandbox", func(c *config) *string { return &c.APIKey }},
+	{"DIGICERT_BASE_URL", "base-url", defaultBaseURL, "DigiCert Services API base URL", func(c *config) *string { return &c.BaseURL }},
+	{"CONTACTDESK_LOG_FORMAT", "log-format", "text", "log format: text or json", func(c *config) *string { return &c.LogFormat }},
+}
+
+// bindConfig registers one flag per setting on fs. The returned function,
+// called after fs.Parse, resolves each value (flag, else variable, else
+// default) and validates the whole.
+func bindConfig(fs *flag.FlagSet, env func(string) string) func() (config, error) {
+	values := make([]*string, len(settings))
+	for i, s := range settings {
+		values[i] = fs.String(s.flag, "", s.usage+" (env "+s.variable+", default "+strconv.Quote(s.def)+")")
+	}
+	return func() (config, error) {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		var c config
+		for i, s := range settings {
+			v := s.def
+			if e := env(s.variable); e != "" {
+				v = e
+			}
+			if set[s.flag] {
+				v = *values[i]
+			}
+			*s.field(&c) = strings.TrimSpace(v)
+		}
+		return c, c.validate()
+	}
+}
+
+// validate checks every value, returning a *configError for the first bad one.
+func (c config) validate() error {
+	if err := checkListenAddr(c.Addr); err != nil {
+		return &configError{"CONTACTDESK_ADDR", err.Error()}
+	}
+	if err := checkDBPath(c.DB); err != nil {
+		return &configError{"CONTACTDESK_DB", err.Error()}
+	}
+	if c.PublicURL != "" {
+		if err := checkHTTPURL(c.PublicURL); err != nil {
+			return &configError{"CONTACTDESK_PUBLIC_URL", err.Error()}
+		}
+	}
+	if strings.ContainsAny(c.APIKey, " \t\r\n") {
+		return &configError{"DIGICERT_API_KEY", "must not contain white space"}
+	}
+	if err := checkHTTPURL(c.BaseURL); err != nil {
+		return &configError{"DIGICERT_BASE_URL", err.Error()}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return &configError{"CONTACTDESK_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.LogFormat)}
+	}
+	return nil
+}
+
+func checkListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not a host:port address", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has no valid port (0 to 65535)", addr)
+	}
+	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+		return fmt.Errorf("%q: host must be an IP address, localhost or empty", addr)
+	}
+	return nil
+}
+
+// checkDBPath creates the database folder and proves it writable, so that a
+// bad path fails at start-up with its name rather than at the first write.
+func checkDBPath(path string) error {
+	if path == "" {
+		return errors.New("must not be empty")
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("cannot create folder %s: %v", dir, unwrapPathError(err))
+	}
+	f, err := os.CreateTemp(dir, ".contactdesk-write-check-*")
+	if err != nil {
+		return fmt.Errorf("folder %s is not writable: %v", dir, unwrapPathError(err))
+	}
+	name := f.Name()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("folder %s is not writable: %v", dir, err)
+	}
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("folder %s: %v", dir, err)
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("%s is a folder, not a file", path)
+	}
+	return nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func checkHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("%q is not an absolute http or https URL", raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q must not carry credentials, a query or a fragment", raw)
+	}
+	return nil
+}

@@ -1,0 +1,311 @@
+package contacts
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/contactdesk/contactdesk/digicert"
+)
+
+// DuplicateTypeMessage is DigiCert's message for two contacts of one type,
+// given word for word so the local check and DigiCert's answer read alike.
+const DuplicateTypeMessage = "A duplicate contact type was submitted. Make sure your request includes no more than one of each contact type and try again."
+
+// CodeDuplicateType is DigiCert's error code for two contacts of one type.
+const CodeDuplicateType = "contact_type_duplicate"
+
+// The messages of the rules that concern the whole request or the form's
+// choices.
+const (
+	msgNothingToSendJSON = "Nothing to send: add at least one contact to the contacts array"
+	msgNothingToSendForm = "Nothing to send. Choose Update or Remove for at least one contact"
+	msgRemoveOrgForm     = "The organization contact cannot be removed. Choose Keep as is or Update"
+	msgRemoveOrgJSON     = "The organization contact cannot be removed: leave it out of the contacts array to keep it as it is, or send its first_name, last_name and email to update it"
+	msgActionOrg         = "Choose Keep as is or Update for the organization contact"
+	msgActionTechnical   = "Choose Keep as is, Update or Remove for the technical contact"
+	msgContactTypeEmpty  = "Enter a contact_type: organization_contact or technical_contact"
+	msgContactTypeBad    = "Change contact_type to organization_contact or technical_contact"
+	msgLanguage          = "Choose a language from the list"
+	msgEmailFormat       = "Enter an email address in the correct format, like name@example.com"
+	msgRemovalOrUpdate   = "To remove the technical contact, send only its contact_type; to update it, enter its first_name, last_name and email"
+)
+
+// Normalize returns a copy of req with leading and trailing white space
+// (Unicode White_Space) trimmed from every field. Validation and the request
+// body both use the trimmed values.
+func Normalize(req []digicert.Contact) []digicert.Contact {
+	trimmed := make([]digicert.Contact, len(req))
+	for i, c := range req {
+		trimmed[i] = normalizeContact(c)
+	}
+	return trimmed
+}
+
+func normalizeContact(c digicert.Contact) digicert.Contact {
+	return digicert.Contact{
+		FirstName:          strings.TrimSpace(c.FirstName),
+		LastName:           strings.TrimSpace(c.LastName),
+		Email:              strings.TrimSpace(c.Email),
+		JobTitle:           strings.TrimSpace(c.JobTitle),
+		Telephone:          strings.TrimSpace(c.Telephone),
+		TelephoneExtension: strings.TrimSpace(c.TelephoneExtension),
+		LanguageID:         strings.TrimSpace(c.LanguageID),
+		ContactType:        strings.TrimSpace(c.ContactType),
+	}
+}
+
+// Validate checks a contacts array as given (Normalize it first) against the
+// documented rules, and returns nil when it may be sent. A contact holding
+// only its contact_type is a removal, as DigiCert reads it; a technical
+// contact with other fields but no first name, last name or email is
+// neither a removal nor an update, and is reported as such. Errors carry
+// their Path; FormField turns a path into a form field id.
+//
+// The rules: at least one contact; one of each type; contact_type one of
+// the two; the organization contact is never removed; first name, last name
+// and email required on every contact that is not a removal; DigiCert's
+// character limits, counted in characters, not bytes; an email address of
+// the plain name@domain form; a language id from locales, or the one the
+// contact has now; no control characters (see isForbiddenRune).
+func Validate(req []digicert.Contact, current Current, locales LocaleSet) *ValidationErrors {
+	entries := make([]entry, len(req))
+	for i, c := range req {
+		entries[i] = entry{contact: c, removal: c.IsRemoval(), byShape: true}
+	}
+	errs := &ValidationErrors{}
+	if len(entries) == 0 {
+		errs.add("contacts", msgNothingToSendJSON)
+	}
+	validateEntries(errs, entries, current, locales)
+	return errs.orNil()
+}
+
+// ValidateChange checks the form and returns the normalized contacts array
+// to send, or the errors with Field set to the form field each concerns.
+// An Update whose fields are all empty is reported as missing its names,
+// never read as a removal.
+func ValidateChange(ch Change, current Current, locales LocaleSet) ([]digicert.Contact, *ValidationErrors) {
+	entries, errs := formEntries(ch)
+	req := make([]digicert.Contact, len(entries))
+	for i, e := range entries {
+		req[i] = e.contact
+	}
+	fieldErrs := &ValidationErrors{}
+	validateEntries(fieldErrs, entries, current, locales)
+	for _, e := range fieldErrs.Errors {
+		e.Field = FormField(e.Path, req)
+		errs.Errors = append(errs.Errors, e)
+	}
+	if !errs.Empty() {
+		return nil, errs
+	}
+	return req, nil
+}
+
+// formEntries reads the form's choices into the contacts to check, in the
+// order of Change.Contacts, with the errors of choices that cannot be
+// carried out.
+func formEntries(ch Change) ([]entry, *ValidationErrors) {
+	errs := &ValidationErrors{}
+	var entries []entry
+	for _, in := range ch.inputs() {
+		actionErr := FieldError{Field: ActionFieldID(in.contactType)}
+		switch in.input.Action {
+		case ActionKeep:
+		case ActionUpdate:
+			entries = append(entries, entry{contact: normalizeContact(in.input.contact(in.contactType))})
+		case ActionRemove:
+			if in.contactType == digicert.OrganizationContact {
+				actionErr.Message = msgRemoveOrgForm
+				errs.Errors = append(errs.Errors, actionErr)
+				continue
+			}
+			entries = append(entries, entry{contact: digicert.Contact{ContactType: in.contactType}, removal: true})
+		default:
+			actionErr.Message = actionMessage(in.contactType)
+			errs.Errors = append(errs.Errors, actionErr)
+		}
+	}
+	if errs.Empty() && len(entries) == 0 {
+		errs.add("contacts", msgNothingToSendForm)
+	}
+	return entries, errs
+}
+
+// ValidateRequestJSON parses and checks the JSON panel's text and returns
+// the normalized contacts array to send, or the errors, each shown against
+// the request JSON field.
+func ValidateRequestJSON(raw []byte, current Current, locales LocaleSet) ([]digicert.Contact, *ValidationErrors) {
+	parsed, errs := ParseRequestJSON(raw)
+	if errs != nil {
+		return nil, errs.WithField(FieldRequestJSON)
+	}
+	req := Normalize(parsed)
+	if errs := Validate(req, current, locales); errs != nil {
+		return nil, errs.WithField(FieldRequestJSON)
+	}
+	return req, nil
+}
+
+func actionMessage(contactType string) string {
+	if contactType == digicert.OrganizationContact {
+		return msgActionOrg
+	}
+	return msgActionTechnical
+}
+
+// entry is one contact of the request with what the user meant by it: the
+// form says whether a contact is removed, the JSON array says it by shape.
+type entry struct {
+	contact digicert.Contact
+	removal bool
+	// byShape is set when removal was read from the contact's shape rather
+	// than chosen on the form.
+	byShape bool
+}
+
+func validateEntries(errs *ValidationErrors, entries []entry, current Current, locales LocaleSet) {
+	seen := make(map[string]bool, 2)
+	for i, e := range entries {
+		contactType := e.contact.ContactType
+		checkContactType(errs, i, contactType, seen)
+		seen[contactType] = true
+		if e.removal {
+			if contactType == digicert.OrganizationContact {
+				errs.add(contactPath(i), msgRemoveOrgJSON)
+			}
+			continue
+		}
+		fields := valueFields()
+		if e.byShape && contactType == digicert.TechnicalContact && lacksIdentity(e.contact) {
+			// Written as a removal with fields added, or as an update
+			// without its names: say both ways out, once.
+			errs.add(contactPath(i), msgRemovalOrUpdate)
+			fields = optionalFields()
+		}
+		currentLanguage := current.languageOf(contactType)
+		for _, f := range fields {
+			if msg := checkField(f, contactValue(e.contact, f.json), currentLanguage, locales); msg != "" {
+				errs.add(fieldPath(i, f.json), msg)
+			}
+		}
+	}
+}
+
+// lacksIdentity reports whether c has none of the fields DigiCert
+// identifies a contact by.
+func lacksIdentity(c digicert.Contact) bool {
+	return c.FirstName == "" && c.LastName == "" && c.Email == ""
+}
+
+// optionalFields returns the value fields a contact may leave out.
+func optionalFields() []fieldSpec {
+	var optional []fieldSpec
+	for _, f := range valueFields() {
+		if f.isOptional() {
+			optional = append(optional, f)
+		}
+	}
+	return optional
+}
+
+// checkContactType reports an empty or unknown contact_type, and a type
+// already seen, with DigiCert's own code and message.
+func checkContactType(errs *ValidationErrors, i int, contactType string, seen map[string]bool) {
+	path := fieldPath(i, jsonContactType)
+	switch {
+	case contactType == "":
+		errs.add(path, msgContactTypeEmpty)
+	case !isContactType(contactType):
+		errs.add(path, msgContactTypeBad)
+	case seen[contactType]:
+		errs.Errors = append(errs.Errors, FieldError{Path: path, Code: CodeDuplicateType, Message: DuplicateTypeMessage})
+	}
+}
+
+// checkField returns the one message a field's value earns, or "". The
+// checks go from the most basic to the most specific, so the message names
+// the first thing to fix.
+func checkField(f fieldSpec, value, currentLanguage string, locales LocaleSet) string {
+	switch {
+	case value == "" && f.isOptional():
+		return ""
+	case value == "":
+		return "Enter " + f.noun
+	case f.json == jsonLanguageID:
+		if !locales.accepts(value, currentLanguage) {
+			return msgLanguage
+		}
+		return ""
+	case !utf8.ValidString(value):
+		return "Remove characters that are not valid text from " + f.the()
+	case strings.ContainsFunc(value, isForbiddenRune):
+		return "Remove control characters from " + f.the()
+	case f.limit > 0 && utf8.RuneCountInString(value) > f.limit:
+		return fmt.Sprintf("Enter %s of %d characters or fewer", f.noun, f.limit)
+	case f.json == jsonEmail && !validEmail(value):
+		return msgEmailFormat
+	}
+	return ""
+}
+
+// isForbiddenRune reports the characters refused in every field: control
+// characters (Unicode category Cc, which takes in tab and new line), the
+// line and paragraph separators, and the bidirectional embeddings,
+// overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make a
+// name read differently from what is stored. The left-to-right and
+// right-to-left marks and the zero-width joiners stay allowed: names in
+// some scripts need them.
+func isForbiddenRune(r rune) bool {
+	switch {
+	case unicode.IsControl(r):
+	case r == '\u2028', r == '\u2029':
+	case r >= '\u202A' && r <= '\u202E':
+	case r >= '\u2066' && r <= '\u2069':
+	default:
+		return false
+	}
+	return true
+}
+
+// validEmail accepts the plain addr-spec form, name@example.com, and
+// nothing else: net/mail parses it, and the parsed address must be the
+// input itself, which refuses display names ("Bob <b@example.com>"),
+// comments and quoted local parts. On top of that there must be exactly one
+// @, no white space, and a domain of at least two dot-separated labels made
+// of letters, digits and inner hyphens, whose last label is not all digits
+// (so no bare IP addresses). Letters outside ASCII are allowed, as
+// internationalized addresses use them.
+func validEmail(s string) bool {
+	if strings.Count(s, "@") != 1 || strings.ContainsFunc(s, unicode.IsSpace) {
+		return false
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return false
+	}
+	at := strings.IndexByte(s, '@')
+	return at > 0 && validDomain(s[at+1:])
+}
+
+func validDomain(domain string) bool {
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, label := range labels {
+		if label == "" || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return false
+		}
+		if strings.ContainsFunc(label, func(r rune) bool {
+			return r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
+		}) {
+			return false
+		}
+	}
+	last := labels[len(labels)-1]
+	return strings.ContainsFunc(last, func(r rune) bool { return !unicode.IsDigit(r) })
+}

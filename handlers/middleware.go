@@ -1,0 +1,158 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+const (
+	requestIDKey   = "request_id"
+	csrfContextKey = "csrf"
+	csrfFormField  = "_csrf"
+)
+
+// requestIDMiddleware gives every request an id of our own making (a
+// client-supplied X-Request-ID is not trusted), returned in the response
+// header, written on every log line and recorded in audit events.
+func (s *server) requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var b [12]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return fmt.Errorf("handlers: request id: %w", err)
+		}
+		id := hex.EncodeToString(b[:])
+		c.Set(requestIDKey, id)
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
+}
+
+func requestID(c echo.Context) string {
+	id, _ := c.Get(requestIDKey).(string) // absent only outside the middleware chain
+	return id
+}
+
+// requestLogger is the logger for this request: every line carries its id.
+func (s *server) requestLogger(c echo.Context) *slog.Logger {
+	return s.Logger.With("request_id", requestID(c))
+}
+
+// recoverMiddleware turns a panic into a 500 page and a logged stack trace,
+// so one bad request never takes the process down.
+func (s *server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.requestLogger(c).Error("panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				err = fmt.Errorf("handlers: panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// logMiddleware writes one line per request.
+func (s *server) logMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		req := c.Request()
+		s.requestLogger(c).Info("request",
+			"method", req.Method,
+			"path", req.URL.Path,
+			"route", c.Path(),
+			"status", c.Response().Status,
+			"bytes", c.Response().Size,
+			"duration", time.Since(start),
+		)
+		return nil
+	}
+}
+
+// contentSecurityPolicy allows nothing inline and nothing from elsewhere.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every response carries, error pages and
+// static files included.
+func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		if s.Secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		return next(c)
+	}
+}
+
+// noStore keeps pages with account data out of every cache.
+func (s *server) noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+// bodyLimit refuses bodies over maxBodyBytes with 413.
+func (s *server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", maxBodyBytes)})(next)
+}
+
+// csrfMiddleware checks the token of every state-changing request against
+// the one in its cookie. Echo would also accept a same-origin Sec-Fetch-Site
+// header instead of a token; the portal requires the token on every form,
+// so that header is removed before the check.
+func (s *server) csrfMiddleware() echo.MiddlewareFunc {
+	check := middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:" + csrfFormField,
+		ContextKey:     csrfContextKey,
+		CookieName:     "contactdesk_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.Secure,
+		CookieSameSite: http.SameSiteLaxMode,
+		CookieMaxAge:   12 * 60 * 60,
+		ErrorHandler: func(err error, c echo.Context) error {
+			s.requestLogger(c).Warn("csrf check failed", "path", c.Request().URL.Path, "reason", err.Error())
+			return echo.NewHTTPError(http.StatusForbidden, errCSRF)
+		},
+	})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		checked := check(next)
+		return func(c echo.Context) error {
+			c.Request().Header.Del(echo.HeaderSecFetchSite)
+			return checked(c)
+		}
+	}
+}
+
+// errCSRF marks a refused CSRF check, so the error page can explain it.
+const errCSRF = "csrf"
+
+// isHTMLRequest is used by the error handler to pick a plain-text answer
+// for probes and tools.
+func isHTMLRequest(c echo.Context) bool {
+	accept := c.Request().Header.Get(echo.HeaderAccept)
+	return accept == "" || strings.Contains(accept, "text/html") || strings.Contains(accept, "*/*")
+}

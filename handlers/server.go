@@ -1,0 +1,86 @@
+// Package handlers serves Contact Desk's pages with Echo: routes,
+// middleware, sessions and the central error page. Handlers hold no SQL and
+// make no HTTP calls to DigiCert; they call the contacts service and, for
+// plain reads, the store.
+package handlers
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/contacts"
+	"github.com/contactdesk/contactdesk/static"
+	"github.com/contactdesk/contactdesk/store"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// maxBodyBytes caps every request body. A change request is a few KiB; this
+// leaves room for the JSON panel while refusing floods early.
+const maxBodyBytes = 256 << 10
+
+// Config is everything the handlers depend on, built by main.
+type Config struct {
+	Store    *store.Store
+	Contacts *contacts.Service
+	Assets   *static.Assets
+	Sessions *Sessions
+	Logger   *slog.Logger
+	// Sandbox shows the sandbox banner on every page.
+	Sandbox bool
+	// Secure is set when users reach the portal over https: Secure cookies
+	// and HSTS.
+	Secure  bool
+	Version string
+}
+
+// server holds the dependencies shared by every resource's handlers.
+type server struct {
+	Config
+}
+
+// New builds the Echo application with every route and middleware.
+func New(cfg Config) *echo.Echo {
+	s := &server{Config: cfg}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	s.routes(e)
+	return e
+}
+
+// page fills the layout's view model for the current request.
+func (s *server) page(c echo.Context, title, nav string) views.Page {
+	p := views.Page{
+		Title:      title,
+		Nav:        nav,
+		CSSURL:     s.Assets.URL("css/app.css"),
+		Sandbox:    s.Sandbox,
+		RequestID:  requestID(c),
+		AppVersion: s.Version,
+	}
+	if token, ok := c.Get(csrfContextKey).(string); ok {
+		p.CSRFToken = token
+	}
+	p.Flash = s.Sessions.popFlash(c)
+	return p
+}
+
+// render writes a templ component as a complete HTML response. It renders
+// into a buffer first so that a rendering error becomes a proper error page
+// rather than half a page.
+func render(c echo.Context, status int, component templ.Component) error {
+	var buf bytes.Buffer
+	if err := component.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// notFound is the error for anything that does not exist or that the
+// user may not know exists.
+func notFound() error { return echo.NewHTTPError(http.StatusNotFound) }

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// envMap turns a map into the env function run takes.
+func envMap(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	readOnly := filepath.Join(dir, "ro")
+	if err := os.Mkdir(readOnly, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	aFile := filepath.Join(dir, "file")
+	if err := os.WriteFile(aFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "db", "cd.db")
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		variable string
+	}{
+		{"address without port", map[string]string{"CONTACTDESK_ADDR": "localhost"}, nil, "CONTACTDESK_ADDR"},
+		{"address with bad port", map[string]string{"CONTACTDESK_ADDR": "127.0.0.1:99999"}, nil, "CONTACTDESK_ADDR"},
+		{"address with host name", map[string]string{"CONTACTDESK_ADDR": "example.com:80"}, nil, "CONTACTDESK_ADDR"},
+		{"flag address", nil, []string{"serve", "--addr", "nonsense"}, "CONTACTDESK_ADDR"},
+		{"database folder is a file", map[string]string{"CONTACTDESK_DB": filepath.Join(aFile, "x.db")}, nil, "CONTACTDESK_DB"},
+		{"database is a folder", map[string]string{"CONTACTDESK_DB": dir}, nil, "CONTACTDESK_DB"},
+		{"base URL not absolute", map[string]string{"DIGICERT_BASE_URL": "www.digicert.com/services/v2"}, nil, "DIGICERT_BASE_URL"},
+		{"base URL wrong scheme", map[string]string{"DIGICERT_BASE_URL": "ftp://example.com/"}, nil, "DIGICERT_BASE_URL"},
+		{"base URL with credentials", map[string]string{"DIGICERT_BASE_URL": "https://u:p@example.com/"}, nil, "DIGICERT_BASE_URL"},
+		{"public URL malformed", map[string]string{"CONTACTDESK_PUBLIC_URL": "://"}, nil, "CONTACTDESK_PUBLIC_URL"},
+		{"log format", map[string]string{"CONTACTDESK_LOG_FORMAT": "xml"}, nil, "CONTACTDESK_LOG_FORMAT"},
+		{"api key with space", map[string]string{"DIGICERT_API_KEY": "a b"}, nil, "DIGICERT_API_KEY"},
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		tests = append(tests, struct {
+			name     string
+			env      map[string]string
+			args     []string
+			variable string
+		}{"database folder not writable", map[string]string{"CONTACTDESK_DB": filepath.Join(readOnly, "x.db")}, nil, "CONTACTDESK_DB"})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"CONTACTDESK_DB": good, "CONTACTDESK_ADDR": "127.0.0.1:0"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, envMap(env), strings.NewReader(""), &stdout, &stderr)
+			code := exitCode(err, &stderr)
+			if code != 2 {
+				t.Fatalf("exit code = %d, want 2 (err %v)", code, err)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if len(lines) != 1 {
+				t.Fatalf("stderr has %d lines, want 1:\n%s", len(lines), stderr.String())
+			}
+			if !strings.Contains(lines[0], tt.variable) {
+				t.Errorf("stderr = %q, want it to name %s", lines[0], tt.variable)
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		out  string // expected in stdout
+		err  string // expected in stderr
+	}{
+		{[]string{"--help"}, 0, "Commands:", ""},
+		{[]string{"serve", "--help"}, 0, "CONTACTDESK_DB", ""},
+		{[]string{"migrate", "--help"}, 0, "Usage: contactdesk migrate", ""},
+		{[]string{"sandbox", "--help"}, 0, "-api-key", ""},
+		{[]string{"healthcheck", "--help"}, 0, "Usage: contactdesk healthcheck", ""},
+		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"serve", "--no-such-flag"}, 2, "", "flag provided but not defined"},
+		{[]string{"migrate", "extra"}, 2, "", `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, envMap(nil), strings.NewReader(""), &stdout, &stderr)
+			if code := exitCode(err, &stderr); code != tt.code {
+				t.Fatalf("exit code = %d, want %d (stderr %q)", code, tt.code, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.out) {
+				t.Errorf("stdout = %q, want it to contain %q", stdout.String(), tt.out)
+			}
+			if !strings.Contains(stderr.String(), tt.err) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.err)
+			}
+		})
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sub", "cd.db")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"migrate"}, envMap(map[string]string{"CONTACTDESK_DB": db}), nil, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("migrate: %v (stderr %s)", err, stderr.String())
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("database file not created: %v", err)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server goroutine to write
+// while the test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startServe runs `contactdesk serve` in sandbox mode on a free port and
+// returns its URL; the server stops when the test ends.
+func startServe(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr lockedBuffer
+	env := envMap(map[string]string{
+		"CONTACTDESK_ADDR": "127.0.0.1:0",
+		"CONTACTDESK_DB":   filepath.Join(t.TempDir(), "cd.db"),
+	})
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env, nil, &stdout, &stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve returned %v; log:\n%s", err, stderr.String())
+		}
+	})
+	re := regexp.MustCompile(`running at (http://\S+)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped early: %v; log:\n%s", err, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve printed no URL; stdout %q, log:\n%s", stdout.String(), stderr.String())
+	return ""
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read %s: %v", url, err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// TestServeSandbox starts the real program with no API key and checks that
+// the sandbox's organizations reach the list, and an organization page
+// shows its contacts read through the real client.
+func TestServeSandbox(t *testing.T) {
+	base := startServe(t)
+	if code, body := get(t, base+"/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz = %d %q", code, body)
+	}
+	if code, body := get(t, base+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz = %d %q", code, body)
+	}
+	var body string
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var code int
+		code, body = get(t, base+"/organizations")
+		if code != http.StatusOK {
+			t.Fatalf("/organizations = %d", code)
+		}
+		if strings.Contains(body, "List last refreshed") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(body, "Sandbox mode") {
+		t.Error("organizations page has no sandbox banner")
+	}
+	link := regexp.MustCompile(`href="(/organizations/\d+)"`).FindStringSubmatch(body)
+	if link == nil {
+		t.Fatalf("organizations page lists no organization:\n%s", body)
+	}
+	code, page := get(t, base+link[1])
+	if code != http.StatusOK {
+		t.Fatalf("GET %s = %d:\n%s", link[1], code, page)
+	}
+	for _, want := range []string{"Organization contact", "Technical contact", "Email"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("organization page lacks %q", want)
+		}
+	}
+}

@@ -1,0 +1,161 @@
+// Package sandbox emulates the three DigiCert CertCentral Services API
+// endpoints Contact Desk relies on: listing organizations, reading one
+// organization, and updating its organization and technical contacts.
+//
+// It is written from DigiCert's documentation alone and shares no code with
+// the client in package digicert, so that testing one against the other
+// checks two independent readings of the same rules. It serves as the
+// upstream in sandbox mode (no API key configured), as a stand-alone server
+// for scripts, and as the far end of client and end-to-end tests, which can
+// inject faults and inspect every request received.
+package sandbox
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"io"
+	"net/http"
+	"time"
+)
+
+const (
+	// apiPrefix is where CertCentral's Services API v2 lives on every host.
+	apiPrefix = "/services/v2"
+	// defaultAPIKey is the key accepted when Options.APIKey is empty.
+	defaultAPIKey = "sandbox"
+	// maxBodyBytes bounds a request body; larger bodies are refused with 413.
+	maxBodyBytes = 1 << 20
+	// defaultRequestLog is how many recent requests Requests keeps by default.
+	defaultRequestLog = 1000
+)
+
+// Options configures a Server. The zero value is usable.
+type Options struct {
+	// APIKey is the only X-DC-DEVKEY value accepted; "" means "sandbox".
+	APIKey string
+	// Windows are the rate limits applied per API key. nil means DigiCert's
+	// documented limits (100 requests per 5 seconds and 1000 per 5 minutes);
+	// an empty, non-nil slice turns rate limiting off.
+	Windows []RateWindow
+	// Quirks makes responses carry the type quirks seen in real DigiCert
+	// answers: ids as strings ("12"), is_active as "1"/"0", and language_id
+	// as a number.
+	Quirks bool
+	// Now is the clock of the rate limiter; nil means time.Now.
+	Now func() time.Time
+	// RequestLog is how many of the most recent requests Requests keeps, so
+	// a long-running sandbox does not grow without bound; 0 means 1000.
+	RequestLog int
+}
+
+// Server is an in-memory CertCentral emulator. It is an http.Handler for
+// paths under /services/v2/ and is safe for concurrent use.
+type Server struct {
+	apiKey  string
+	quirks  bool
+	now     func() time.Time
+	orgs    *registry
+	limiter *limiter
+	faults  *faultQueue
+	log     *requestLog
+	mux     *http.ServeMux
+}
+
+// New returns a Server holding the deterministic seed organizations.
+func New(opts Options) *Server {
+	s := &Server{
+		apiKey:  opts.APIKey,
+		quirks:  opts.Quirks,
+		now:     opts.Now,
+		orgs:    newRegistry(),
+		limiter: newLimiter(opts.Windows),
+		faults:  &faultQueue{},
+		log:     newRequestLog(opts.RequestLog),
+	}
+	if s.apiKey == "" {
+		s.apiKey = defaultAPIKey
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.orgs.seed()
+	s.mux = s.routes()
+	return s
+}
+
+// routes lists every endpoint the emulator answers. Anything else is a
+// DigiCert-style 404; a known path with the wrong method is a 405.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc(apiPrefix+"/organization", s.only(http.MethodGet, s.listOrganizations))
+	mux.HandleFunc(apiPrefix+"/organization/{id}", s.only(http.MethodGet, s.showOrganization))
+	mux.HandleFunc(apiPrefix+"/organization/{id}/contact", s.only(http.MethodPut, s.updateContacts))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeErrors(w, http.StatusNotFound, apiError{"not_found", "The requested resource was not found."})
+	})
+	return mux
+}
+
+// ServeHTTP answers one request the way CertCentral would: it records the
+// request, plays any queued fault, then checks the API key, the rate limit
+// and the body size before routing under /services/v2/.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, tooLarge, err := readBody(r)
+	s.log.add(r, body)
+	if err != nil {
+		writeErrors(w, http.StatusBadRequest, apiError{"bad_request_format", "The request body could not be read."})
+		return
+	}
+	if f, ok := s.faults.next(); ok && s.playFault(w, r, f) {
+		return
+	}
+	key := r.Header.Get("X-DC-DEVKEY")
+	if !s.validKey(key) {
+		// DigiCert answers a bad key with 403, not 401, and such requests
+		// do not count against any key's rate limit.
+		writeErrors(w, http.StatusForbidden, apiError{"access_denied|access_denied_invalid_key", "The API key is missing or not valid."})
+		return
+	}
+	if !s.limiter.allow(key, s.now()) {
+		writeErrors(w, http.StatusTooManyRequests, apiError{"request_limit_exceeded", "Service unavailable, please limit request volume"})
+		return
+	}
+	if tooLarge {
+		writeErrors(w, http.StatusRequestEntityTooLarge, apiError{"request_too_large", "The request body is larger than 1 MiB."})
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	s.mux.ServeHTTP(w, r)
+}
+
+// validKey compares in constant time so response timing does not reveal
+// how much of a guessed key was right.
+func (s *Server) validKey(key string) bool {
+	return subtle.ConstantTimeCompare([]byte(key), []byte(s.apiKey)) == 1
+}
+
+// only wraps h so that any other method gets a JSON 405 naming the one
+// allowed.
+func (s *Server) only(method string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != method {
+			w.Header().Set("Allow", method)
+			writeErrors(w, http.StatusMethodNotAllowed, apiError{"method_not_allowed", "This endpoint accepts only " + method + " requests."})
+			return
+		}
+		h(w, r)
+	}
+}
+
+// readBody reads at most maxBodyBytes of the body, reporting whether there
+// was more.
+func readBody(r *http.Request) (body []byte, tooLarge bool, err error) {
+	if r.Body == nil {
+		return nil, false, nil
+	}
+	body, err = io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if len(body) > maxBodyBytes {
+		return body[:maxBodyBytes], true, err
+	}
+	return body, false, err
+}

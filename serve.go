@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/contactdesk/contactdesk/contacts"
+	"github.com/contactdesk/contactdesk/digicert"
+	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/sandbox"
+	"github.com/contactdesk/contactdesk/static"
+	"github.com/contactdesk/contactdesk/store"
+)
+
+// shutdownGrace is how long in-flight requests (a send waiting on DigiCert
+// included) may take to finish after a stop signal.
+const shutdownGrace = 30 * time.Second
+
+// startupSyncTimeout bounds the organization list refresh at start-up; the
+// portal serves meanwhile and works without it.
+const startupSyncTimeout = 2 * time.Minute
+
+func runServe(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "Run the Contact Desk portal.", stdout)
+	resolve := bindConfig(fs, env)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := resolve()
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.LogFormat, stderr)
+
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer closeLogged(logger, "store", st.Close)
+
+	baseURL, apiKey := cfg.BaseURL, cfg.APIKey
+	if cfg.sandboxMode() {
+		url, key, stop, err := startSandbox(logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		baseURL, apiKey = url, key
+		logger.Warn("sandbox mode: no DIGICERT_API_KEY set; using the built-in DigiCert emulator", "base_url", baseURL)
+	}
+	client, err := digicert.New(digicert.Config{
+		BaseURL:   baseURL,
+		APIKey:    apiKey,
+		UserAgent: "ContactDesk/" + version,
+		Logger:    logger,
+	})
+	if err != nil {
+		return &configError{"DIGICERT_BASE_URL", err.Error()}
+	}
+	locales, err := contacts.DefaultLocales()
+	if err != nil {
+		return err
+	}
+	service := contacts.NewService(client, st, locales, logger)
+
+	sessionKeys, err := loadSessionKeys(ctx, st)
+	if err != nil {
+		return err
+	}
+	assets, err := static.New()
+	if err != nil {
+		return err
+	}
+	app := handlers.New(handlers.Config{
+		Store:    st,
+		Contacts: service,
+		Assets:   assets,
+		Sessions: handlers.NewSessions(cfg.secure(), sessionKeys...),
+		Logger:   logger,
+		Sandbox:  cfg.sandboxMode(),
+		Secure:   cfg.secure(),
+		Version:  version,
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return &configError{"CONTACTDESK_ADDR", fmt.Sprintf("cannot listen on %s: %v", cfg.Addr, err)}
+	}
+	srv := &http.Server{
+		Handler:           app,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// A send may wait for DigiCert through every retry (30 s in all).
+		WriteTimeout:   75 * time.Second,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	go syncOrganizations(ctx, service, logger)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	url := "http://" + displayAddr(ln.Addr())
+	logger.Info("listening", "url", url, "sandbox", cfg.sandboxMode())
+	fmt.Fprintf(stdout, "Contact Desk is running at %s\n", url)
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", shutdownGrace)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// startSandbox runs the DigiCert emulator on a loopback port of its own, so
+// that sandbox mode goes through the same HTTP client, headers, retries and
+// limiter as production. Its key is random: nothing else can use it.
+func startSandbox(logger *slog.Logger) (baseURL, apiKey string, stop func(), err error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", "", nil, fmt.Errorf("sandbox key: %w", err)
+	}
+	apiKey = hex.EncodeToString(b[:])
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", "", nil, fmt.Errorf("sandbox: listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           sandbox.New(sandbox.Options{APIKey: apiKey}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("sandbox stopped", "error", err.Error())
+		}
+	}()
+	stop = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			logger.Warn("sandbox shutdown", "error", err.Error())
+		}
+	}
+	return "http://" + ln.Addr().String() + "/services/v2", apiKey, stop, nil
+}
+
+// syncOrganizations fills the organization cache at start-up. A failure is
+// logged, not fatal: the cache keeps its previous content and the Refresh
+// button tries again.
+func syncOrganizations(ctx context.Context, service *contacts.Service, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, startupSyncTimeout)
+	defer cancel()
+	n, err := service.SyncOrganizations(ctx)
+	if err != nil {
+		logger.Warn("organization list not refreshed at start-up", "reason", contacts.DescribeUpstreamError(err), "error", err.Error())
+		return
+	}
+	logger.Info("organization list refreshed", "organizations", n)
+}
+
+// loadSessionKeys returns the session cookie keys, generated at first start
+// and kept in the settings table.
+func loadSessionKeys(ctx context.Context, st *store.Store) ([][]byte, error) {
+	auth, err := st.EnsureSecret(ctx, "session_auth_key", 64)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := st.EnsureSecret(ctx, "session_encryption_key", 32)
+	if err != nil {
+		return nil, err
+	}
+	return [][]byte{auth, enc}, nil
+}
+
+// displayAddr turns a listen address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		port := 0
+		if ok {
+			port = tcp.Port
+		}
+		return fmt.Sprintf("localhost:%d", port)
+	}
+	return tcp.String()
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func closeLogged(logger *slog.Logger, what string, close func() error) {
+	if err := close(); err != nil {
+		logger.Error("close "+what, "error", err.Error())
+	}
+}

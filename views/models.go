@@ -1,0 +1,53 @@
+// Package views renders Contact Desk's pages with templ. Components take
+// plain view models that handlers fill; nothing here reads data or knows
+// about HTTP.
+package views
+
+// Page is what the layout needs on every page.
+type Page struct {
+	// Title is the page's own title; the layout adds the product name and,
+	// when HasErrors is set, the "Error: " prefix.
+	Title     string
+	HasErrors bool
+	// Nav names the active navigation entry: "organizations", "audit", "users".
+	Nav        string
+	CSSURL     string
+	CSRFToken  string
+	Sandbox    bool
+	Flash      *Flash
+	User       *User
+	RequestID  string
+	AppVersion string
+}
+
+// User is the signed-in user as the layout shows it.
+type User struct {
+	Name    string
+	Email   string
+	IsAdmin bool
+}
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	// Kind is "success", "warning" or "error".
+	Kind    string
+	Message string
+}
+
+// FullTitle is the document title: the page title, the product name, and
+// "Error: " first when the page reports a problem.
+func (p Page) FullTitle() string {
+	t := p.Title + " – Contact Desk"
+	if p.HasErrors {
+		return "Error: " + t
+	}
+	return t
+}
+
+// ErrorPage is a whole-page error: not found, forbidden, DigiCert unreachable.
+type ErrorPage struct {
+	Page
+	Status  int
+	Heading string
+	Message string
+}
