@@ -88,6 +88,8 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		Sandbox:  cfg.sandboxMode(),
 		Secure:   cfg.secure(),
 		Version:  version,
+
+		DigiCertBaseURL: baseURL,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -106,6 +108,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	}
 
 	go syncOrganizations(ctx, service, logger)
+	go reconcileSubmissions(ctx, service, logger)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -175,6 +178,23 @@ func syncOrganizations(ctx context.Context, service *contacts.Service, logger *s
 		return
 	}
 	logger.Info("organization list refreshed", "organizations", n)
+}
+
+// reconcileSubmissions records what DigiCert now holds for every submission
+// whose outcome was never recorded (the process died while it was in
+// flight). Nothing is re-sent. A submission DigiCert cannot be asked about
+// now stays pending for the next start.
+func reconcileSubmissions(ctx context.Context, service *contacts.Service, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, startupSyncTimeout)
+	defer cancel()
+	n, err := service.Reconcile(ctx)
+	if err != nil {
+		logger.Error("reconcile pending submissions", "reconciled", n, "error", err.Error())
+		return
+	}
+	if n > 0 {
+		logger.Warn("reconciled submissions whose outcome was unknown", "reconciled", n)
+	}
 }
 
 // loadSessionKeys returns the session cookie keys, generated at first start

@@ -23,11 +23,16 @@ type Service struct {
 	logger  *slog.Logger
 	locales LocaleSet
 	now     func() time.Time
+	// locks orders the sends to each organization.
+	locks *orgLocks
+	// reviewed remembers what recent reviews saw, to describe a stale one.
+	reviewed *reviewMemory
 }
 
 // NewService wires the service to its DigiCert client and store.
 func NewService(client *digicert.Client, st *store.Store, locales LocaleSet, logger *slog.Logger) *Service {
-	return &Service{client: client, store: st, logger: logger, locales: locales, now: time.Now}
+	return &Service{client: client, store: st, logger: logger, locales: locales, now: time.Now,
+		locks: newOrgLocks(), reviewed: newReviewMemory()}
 }
 
 // Locales is the set of language ids the portal offers.

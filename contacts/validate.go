@@ -24,6 +24,7 @@ const (
 	msgNothingToSendForm = "Nothing to send. Choose Update or Remove for at least one contact"
 	msgRemoveOrgForm     = "The organization contact cannot be removed. Choose Keep as is or Update"
 	msgRemoveOrgJSON     = "The organization contact cannot be removed: leave it out of the contacts array to keep it as it is, or send its first_name, last_name and email to update it"
+	msgEditedButKept     = "You changed the %s but chose Keep as is. Choose Update to send your changes, or undo them to keep the %s as it is"
 	msgActionOrg         = "Choose Keep as is or Update for the organization contact"
 	msgActionTechnical   = "Choose Keep as is, Update or Remove for the technical contact"
 	msgContactTypeEmpty  = "Enter a contact_type: organization_contact or technical_contact"
@@ -88,7 +89,7 @@ func Validate(req []digicert.Contact, current Current, locales LocaleSet) *Valid
 // An Update whose fields are all empty is reported as missing its names,
 // never read as a removal.
 func ValidateChange(ch Change, current Current, locales LocaleSet) ([]digicert.Contact, *ValidationErrors) {
-	entries, errs := formEntries(ch)
+	entries, errs := formEntries(ch, current)
 	req := make([]digicert.Contact, len(entries))
 	for i, e := range entries {
 		req[i] = e.contact
@@ -108,13 +109,21 @@ func ValidateChange(ch Change, current Current, locales LocaleSet) ([]digicert.C
 // formEntries reads the form's choices into the contacts to check, in the
 // order of Change.Contacts, with the errors of choices that cannot be
 // carried out.
-func formEntries(ch Change) ([]entry, *ValidationErrors) {
+//
+// A fieldset left on Keep as is whose values differ from the current
+// contact is refused: sending nothing for it would silently drop what the
+// user typed.
+func formEntries(ch Change, current Current) ([]entry, *ValidationErrors) {
 	errs := &ValidationErrors{}
 	var entries []entry
 	for _, in := range ch.inputs() {
 		actionErr := FieldError{Field: ActionFieldID(in.contactType)}
 		switch in.input.Action {
 		case ActionKeep:
+			if editedWhileKept(in.input, current.of(in.contactType)) {
+				actionErr.Message = fmt.Sprintf(msgEditedButKept, contactWord(in.contactType), contactWord(in.contactType))
+				errs.Errors = append(errs.Errors, actionErr)
+			}
 		case ActionUpdate:
 			entries = append(entries, entry{contact: normalizeContact(in.input.contact(in.contactType))})
 		case ActionRemove:
@@ -308,4 +317,16 @@ func validDomain(domain string) bool {
 	}
 	last := labels[len(labels)-1]
 	return strings.ContainsFunc(last, func(r rune) bool { return !unicode.IsDigit(r) })
+}
+
+// editedWhileKept reports whether a fieldset's values differ from the
+// current contact it was prefilled with, compared after trimming.
+func editedWhileKept(in ContactInput, current *digicert.ExistingContact) bool {
+	kept := InputFrom(current)
+	trim := func(c ContactInput) ContactInput {
+		n := normalizeContact(c.contact(""))
+		return ContactInput{FirstName: n.FirstName, LastName: n.LastName, Email: n.Email, JobTitle: n.JobTitle,
+			Telephone: n.Telephone, TelephoneExtension: n.TelephoneExtension, LanguageID: n.LanguageID}
+	}
+	return trim(in) != trim(kept)
 }

@@ -267,7 +267,9 @@ func TestNormalize(t *testing.T) {
 func TestValidateChange(t *testing.T) {
 	locales := defaultLocales(t)
 	current := bothCurrent()
-	keep := ContactInput{Action: ActionKeep}
+	// A kept fieldset arrives prefilled with the current values, as the
+	// form shows it.
+	keepOrg, keepTech := InputFrom(current.Organization), InputFrom(current.Technical)
 	update := func(c *digicert.ExistingContact, edit func(in *ContactInput)) ContactInput {
 		in := InputFrom(c)
 		in.Action = ActionUpdate
@@ -280,18 +282,18 @@ func TestValidateChange(t *testing.T) {
 		wantReq  []digicert.Contact
 		wantErrs []FieldError
 	}{
-		{"both kept", Change{Organization: keep, Technical: keep}, nil,
+		{"both kept", Change{Organization: keepOrg, Technical: keepTech}, nil,
 			[]FieldError{{Path: "contacts", Message: "Nothing to send. Choose Update or Remove for at least one contact"}}},
-		{"organization removed", Change{Organization: ContactInput{Action: ActionRemove}, Technical: keep}, nil,
+		{"organization removed", Change{Organization: ContactInput{Action: ActionRemove}, Technical: keepTech}, nil,
 			[]FieldError{{Field: "organization_contact.action", Message: "The organization contact cannot be removed. Choose Keep as is or Update"}}},
 		{"no choice made", Change{}, nil, []FieldError{
 			{Field: "organization_contact.action", Message: "Choose Keep as is or Update for the organization contact"},
 			{Field: "technical_contact.action", Message: "Choose Keep as is, Update or Remove for the technical contact"},
 		}},
-		{"unknown choice", Change{Organization: keep, Technical: ContactInput{Action: "delete"}}, nil, []FieldError{
+		{"unknown choice", Change{Organization: keepOrg, Technical: ContactInput{Action: "delete"}}, nil, []FieldError{
 			{Field: "technical_contact.action", Message: "Choose Keep as is, Update or Remove for the technical contact"},
 		}},
-		{"technical contact updated with every field empty", Change{Organization: keep, Technical: ContactInput{Action: ActionUpdate, FirstName: " "}}, nil, []FieldError{
+		{"technical contact updated with every field empty", Change{Organization: keepOrg, Technical: ContactInput{Action: ActionUpdate, FirstName: " "}}, nil, []FieldError{
 			{Path: "contacts[0].first_name", Field: "technical_contact.first_name", Message: "Enter a first name"},
 			{Path: "contacts[0].last_name", Field: "technical_contact.last_name", Message: "Enter a last name"},
 			{Path: "contacts[0].email", Field: "technical_contact.email", Message: "Enter an email address"},
@@ -310,7 +312,7 @@ func TestValidateChange(t *testing.T) {
 			{Field: "organization_contact.action", Message: "The organization contact cannot be removed. Choose Keep as is or Update"},
 			{Path: "contacts[0].language_id", Field: "technical_contact.language_id", Message: "Choose a language from the list"},
 		}},
-		{"technical contact removed, its fields ignored", Change{Organization: keep, Technical: ContactInput{Action: ActionRemove, FirstName: "Jane"}},
+		{"technical contact removed, its fields ignored", Change{Organization: keepOrg, Technical: ContactInput{Action: ActionRemove, FirstName: "Jane"}},
 			[]digicert.Contact{{ContactType: tech}}, nil},
 		{"both updated and trimmed", Change{
 			Organization: update(current.Organization, func(in *ContactInput) { in.JobTitle = "  Lead SRE " }),

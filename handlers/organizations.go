@@ -99,55 +99,83 @@ func (h organizationHandlers) refreshOrganizations(c echo.Context) error {
 }
 
 // showOrganization shows one organization with its contacts read fresh
-// from DigiCert.
+// from DigiCert and the form to change them: prefilled with the current
+// values, or with what was typed when coming back from a review.
 func (h organizationHandlers) showOrganization(c echo.Context) error {
 	id, ok := parseID(c.Param("id"))
 	if !ok {
 		return notFound()
 	}
-	ctx := c.Request().Context()
-	p := views.OrganizationPage{ID: id, ListURL: "/organizations"}
-	org, err := h.Contacts.Organization(ctx, id)
-	switch {
-	case errors.Is(err, contacts.ErrOrganizationNotFound):
-		return notFound()
-	case err != nil:
-		h.requestLogger(c).Warn("read organization", "organization_id", id, "error", err.Error())
-		if cached, cerr := h.Store.GetOrganization(ctx, id); cerr == nil {
-			p.CachedName = cached.Name
-		}
-		p.Page = h.page(c, "DigiCert could not be reached", "organizations")
-		p.HasErrors = true
-		p.Unreachable = contacts.DescribeUpstreamError(err)
-		return render(c, http.StatusBadGateway, views.Organization(p))
+	org, err := h.Contacts.Organization(c.Request().Context(), id)
+	if err != nil {
+		return h.organizationUnavailable(c, id, err)
 	}
-	p.Page = h.page(c, org.Name, "organizations")
-	fillOrganization(&p, org)
+	current := contacts.CurrentFrom(*org)
+	in := contacts.Input{Mode: "form", Change: contacts.ChangeFrom(current)}
+	if draftID := c.QueryParam("draft"); draftID != "" {
+		draft, ok, err := h.loadDraft(c, id, draftID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			in = draft
+		}
+	}
+	p := h.organizationPage(c, org)
+	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, current, h.Contacts.Locales(), nil)
 	return render(c, http.StatusOK, views.Organization(p))
 }
 
-func fillOrganization(p *views.OrganizationPage, org *digicert.Organization) {
-	p.Name = org.Name
-	p.DisplayName = org.DisplayName
-	p.AssumedName = org.AssumedName
-	p.Status = org.Status
-	p.Telephone = org.Telephone
+// organizationUnavailable answers when DigiCert could not tell about the
+// organization: 404 when it knows none with that id, otherwise a page
+// saying in plain words why it could not be reached.
+func (s *server) organizationUnavailable(c echo.Context, id int, err error) error {
+	if errors.Is(err, contacts.ErrOrganizationNotFound) {
+		return notFound()
+	}
+	ctx := c.Request().Context()
+	s.requestLogger(c).Warn("read organization", "organization_id", id, "error", err.Error())
+	p := views.OrganizationPage{ID: id, ListURL: "/organizations"}
+	if cached, cerr := s.Store.GetOrganization(ctx, id); cerr == nil {
+		p.CachedName = cached.Name
+	}
+	p.Page = s.page(c, "DigiCert could not be reached", "organizations")
+	p.HasErrors = true
+	p.Unreachable = contacts.DescribeUpstreamError(err)
+	return render(c, http.StatusBadGateway, views.Organization(p))
+}
+
+// organizationPage fills the organization's details and current contacts.
+func (s *server) organizationPage(c echo.Context, org *digicert.Organization) views.OrganizationPage {
+	p := views.OrganizationPage{
+		Page:        s.page(c, org.Name, "organizations"),
+		ID:          org.ID,
+		ListURL:     "/organizations",
+		Name:        org.Name,
+		DisplayName: org.DisplayName,
+		AssumedName: org.AssumedName,
+		Status:      org.Status,
+		Telephone:   org.Telephone,
+		CanEdit:     true,
+	}
 	for _, line := range []string{org.Address, org.Address2, joinNonEmpty(" ", org.Zip, org.City), org.State, org.Country} {
 		if line != "" {
 			p.Address = append(p.Address, line)
 		}
 	}
 	p.Contacts = []views.ContactCard{
-		contactCard("Organization contact", org.OrganizationContact),
-		contactCard("Technical contact", org.TechnicalContact),
+		contactCard(digicert.OrganizationContact, "Organization contact", org.OrganizationContact, s.Contacts.Locales()),
+		contactCard(digicert.TechnicalContact, "Technical contact", org.TechnicalContact, s.Contacts.Locales()),
 	}
+	return p
 }
 
-func contactCard(heading string, c *digicert.ExistingContact) views.ContactCard {
+func contactCard(contactType, heading string, c *digicert.ExistingContact, locales contacts.LocaleSet) views.ContactCard {
 	if c == nil {
-		return views.ContactCard{Heading: heading}
+		return views.ContactCard{Type: contactType, Heading: heading}
 	}
 	return views.ContactCard{
+		Type:      contactType,
 		Heading:   heading,
 		Present:   true,
 		ID:        c.ID,
@@ -156,7 +184,7 @@ func contactCard(heading string, c *digicert.ExistingContact) views.ContactCard 
 		JobTitle:  c.JobTitle,
 		Telephone: c.Telephone,
 		Extension: c.TelephoneExtension,
-		Language:  c.LanguageID,
+		Language:  languageName(c.LanguageID, locales),
 	}
 }
 
@@ -215,4 +243,16 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// languageName shows a known locale id by name and an unknown one by its
+// number.
+func languageName(id string, locales contacts.LocaleSet) string {
+	if id == "" {
+		return ""
+	}
+	if locales.Known(id) {
+		return locales.Name(id)
+	}
+	return "Unknown (" + id + ")"
 }

@@ -23,4 +23,6 @@ func (s *server) routes(e *echo.Echo) {
 
 	orgs := organizationHandlers{server: s}
 	orgs.routes(app)
+	changes := changeHandlers{server: s}
+	changes.routes(app)
 }

@@ -35,6 +35,9 @@ type Config struct {
 	// and HSTS.
 	Secure  bool
 	Version string
+	// DigiCertBaseURL is where requests go, shown in the curl command of
+	// the review page.
+	DigiCertBaseURL string
 }
 
 // server holds the dependencies shared by every resource's handlers.
@@ -48,6 +51,9 @@ func New(cfg Config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
+	// The client address comes from the socket: X-Forwarded-For is only
+	// trusted behind a configured proxy.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = s.handleError
 	s.routes(e)
 	return e

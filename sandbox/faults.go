@@ -34,6 +34,10 @@ type Fault struct {
 	// silently resends a GET once when a reused keep-alive connection
 	// closes unanswered, so one such call can take two of these.
 	DropConnection bool
+	// Method, when set, limits the fault to requests of that method (for
+	// instance "PUT", to fail a change but not the reads around it); other
+	// requests pass it by without using it up.
+	Method string
 }
 
 // InjectFault queues f for the next f.Count requests. Faults are played in
@@ -57,11 +61,12 @@ func (q *faultQueue) push(f Fault) {
 	q.queued = append(q.queued, f)
 }
 
-// next takes one request's worth of the first queued fault.
-func (q *faultQueue) next() (Fault, bool) {
+// next takes one request's worth of the first queued fault, if it applies
+// to a request of method.
+func (q *faultQueue) next(method string) (Fault, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.queued) == 0 {
+	if len(q.queued) == 0 || (q.queued[0].Method != "" && q.queued[0].Method != method) {
 		return Fault{}, false
 	}
 	f := q.queued[0]

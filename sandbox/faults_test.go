@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -31,6 +34,8 @@ func TestStatusFaults(t *testing.T) {
 		{name: "404 gets not_found", fault: Fault{Status: 404}, status: 404, contentType: "application/json", body: `{"errors":[{"code":"not_found","message":"Not Found."}]}`, json: true},
 		{name: "403 gets access_denied", fault: Fault{Status: 403}, status: 403, contentType: "application/json", body: `{"errors":[{"code":"access_denied","message":"Forbidden."}]}`, json: true},
 		{name: "409 gets bad_request", fault: Fault{Status: 409}, status: 409, contentType: "application/json", body: `{"errors":[{"code":"bad_request","message":"Conflict."}]}`, json: true},
+		{name: "405 gets method_not_allowed", fault: Fault{Status: 405}, status: 405, contentType: "application/json", body: `{"errors":[{"code":"method_not_allowed","message":"Method Not Allowed."}]}`, json: true},
+		{name: "a success status gets no body", fault: Fault{Status: 202}, status: 202},
 		{name: "a JSON body as given", fault: Fault{Status: 400, Body: `{"errors":[{"code":"x","message":"y"}]}`}, status: 400, contentType: "application/json", body: `{"errors":[{"code":"x","message":"y"}]}`},
 		{name: "a text body as given", fault: Fault{Status: 500, Body: "upstream connect error"}, status: 500, contentType: "text/plain; charset=utf-8", body: "upstream connect error"},
 		{name: "played before the key is checked", fault: Fault{Status: 503}, key: "wrong", status: 503, contentType: "text/html; charset=utf-8", body: cdn503},
@@ -156,5 +161,45 @@ func TestLatencyThenNormalAnswer(t *testing.T) {
 	assertResponse(t, res, http.StatusNoContent, "")
 	if mustOrganization(t, s, 1001).TechnicalContact != nil {
 		t.Errorf("a slow but answered PUT did not remove the technical contact")
+	}
+}
+
+func TestFaultMethodFilter(t *testing.T) {
+	s := New(Options{APIKey: "k"})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	s.InjectFault(Fault{Method: http.MethodPut, Status: http.StatusServiceUnavailable})
+	org := s.Organizations()[0]
+	get := func() int {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/services/v2/organization/"+strconv.Itoa(org.ID), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-DC-DEVKEY", "k")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get(); got != http.StatusOK {
+		t.Fatalf("GET with a PUT-only fault queued: %d, want 200", got)
+	}
+	req, err := http.NewRequest(http.MethodPut, srv.URL+"/services/v2/organization/"+strconv.Itoa(org.ID)+"/contact", strings.NewReader(`{"contacts":[{"contact_type":"technical_contact"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-DC-DEVKEY", "k")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("PUT: %d, want the injected 503", resp.StatusCode)
+	}
+	if got := get(); got != http.StatusOK {
+		t.Fatalf("GET after the fault was used: %d", got)
 	}
 }

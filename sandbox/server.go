@@ -106,7 +106,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, apiError{"bad_request_format", "The request body could not be read."})
 		return
 	}
-	if f, ok := s.faults.next(); ok && s.playFault(w, r, f) {
+	if f, ok := s.faults.next(r.Method); ok && s.playFault(w, r, f) {
 		return
 	}
 	key := r.Header.Get("X-DC-DEVKEY")

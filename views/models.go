@@ -51,3 +51,32 @@ type ErrorPage struct {
 	Heading string
 	Message string
 }
+
+func orNone(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func lower(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]|0x20) + s[1:]
+}
+
+func joinList(items []string) string {
+	out := ""
+	for i, s := range items {
+		switch {
+		case i == 0:
+		case i == len(items)-1:
+			out += " and "
+		default:
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}

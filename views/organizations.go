@@ -23,36 +23,3 @@ type OrganizationRow struct {
 	DisplayName string
 	Status      string
 }
-
-// OrganizationPage shows one organization and its current contacts, read
-// fresh from DigiCert.
-type OrganizationPage struct {
-	Page
-	ID int
-	// Unreachable, when set, says in plain words why DigiCert's answer is
-	// missing; the rest of the page is then empty.
-	Unreachable string
-	Name        string
-	DisplayName string
-	AssumedName string
-	Status      string
-	Address     []string
-	Telephone   string
-	Contacts    []ContactCard
-	CachedName  string
-	ListURL     string
-}
-
-// ContactCard is one current contact, or its absence.
-type ContactCard struct {
-	Heading string
-	// Present is false when the organization has no such contact.
-	Present   bool
-	ID        int
-	Name      string
-	Email     string
-	JobTitle  string
-	Telephone string
-	Extension string
-	Language  string
-}

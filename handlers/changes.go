@@ -1,0 +1,289 @@
+package handlers
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/contacts"
+	"github.com/contactdesk/contactdesk/store"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// changeHandlers serves the review and send steps of a contact change; the
+// edit step is the organization page.
+type changeHandlers struct {
+	*server
+}
+
+func (h changeHandlers) routes(g *echo.Group) {
+	g.POST("/organizations/:id/review", h.reviewChange)
+	g.POST("/organizations/:id/send", h.sendChange)
+}
+
+// reviewChange validates the submitted form or Request JSON against the
+// organization as DigiCert reports it now, and shows what would be sent.
+func (h changeHandlers) reviewChange(c echo.Context) error {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		return notFound()
+	}
+	if err := h.authorizeOrganization(c, id); err != nil {
+		return err
+	}
+	in := readInput(c)
+	review, err := h.Contacts.Review(c.Request().Context(), id, in)
+	if err != nil {
+		return h.organizationUnavailable(c, id, err)
+	}
+	if review.Errors != nil && !review.Errors.Empty() {
+		return h.renderEdit(c, http.StatusUnprocessableEntity, id, review, in, review.Errors, nil)
+	}
+	draftID, err := h.saveDraft(c, id, in)
+	if err != nil {
+		return err
+	}
+	return h.renderReview(c, http.StatusOK, id, review, draftID, nil)
+}
+
+// sendChange sends a reviewed change, unless the organization's contacts
+// changed since the review.
+func (h changeHandlers) sendChange(c echo.Context) error {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		return notFound()
+	}
+	if err := h.authorizeOrganization(c, id); err != nil {
+		return err
+	}
+	draftID := c.FormValue("draft")
+	in, ok, err := h.loadDraft(c, id, draftID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := h.Sessions.addFlash(c, "warning", "That review has expired or belongs to another session, so nothing was sent. Make the change again."); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, organizationURL(id))
+	}
+	res, err := h.Contacts.Send(c.Request().Context(), id, in, c.FormValue("fingerprint"), h.actor(c))
+	if err != nil && res.Outcome == "" {
+		return h.organizationUnavailable(c, id, err)
+	}
+	if err != nil {
+		// The outcome is known but could not be recorded; the submission
+		// stays pending and is reconciled at the next start.
+		h.requestLogger(c).Error("record send outcome", "organization_id", id, "submission_id", res.SubmissionID, "error", err.Error())
+	}
+	switch res.Outcome {
+	case contacts.OutcomeSent:
+		if err := h.Sessions.addFlash(c, "success", sentMessage(res.Review)); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, organizationURL(id))
+	case contacts.OutcomeStale:
+		return h.renderReview(c, http.StatusConflict, id, res.Review, draftID, res.Changes)
+	case contacts.OutcomeRejected:
+		return h.renderEdit(c, http.StatusUnprocessableEntity, id, res.Review, in, res.Errors, nil)
+	case contacts.OutcomeDigiCertError:
+		status := http.StatusUnprocessableEntity
+		if res.Status >= 500 || res.Status == http.StatusTooManyRequests || res.Status == http.StatusForbidden {
+			status = http.StatusBadGateway
+		}
+		return h.renderEdit(c, status, id, res.Review, in, res.Errors, &views.Problem{
+			Title:   "DigiCert refused the change",
+			Details: []string{fmt.Sprintf("DigiCert answered HTTP %d and changed nothing. Its messages are shown below, next to what they are about. Your changes are kept in the form.", res.Status)},
+		})
+	case contacts.OutcomeNoAnswer:
+		return h.renderEdit(c, http.StatusGatewayTimeout, id, res.Review, in, nil, &views.Problem{
+			Title: "DigiCert did not answer",
+			Details: []string{
+				res.Problem,
+				"The change may or may not have been made, and the audit log records this submission as “no answer”. The contacts shown below are as they were before sending: reload this page to read them again from DigiCert before you send anything more.",
+			},
+		})
+	}
+	return fmt.Errorf("handlers: send: unknown outcome %q", res.Outcome)
+}
+
+// renderEdit shows the organization page with the form as typed and its
+// errors.
+func (h changeHandlers) renderEdit(c echo.Context, status, id int, review contacts.Review, in contacts.Input, errs *contacts.ValidationErrors, problem *views.Problem) error {
+	if review.Organization == nil {
+		org, err := h.Contacts.Organization(c.Request().Context(), id)
+		if err != nil {
+			return h.organizationUnavailable(c, id, err)
+		}
+		review.Organization = org
+		review.Current = contacts.CurrentFrom(*org)
+	}
+	p := h.organizationPage(c, review.Organization)
+	p.Problem = problem
+	p.Errors = errorLinks(errs)
+	p.HasErrors = len(p.Errors) > 0 || problem != nil
+	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, review.Current, h.Contacts.Locales(), errs)
+	return render(c, status, views.Organization(p))
+}
+
+// renderReview shows the planned change with the Send button.
+func (h changeHandlers) renderReview(c echo.Context, status, id int, review contacts.Review, draftID string, stale []string) error {
+	p := views.ReviewPage{
+		Page:             h.page(c, "Review the change to "+review.Organization.Name, "organizations"),
+		OrganizationName: review.Organization.Name,
+		Stale:            stale,
+		Body:             string(review.Plan.Body),
+		PrettyBody:       indentJSON(review.Plan.Body),
+		Curl:             curlCommand(h.DigiCertBaseURL, id, review.Plan.Body),
+		SendURL:          "/organizations/" + strconv.Itoa(id) + "/send",
+		BackURL:          organizationURL(id) + "?draft=" + draftID,
+		DraftID:          draftID,
+		Fingerprint:      review.Fingerprint,
+	}
+	p.HasErrors = len(stale) > 0
+	for _, cp := range review.Plan.Contacts {
+		rc := views.ReviewContact{
+			Heading:    contactHeading(cp.ContactType),
+			Effect:     string(cp.Effect),
+			EffectText: effectText(cp.Effect),
+			Reason:     cp.Reason,
+			Cleared:    cp.ClearedFields,
+		}
+		for _, fc := range cp.ChangedFields {
+			rc.Changes = append(rc.Changes, views.FieldChangeView{Label: upperFirst(fc.Label), Before: fc.Before, After: fc.After})
+		}
+		p.Contacts = append(p.Contacts, rc)
+	}
+	return render(c, status, views.Review(p))
+}
+
+// draftIDBytes is the size of a draft id's randomness.
+const draftIDBytes = 16
+
+// saveDraft keeps the reviewed input so Send and Back to edit both work
+// from it.
+func (h changeHandlers) saveDraft(c echo.Context, orgID int, in contacts.Input) (string, error) {
+	var b [draftIDBytes]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("handlers: draft id: %w", err)
+	}
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return "", fmt.Errorf("handlers: encode draft: %w", err)
+	}
+	d := store.Draft{ID: hex.EncodeToString(b[:]), OrganizationID: orgID, UserID: h.actor(c).UserID, Payload: payload, CreatedAt: time.Now()}
+	if err := h.Store.SaveDraft(c.Request().Context(), d); err != nil {
+		return "", err
+	}
+	return d.ID, nil
+}
+
+// loadDraft returns the reviewed input of draft id, if it exists, is fresh,
+// and belongs to this organization and user.
+func (h *server) loadDraft(c echo.Context, orgID int, id string) (contacts.Input, bool, error) {
+	if len(id) != 2*draftIDBytes {
+		return contacts.Input{}, false, nil
+	}
+	d, err := h.Store.GetDraft(c.Request().Context(), id, time.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return contacts.Input{}, false, nil
+	}
+	if err != nil {
+		return contacts.Input{}, false, err
+	}
+	if d.OrganizationID != orgID || d.UserID != h.actor(c).UserID {
+		return contacts.Input{}, false, nil
+	}
+	var in contacts.Input
+	if err := json.Unmarshal(d.Payload, &in); err != nil {
+		return contacts.Input{}, false, fmt.Errorf("handlers: decode draft: %w", err)
+	}
+	return in, true, nil
+}
+
+func reviewURL(id int) string { return "/organizations/" + strconv.Itoa(id) + "/review" }
+
+// sentMessage says what DigiCert accepted, contact by contact.
+func sentMessage(review contacts.Review) string {
+	var parts []string
+	for _, cp := range review.Plan.Contacts {
+		if cp.Effect == contacts.EffectUnchanged {
+			continue
+		}
+		parts = append(parts, lowerFirst(contactHeading(cp.ContactType))+" "+strings.ToLower(effectText(cp.Effect)))
+	}
+	msg := "DigiCert accepted the change"
+	if review.Organization != nil {
+		msg += " to " + review.Organization.Name
+	}
+	if len(parts) == 0 {
+		return msg + "."
+	}
+	return msg + ": " + strings.Join(parts, "; ") + "."
+}
+
+func contactHeading(contactType string) string {
+	for _, t := range contactTypes {
+		if t.id == contactType {
+			return t.legend
+		}
+	}
+	return contactType
+}
+
+func effectText(e contacts.Effect) string {
+	switch e {
+	case contacts.EffectUnchanged:
+		return "Unchanged"
+	case contacts.EffectUpdated:
+		return "Updated in place"
+	case contacts.EffectReplaced:
+		return "Replaced by a new contact"
+	case contacts.EffectRemoved:
+		return "Removed"
+	case contacts.EffectCreated:
+		return "Added"
+	case contacts.EffectNothing:
+		return "Removed, if there is one"
+	}
+	return string(e)
+}
+
+// curlCommand is the request as a curl command line, the key masked.
+func curlCommand(baseURL string, id int, body []byte) string {
+	url := strings.TrimRight(baseURL, "/") + "/organization/" + strconv.Itoa(id) + "/contact"
+	return "curl --request PUT " + shellQuote(url) + " \\\n" +
+		"  --header 'X-DC-DEVKEY: ••••••••' \\\n" +
+		"  --header 'Content-Type: application/json' \\\n" +
+		"  --data-raw " + shellQuote(string(body))
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// indentJSON formats a JSON body for reading; invalid JSON is returned as is.
+func indentJSON(body []byte) string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, body, "", "  "); err != nil {
+		return string(body)
+	}
+	return buf.String()
+}
+
+func upperFirst(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-0x20) + s[1:]
+}

@@ -1,0 +1,150 @@
+package handlers
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// Sign-in throttling: after too many failed sign-ins for one account or
+// from one client address within the window, further attempts are refused
+// without checking the password until the oldest counted failure leaves
+// the window. Refused attempts are not counted, so an attacker cannot keep
+// an account locked beyond one window by hammering it.
+const (
+	accountFailureLimit = 5
+	addressFailureLimit = 20
+	failureWindow       = 15 * time.Minute
+	// throttleMaxKeys bounds the memory the throttle uses whatever an
+	// attacker sends: about a hundred bytes per key.
+	throttleMaxKeys = 10_000
+)
+
+// throttleKey names what failures are counted against, with its limit.
+type throttleKey struct {
+	name  string
+	limit int
+}
+
+func accountKey(email string) throttleKey {
+	return throttleKey{name: "account:" + email, limit: accountFailureLimit}
+}
+
+// addressKey counts IPv6 clients by /64, the block one customer usually
+// holds, so that cycling through one's own addresses gains nothing.
+func addressKey(addr string) throttleKey {
+	if ip := net.ParseIP(addr); ip != nil && ip.To4() == nil {
+		addr = ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	}
+	return throttleKey{name: "address:" + addr, limit: addressFailureLimit}
+}
+
+// signInThrottle remembers recent failed sign-ins, in memory. It is safe
+// for concurrent use. The state is per process: a restart forgets it,
+// which costs an attacker one window at most.
+type signInThrottle struct {
+	window  time.Duration
+	maxKeys int
+
+	mu sync.Mutex
+	// failures holds, per key, the times of its latest failures within the
+	// window, oldest first, at most the key's limit of them.
+	failures map[string][]time.Time
+}
+
+func newSignInThrottle(window time.Duration, maxKeys int) *signInThrottle {
+	return &signInThrottle{window: window, maxKeys: maxKeys, failures: map[string][]time.Time{}}
+}
+
+// wait returns how long the caller must wait before another attempt on
+// any of keys is considered, or zero when none is blocked.
+func (t *signInThrottle) wait(now time.Time, keys ...throttleKey) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var longest time.Duration
+	for _, k := range keys {
+		times := t.recent(k.name, now)
+		if len(times) >= k.limit {
+			longest = max(longest, times[len(times)-k.limit].Add(t.window).Sub(now))
+		}
+	}
+	return longest
+}
+
+// fail counts a failure against each key and returns the keys that this
+// failure brought to their limit.
+func (t *signInThrottle) fail(now time.Time, keys ...throttleKey) []throttleKey {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var reached []throttleKey
+	for _, k := range keys {
+		times := t.recent(k.name, now)
+		if times == nil {
+			t.makeRoom(now)
+		}
+		times = append(times, now)
+		if len(times) > k.limit {
+			times = times[len(times)-k.limit:]
+		}
+		t.failures[k.name] = times
+		if len(times) == k.limit {
+			reached = append(reached, k)
+		}
+	}
+	return reached
+}
+
+// forget clears the failures of key: after a successful sign-in, the
+// account starts afresh. Address keys are never cleared this way, so that
+// signing in to one's own account does not reset the count for guessing
+// at others.
+func (t *signInThrottle) forget(key throttleKey) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.failures, key.name)
+}
+
+// recent returns the failures of name within the window, dropping older
+// ones (and the key, when none remain).
+func (t *signInThrottle) recent(name string, now time.Time) []time.Time {
+	times := t.failures[name]
+	i := 0
+	for i < len(times) && now.Sub(times[i]) >= t.window {
+		i++
+	}
+	if i == len(times) {
+		delete(t.failures, name)
+		return nil
+	}
+	if i > 0 {
+		times = times[i:]
+		t.failures[name] = times
+	}
+	return times
+}
+
+// makeRoom keeps the map under maxKeys before a new key is added: first by
+// dropping keys whose failures have all left the window, then, if every
+// key is still live, the one whose last failure is the oldest.
+func (t *signInThrottle) makeRoom(now time.Time) {
+	if len(t.failures) < t.maxKeys {
+		return
+	}
+	var (
+		oldestName string
+		oldestTime time.Time
+	)
+	for name, times := range t.failures {
+		last := times[len(times)-1]
+		if now.Sub(last) >= t.window {
+			delete(t.failures, name)
+			continue
+		}
+		if oldestName == "" || last.Before(oldestTime) {
+			oldestName, oldestTime = name, last
+		}
+	}
+	if len(t.failures) >= t.maxKeys {
+		delete(t.failures, oldestName)
+	}
+}

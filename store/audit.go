@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// AuditKind says what an audit event records.
+type AuditKind string
+
+// The kinds of events a submission goes through.
+const (
+	// AuditRejected: the change failed local validation; nothing was sent.
+	AuditRejected AuditKind = "rejected"
+	// AuditRequested: the change is about to be sent to DigiCert. It is
+	// committed before the request leaves, so a crash cannot lose it.
+	AuditRequested AuditKind = "requested"
+	// AuditResponded: DigiCert answered, with any status.
+	AuditResponded AuditKind = "responded"
+	// AuditFailed: no answer came (timeout, connection error).
+	AuditFailed AuditKind = "failed"
+	// AuditReconciled: at start-up, the organization was read again after a
+	// request whose outcome was never recorded.
+	AuditReconciled AuditKind = "reconciled"
+)
+
+// The kinds of security events: sign-ins and changes to users and teams.
+// Each has a submission id of its own.
+const (
+	// AuditSignedIn: a user signed in.
+	AuditSignedIn AuditKind = "signed_in"
+	// AuditSignInFailed: a sign-in was refused (unknown email, wrong
+	// password, disabled user: the event does not say which to the user,
+	// but Summary does to the reader).
+	AuditSignInFailed AuditKind = "sign_in_failed"
+	// AuditSignInThrottled: an account or a client address reached the
+	// limit of failed sign-ins; further attempts are refused for a while.
+	AuditSignInThrottled AuditKind = "sign_in_throttled"
+	// AuditSignedOut: a user signed out, here or everywhere.
+	AuditSignedOut AuditKind = "signed_out"
+	// AuditUserCreated: an admin (or the setup link, or the command line)
+	// created a user.
+	AuditUserCreated AuditKind = "user_created"
+	// AuditUserChanged: a user's role changed, a disabled user was enabled,
+	// or a password reset link was issued.
+	AuditUserChanged AuditKind = "user_changed"
+	// AuditUserDisabled: a user was disabled; their sessions ended.
+	AuditUserDisabled AuditKind = "user_disabled"
+	// AuditPasswordChanged: a user chose a new password.
+	AuditPasswordChanged AuditKind = "password_changed"
+	// AuditTeamChanged: a team was created or deleted, or its members or
+	// organizations changed.
+	AuditTeamChanged AuditKind = "team_changed"
+)
+
+// Valid reports whether k is a kind the audit log accepts.
+func (k AuditKind) Valid() bool {
+	switch k {
+	case AuditRejected, AuditRequested, AuditResponded, AuditFailed, AuditReconciled:
+		return true
+	}
+	return k.Security()
+}
+
+// Security reports whether k is a security event rather than a step of a
+// contact change: only admins and auditors see those.
+func (k AuditKind) Security() bool {
+	switch k {
+	case AuditSignedIn, AuditSignInFailed, AuditSignInThrottled, AuditSignedOut,
+		AuditUserCreated, AuditUserChanged, AuditUserDisabled, AuditPasswordChanged, AuditTeamChanged:
+		return true
+	}
+	return false
+}
+
+// AuditEvent is one row of the append-only audit log.
+//
+// Text fields are empty when they do not apply. ActorID, OrganizationID and
+// Status are zero when they do not apply (no id and no HTTP status is zero);
+// they are stored as NULL. Times are UTC.
+type AuditEvent struct {
+	// ID is assigned by AppendAuditEvent; ids increase by one per event.
+	ID int64
+	// SubmissionID is shared by the events of one submission.
+	SubmissionID string
+	Kind         AuditKind
+	// OccurredAt defaults to the time of the append when zero.
+	OccurredAt       time.Time
+	ActorID          int
+	ActorEmail       string
+	OrganizationID   int
+	OrganizationName string
+	// RequestBody is the exact body sent, or that would have been sent.
+	RequestBody string
+	// ContactsBefore and ContactsAfter are JSON, stored as given.
+	ContactsBefore json.RawMessage
+	ContactsAfter  json.RawMessage
+	// Status is DigiCert's HTTP status.
+	Status       int
+	ResponseBody string
+	// ErrorCodes are the codes of DigiCert's or local validation errors.
+	ErrorCodes   []string
+	ErrorMessage string
+	// Duration is how long the request took, stored in whole milliseconds
+	// rounded up, so that any measured time stays above zero; zero means
+	// not measured.
+	Duration   time.Duration
+	ClientAddr string
+	RequestID  string
+	// Summary is a one-line description for lists.
+	Summary string
+	// PrevHash and Hash link the event into the chain; AppendAuditEvent
+	// sets them.
+	PrevHash string
+	Hash     string
+}
+
+// ChainHead describes the end of the audit chain: how many events it holds
+// and the id and hash of the newest. Recording it outside the database lets
+// a later check notice that the newest events were rewritten or removed,
+// which the chain alone cannot reveal.
+type ChainHead struct {
+	Count  int
+	LastID int64
+	// LastHash is the hash of the newest event, or GenesisHash when the log
+	// is empty.
+	LastHash string
+}
+
+// ChainError reports the first event at which the audit chain breaks.
+type ChainError struct {
+	EventID int64
+	Reason  string
+}
+
+// Error implements error.
+func (e *ChainError) Error() string {
+	return fmt.Sprintf("store: audit chain broken at event %d: %s", e.EventID, e.Reason)
+}
+
+// auditColumns lists the columns in the order of the hash encoding, then the
+// chain links.
+const auditColumns = `id, submission_id, kind, occurred_at, actor_id, actor_email,
+	organization_id, organization_name, request_body, contacts_before, contacts_after,
+	status, response_body, error_codes, error_message, duration_ms, client_addr,
+	request_id, summary, prev_hash, hash`
+
+// AppendAuditEvent adds e to the end of the audit log and returns it as
+// stored, with its id and hashes. The read of the previous hash and the
+// insert share one write transaction, so concurrent appends form one chain.
+func (s *Store) AppendAuditEvent(ctx context.Context, e AuditEvent) (AuditEvent, error) {
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = time.Now()
+	}
+	r, err := newAuditRow(e)
+	if err != nil {
+		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		head, err := chainHead(ctx, tx)
+		if err != nil {
+			return err
+		}
+		r.id = head.LastID + 1
+		r.prevHash = head.LastHash
+		r.hash = r.chainHash()
+		_, err = tx.ExecContext(ctx,
+			`INSERT INTO audit_events (`+auditColumns+`)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.values()...)
+		return err
+	})
+	if err != nil {
+		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
+	}
+	stored, err := r.event()
+	if err != nil {
+		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
+	}
+	return stored, nil
+}
+
+// chainHead reads the newest event: a lookup at the end of the rowid tree.
+func chainHead(ctx context.Context, tx *sql.Tx) (ChainHead, error) {
+	head := ChainHead{LastHash: GenesisHash}
+	err := tx.QueryRowContext(ctx,
+		`SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1`).Scan(&head.LastID, &head.LastHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return head, nil
+	}
+	return head, err
+}
+
+// AuditChainHead returns the number of events and the newest event's id and
+// hash, without checking the chain.
+func (s *Store) AuditChainHead(ctx context.Context) (ChainHead, error) {
+	var head ChainHead
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		if head, err = chainHead(ctx, tx); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM audit_events`).Scan(&head.Count)
+	})
+	if err != nil {
+		return ChainHead{}, fmt.Errorf("store: audit chain head: %w", err)
+	}
+	return head, nil
+}
+
+// PendingSubmissions returns the requested events whose submission has no
+// outcome (responded, failed or reconciled), oldest first: requests that may
+// or may not have reached DigiCert before the process stopped.
+func (s *Store) PendingSubmissions(ctx context.Context) ([]AuditEvent, error) {
+	events, err := s.queryAuditEvents(ctx,
+		`SELECT `+auditColumns+` FROM audit_events AS r
+		 WHERE r.kind = ? AND NOT EXISTS (
+		     SELECT 1 FROM audit_events AS o
+		     WHERE o.submission_id = r.submission_id AND o.kind IN (?, ?, ?))
+		 ORDER BY r.id`,
+		AuditRequested, AuditResponded, AuditFailed, AuditReconciled)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending submissions: %w", err)
+	}
+	return events, nil
+}
+
+// SubmissionEvents returns the events of one submission, oldest first.
+func (s *Store) SubmissionEvents(ctx context.Context, submissionID string) ([]AuditEvent, error) {
+	events, err := s.queryAuditEvents(ctx,
+		`SELECT `+auditColumns+` FROM audit_events WHERE submission_id = ? ORDER BY id`, submissionID)
+	if err != nil {
+		return nil, fmt.Errorf("store: submission events %q: %w", submissionID, err)
+	}
+	return events, nil
+}
+
+func (s *Store) queryAuditEvents(ctx context.Context, query string, args ...any) ([]AuditEvent, error) {
+	rows, err := s.reader.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var events []AuditEvent
+	for rows.Next() {
+		var r auditRow
+		if err := rows.Scan(r.pointers()...); err != nil {
+			return nil, err
+		}
+		e, err := r.event()
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, e)
+	}
+	return events, rows.Err()
+}

@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// BenchmarkVerifyAuditChain measures a full check of a log of one million
+// events of realistic sizes.
+func BenchmarkVerifyAuditChain(b *testing.B) {
+	const events = 1_000_000
+	ctx := context.Background()
+	s := openTestStore(b)
+	start := time.Now()
+	seedAuditEvents(b, s, events, benchmarkAuditEvent)
+	b.Logf("seeded %d events in %v", events, time.Since(start))
+
+	b.Run("verify", func(b *testing.B) {
+		for b.Loop() {
+			head, err := s.VerifyAuditChain(ctx)
+			if err != nil {
+				b.Fatalf("VerifyAuditChain: %v", err)
+			}
+			if head.Count != events {
+				b.Fatalf("VerifyAuditChain counted %d events, want %d", head.Count, events)
+			}
+		}
+	})
+	b.Run("head", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.AuditChainHead(ctx); err != nil {
+				b.Fatalf("AuditChainHead: %v", err)
+			}
+		}
+	})
+	b.Run("append", func(b *testing.B) {
+		e := benchmarkAuditEvent(0)
+		for b.Loop() {
+			if _, err := s.AppendAuditEvent(ctx, e); err != nil {
+				b.Fatalf("AppendAuditEvent: %v", err)
+			}
+		}
+	})
+}
+
+// seedAuditEvents appends n events made by event(i) in one transaction,
+// chaining them exactly as AppendAuditEvent does, which would take one
+// synchronous commit per event.
+func seedAuditEvents(tb testing.TB, s *Store, n int, event func(i int) AuditEvent) {
+	tb.Helper()
+	ctx := context.Background()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		head, err := chainHead(ctx, tx)
+		if err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		hasher := newChainHasher()
+		for i := range n {
+			r, err := newAuditRow(event(i))
+			if err != nil {
+				return err
+			}
+			r.id, r.prevHash = head.LastID+1, head.LastHash
+			r.hash = sum(hasher, []byte(r.prevHash), r.hashedColumns())
+			if _, err := stmt.ExecContext(ctx, r.values()...); err != nil {
+				return err
+			}
+			head = ChainHead{LastID: r.id, LastHash: r.hash}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("seed audit events: %v", err)
+	}
+}
+
+// benchmarkAuditEvent returns the i-th event of a log where submissions go
+// requested, responded, with a rejected one now and then.
+func benchmarkAuditEvent(i int) AuditEvent {
+	submission := fmt.Sprintf("sub-%08d", i/2)
+	org := 100_000 + i%5000
+	e := AuditEvent{
+		SubmissionID:     submission,
+		OccurredAt:       time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second),
+		ActorID:          1 + i%20,
+		ActorEmail:       fmt.Sprintf("editor%02d@example.com", i%20),
+		OrganizationID:   org,
+		OrganizationName: fmt.Sprintf("Organization %d Ltd", org),
+		ClientAddr:       "192.0.2.10",
+		RequestID:        fmt.Sprintf("req-%010d", i),
+	}
+	switch {
+	case i%50 == 49:
+		e.Kind = AuditRejected
+		e.ErrorCodes = []string{"invalid_email"}
+		e.ErrorMessage = "Email is not a valid email address."
+		e.Summary = "rejected: invalid email"
+	case i%2 == 0:
+		e.Kind = AuditRequested
+		e.RequestBody = benchmarkContacts("new")
+		e.ContactsBefore = json.RawMessage(benchmarkContacts("old"))
+		e.Summary = "technical contact updated"
+	default:
+		e.Kind = AuditResponded
+		e.Status = 204
+		e.Duration = 180 * time.Millisecond
+		e.Summary = "204 No Content"
+	}
+	return e
+}
+
+func benchmarkContacts(who string) string {
+	return fmt.Sprintf(`{"contacts":[{"contact_type":"organization_contact","first_name":"Ada","last_name":"Lovelace","email":"ada.%[1]s@example.com","job_title":"CTO","telephone":"+1 555 0100"},{"contact_type":"technical_contact","first_name":"Alan","last_name":"Turing","email":"alan.%[1]s@example.com","job_title":"Engineer","telephone":"+1 555 0101"}]}`, who)
+}

@@ -1,0 +1,272 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ExportAuditEvents calls fn with every event of the submissions f
+// selects: oldest submission first, the events of each in order. Rows are
+// read one at a time inside one read transaction, so the export is a
+// consistent snapshot and memory does not grow with the log. It returns the
+// number of events passed to fn; an error from fn stops the export.
+func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, fn func(AuditEvent) error) (int, error) {
+	n := 0
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		plan, err := planAuditQuery(ctx, tx, f)
+		if err != nil || plan.empty {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+prefixColumns("e.", auditColumns)+`
+			FROM audit_submissions AS s INDEXED BY `+plan.index+`
+			JOIN audit_events AS e ON e.submission_id = s.submission_id`+plan.where.sql()+`
+			ORDER BY s.occurred_at, s.id, e.id`, plan.where.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var r auditRow
+		dest := r.pointers()
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			e, err := r.event()
+			if err != nil {
+				return err
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+			n++
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return n, fmt.Errorf("store: export audit events: %w", err)
+	}
+	return n, nil
+}
+
+// prefixColumns qualifies each column of a comma-separated list.
+func prefixColumns(prefix, columns string) string {
+	fields := strings.Split(columns, ",")
+	for i, f := range fields {
+		fields[i] = prefix + strings.TrimSpace(f)
+	}
+	return strings.Join(fields, ", ")
+}
+
+// AuditExportFormat is a file format for exported audit events.
+type AuditExportFormat string
+
+// The export formats.
+const (
+	// ExportCSV is comma-separated values with a header row.
+	ExportCSV AuditExportFormat = "csv"
+	// ExportJSON is JSON Lines: one JSON object per event and line.
+	ExportJSON AuditExportFormat = "json"
+)
+
+// ParseAuditExportFormat accepts "csv" or "json".
+func ParseAuditExportFormat(s string) (AuditExportFormat, error) {
+	switch f := AuditExportFormat(s); f {
+	case ExportCSV, ExportJSON:
+		return f, nil
+	}
+	return "", fmt.Errorf("store: unknown export format %q (want csv or json)", s)
+}
+
+// ContentType is the media type of the format.
+func (f AuditExportFormat) ContentType() string {
+	if f == ExportCSV {
+		return "text/csv; charset=utf-8"
+	}
+	return "application/jsonl; charset=utf-8"
+}
+
+// Extension is the file name extension of the format, without the dot.
+func (f AuditExportFormat) Extension() string {
+	if f == ExportCSV {
+		return "csv"
+	}
+	return "jsonl"
+}
+
+// AuditCSVHeader names the columns of an exported CSV file, in order.
+var AuditCSVHeader = []string{
+	"id", "submission_id", "kind", "occurred_at", "actor_id", "actor_email",
+	"organization_id", "organization_name", "request_body", "contacts_before", "contacts_after",
+	"status", "response_body", "error_codes", "error_message", "duration_ms", "client_addr",
+	"request_id", "summary", "prev_hash", "hash",
+}
+
+// AuditEncoder writes audit events in an export format. It buffers: call
+// Flush at the end.
+type AuditEncoder struct {
+	format AuditExportFormat
+	buf    *bufio.Writer
+	csv    *csv.Writer
+	json   *json.Encoder
+	record []string
+	header bool
+}
+
+// NewAuditEncoder returns an encoder writing format to w.
+func NewAuditEncoder(w io.Writer, format AuditExportFormat) *AuditEncoder {
+	e := &AuditEncoder{format: format, buf: bufio.NewWriterSize(w, 64<<10)}
+	if format == ExportCSV {
+		e.csv = csv.NewWriter(e.buf)
+		e.record = make([]string, len(AuditCSVHeader))
+	} else {
+		e.json = json.NewEncoder(e.buf)
+		e.json.SetEscapeHTML(false)
+	}
+	return e
+}
+
+// Encode writes one event.
+func (e *AuditEncoder) Encode(ev AuditEvent) error {
+	if e.format == ExportJSON {
+		if err := e.json.Encode(newExportedEvent(ev)); err != nil {
+			return fmt.Errorf("store: encode audit event %d: %w", ev.ID, err)
+		}
+		return nil
+	}
+	if err := e.writeHeader(); err != nil {
+		return err
+	}
+	fillCSVRecord(e.record, ev)
+	if err := e.csv.Write(e.record); err != nil {
+		return fmt.Errorf("store: encode audit event %d: %w", ev.ID, err)
+	}
+	return nil
+}
+
+// Flush writes what is buffered; a CSV export of no event still gets its
+// header row.
+func (e *AuditEncoder) Flush() error {
+	if e.csv != nil {
+		if err := e.writeHeader(); err != nil {
+			return err
+		}
+		e.csv.Flush()
+		if err := e.csv.Error(); err != nil {
+			return fmt.Errorf("store: write audit export: %w", err)
+		}
+	}
+	if err := e.buf.Flush(); err != nil {
+		return fmt.Errorf("store: write audit export: %w", err)
+	}
+	return nil
+}
+
+func (e *AuditEncoder) writeHeader() error {
+	if e.header {
+		return nil
+	}
+	e.header = true
+	if err := e.csv.Write(AuditCSVHeader); err != nil {
+		return fmt.Errorf("store: write audit export: %w", err)
+	}
+	return nil
+}
+
+// fillCSVRecord renders ev into record, in the order of AuditCSVHeader.
+func fillCSVRecord(record []string, ev AuditEvent) {
+	codes := ""
+	if len(ev.ErrorCodes) > 0 {
+		codes = strings.Join(ev.ErrorCodes, ";")
+	}
+	values := [...]string{
+		strconv.FormatInt(ev.ID, 10), ev.SubmissionID, string(ev.Kind), ev.OccurredAt.UTC().Format(time.RFC3339Nano),
+		intOrEmpty(ev.ActorID), ev.ActorEmail, intOrEmpty(ev.OrganizationID), ev.OrganizationName,
+		ev.RequestBody, string(ev.ContactsBefore), string(ev.ContactsAfter), intOrEmpty(ev.Status),
+		ev.ResponseBody, codes, ev.ErrorMessage, intOrEmpty(int(ev.Duration / time.Millisecond)),
+		ev.ClientAddr, ev.RequestID, ev.Summary, ev.PrevHash, ev.Hash,
+	}
+	for i, v := range values {
+		record[i] = NeutralizeCSVCell(v)
+	}
+}
+
+func intOrEmpty(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// NeutralizeCSVCell keeps a spreadsheet from reading a cell as a formula:
+// a cell that starts with =, +, -, @, a tab or a carriage return gets a
+// leading apostrophe. A cell that already starts with an apostrophe gets
+// one more, so that removing one leading apostrophe always gives back the
+// value.
+func NeutralizeCSVCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\'':
+		return "'" + s
+	}
+	return s
+}
+
+// exportedEvent is one line of a JSON Lines export. Integers that do not
+// apply are null, as in the database.
+type exportedEvent struct {
+	ID               int64           `json:"id"`
+	SubmissionID     string          `json:"submission_id"`
+	Kind             AuditKind       `json:"kind"`
+	OccurredAt       time.Time       `json:"occurred_at"`
+	ActorID          *int            `json:"actor_id"`
+	ActorEmail       string          `json:"actor_email"`
+	OrganizationID   *int            `json:"organization_id"`
+	OrganizationName string          `json:"organization_name"`
+	RequestBody      string          `json:"request_body"`
+	ContactsBefore   json.RawMessage `json:"contacts_before"`
+	ContactsAfter    json.RawMessage `json:"contacts_after"`
+	Status           *int            `json:"status"`
+	ResponseBody     string          `json:"response_body"`
+	ErrorCodes       []string        `json:"error_codes"`
+	ErrorMessage     string          `json:"error_message"`
+	DurationMS       *int64          `json:"duration_ms"`
+	ClientAddr       string          `json:"client_addr"`
+	RequestID        string          `json:"request_id"`
+	Summary          string          `json:"summary"`
+	PrevHash         string          `json:"prev_hash"`
+	Hash             string          `json:"hash"`
+}
+
+func newExportedEvent(ev AuditEvent) exportedEvent {
+	x := exportedEvent{
+		ID: ev.ID, SubmissionID: ev.SubmissionID, Kind: ev.Kind, OccurredAt: ev.OccurredAt.UTC(),
+		ActorID: intPtr(ev.ActorID), ActorEmail: ev.ActorEmail,
+		OrganizationID: intPtr(ev.OrganizationID), OrganizationName: ev.OrganizationName,
+		RequestBody: ev.RequestBody, ContactsBefore: ev.ContactsBefore, ContactsAfter: ev.ContactsAfter,
+		Status: intPtr(ev.Status), ResponseBody: ev.ResponseBody, ErrorCodes: ev.ErrorCodes,
+		ErrorMessage: ev.ErrorMessage, ClientAddr: ev.ClientAddr, RequestID: ev.RequestID,
+		Summary: ev.Summary, PrevHash: ev.PrevHash, Hash: ev.Hash,
+	}
+	if ev.Duration > 0 {
+		ms := int64(ev.Duration / time.Millisecond)
+		x.DurationMS = &ms
+	}
+	return x
+}
+
+func intPtr(n int) *int {
+	if n == 0 {
+		return nil
+	}
+	return &n
+}

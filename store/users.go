@@ -1,0 +1,408 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Role is what a user may do in the portal.
+type Role string
+
+// The roles. An admin does everything, users and teams included; an editor
+// changes the contacts of their teams' organizations; an auditor reads all
+// history and changes nothing.
+const (
+	RoleAdmin   Role = "admin"
+	RoleEditor  Role = "editor"
+	RoleAuditor Role = "auditor"
+)
+
+// Roles returns every role, in the order forms offer them.
+func Roles() []Role { return []Role{RoleEditor, RoleAuditor, RoleAdmin} }
+
+// Valid reports whether r is one of the roles.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleAdmin, RoleEditor, RoleAuditor:
+		return true
+	}
+	return false
+}
+
+// Label is the role's name as pages show it.
+func (r Role) Label() string {
+	switch r {
+	case RoleAdmin:
+		return "Admin"
+	case RoleEditor:
+		return "Editor"
+	case RoleAuditor:
+		return "Auditor"
+	}
+	return string(r)
+}
+
+// User is a person who signs in to the portal.
+type User struct {
+	ID    int
+	Email string
+	Name  string
+	Role  Role
+	// PasswordHash is an argon2id hash (see PasswordHasher), or "" while
+	// the user has not chosen a password.
+	PasswordHash string
+	Disabled     bool
+	// SessionVersion is carried in every session cookie of the user; a
+	// cookie with an older version is no longer accepted.
+	SessionVersion int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// HasPassword reports whether the user has chosen a password.
+func (u User) HasPassword() bool { return u.PasswordHash != "" }
+
+// NewUser is what CreateUser needs.
+type NewUser struct {
+	Email string
+	Name  string
+	Role  Role
+	// PasswordHash may be empty: the user then sets a password through a
+	// one-time link (CreatePasswordToken).
+	PasswordHash string
+}
+
+var (
+	// ErrEmailTaken reports that another user already has the email.
+	ErrEmailTaken = errors.New("store: a user with this email already exists")
+	// ErrLastAdmin reports a change that would leave no enabled admin.
+	ErrLastAdmin = errors.New("store: the last enabled admin cannot be disabled or given another role")
+)
+
+// FieldError is a value the store refuses, with a message fit to show the
+// person who typed it.
+type FieldError struct {
+	// Field is "email", "name", "role", "password" or "team_name".
+	Field   string
+	Message string
+}
+
+// Error implements error.
+func (e *FieldError) Error() string { return "store: invalid " + e.Field + ": " + e.Message }
+
+// Limits on what users type.
+const (
+	MaxEmailLength = 254
+	MaxNameLength  = 100
+)
+
+// NormalizeEmail is the form in which emails are stored and looked up:
+// without surrounding white space and in lower case, so that one person
+// cannot hold two accounts by changing the case of their address.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// CheckEmail returns a *FieldError unless email (normalized) looks like an
+// email address: one @ with text either side, a dot in the domain, no white
+// space or control characters, at most MaxEmailLength characters.
+func CheckEmail(email string) error {
+	bad := func(msg string) error { return &FieldError{Field: "email", Message: msg} }
+	switch {
+	case email == "":
+		return bad("Enter an email address")
+	case utf8.RuneCountInString(email) > MaxEmailLength:
+		return bad(fmt.Sprintf("Email address must be %d characters or fewer", MaxEmailLength))
+	}
+	local, domain, ok := strings.Cut(email, "@")
+	if !ok || local == "" || strings.Contains(domain, "@") || !strings.Contains(domain, ".") ||
+		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
+		strings.IndexFunc(email, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return bad("Enter an email address in the correct format, like name@example.com")
+	}
+	return nil
+}
+
+// CheckName returns a *FieldError unless name (trimmed) is a usable
+// display name.
+func CheckName(name string) error {
+	bad := func(msg string) error { return &FieldError{Field: "name", Message: msg} }
+	switch {
+	case name == "":
+		return bad("Enter a name")
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return bad(fmt.Sprintf("Name must be %d characters or fewer", MaxNameLength))
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return bad("Name must not contain control characters")
+	}
+	return nil
+}
+
+// CheckRole returns a *FieldError unless role is one of the roles.
+func CheckRole(role Role) error {
+	if !role.Valid() {
+		return &FieldError{Field: "role", Message: "Select a role"}
+	}
+	return nil
+}
+
+// checkNewUser normalizes and checks what CreateUser is given.
+func checkNewUser(nu NewUser) (NewUser, error) {
+	nu.Email = NormalizeEmail(nu.Email)
+	nu.Name = strings.TrimSpace(nu.Name)
+	for _, err := range []error{CheckEmail(nu.Email), CheckName(nu.Name), CheckRole(nu.Role)} {
+		if err != nil {
+			return NewUser{}, err
+		}
+	}
+	return nu, nil
+}
+
+const userColumns = `id, email, name, role, password_hash, disabled, session_version, created_at, updated_at`
+
+// CreateUser adds a user. It returns a *FieldError for a bad email, name or
+// role, and ErrEmailTaken when the email is in use.
+func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+	nu, err := checkNewUser(nu)
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		u, err = insertUser(ctx, tx, nu, time.Now())
+		return err
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("store: create user: %w", err)
+	}
+	return u, nil
+}
+
+func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time.Time) (User, error) {
+	var taken bool
+	if err := tx.QueryRowContext(ctx,
+		`SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)`, nu.Email).Scan(&taken); err != nil {
+		return User{}, err
+	}
+	if taken {
+		return User{}, ErrEmailTaken
+	}
+	at := formatTime(now)
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
+		 VALUES (?, ?, ?, ?, ?, ?)`,
+		nu.Email, nu.Name, string(nu.Role), nu.PasswordHash, at, at)
+	if err != nil {
+		return User{}, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return User{}, err
+	}
+	return queryUser(ctx, tx, `WHERE id = ?`, id)
+}
+
+// GetUser returns the user with id, or ErrNotFound.
+func (s *Store) GetUser(ctx context.Context, id int) (User, error) {
+	u, err := queryUser(ctx, s.reader, `WHERE id = ?`, id)
+	if err != nil {
+		return User{}, fmt.Errorf("store: get user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// UserByEmail returns the user with email (compared as NormalizeEmail
+// forms), or ErrNotFound.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	u, err := queryUser(ctx, s.reader, `WHERE email = ?`, NormalizeEmail(email))
+	if err != nil {
+		return User{}, fmt.Errorf("store: user by email: %w", err)
+	}
+	return u, nil
+}
+
+// ListUsers returns every user, ordered by name then email.
+func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
+	users, err := queryUsers(ctx, s.reader,
+		`SELECT `+userColumns+` FROM users ORDER BY name COLLATE NOCASE, email`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	return users, nil
+}
+
+// CountUsers returns how many users exist, disabled ones included.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.reader.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count users: %w", err)
+	}
+	return n, nil
+}
+
+// SetUserRole gives the user another role and ends their sessions, so the
+// new role applies at once. It returns ErrLastAdmin rather than leave no
+// enabled admin.
+func (s *Store) SetUserRole(ctx context.Context, id int, role Role) (User, error) {
+	if err := CheckRole(role); err != nil {
+		return User{}, err
+	}
+	u, err := s.updateUser(ctx, id, true, `role = ?`, string(role))
+	if err != nil {
+		return User{}, fmt.Errorf("store: set role of user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// DisableUser stops the user from signing in and ends their sessions. It
+// returns ErrLastAdmin rather than leave no enabled admin.
+func (s *Store) DisableUser(ctx context.Context, id int) (User, error) {
+	u, err := s.updateUser(ctx, id, true, `disabled = 1`)
+	if err != nil {
+		return User{}, fmt.Errorf("store: disable user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// EnableUser lets a disabled user sign in again.
+func (s *Store) EnableUser(ctx context.Context, id int) (User, error) {
+	u, err := s.updateUser(ctx, id, false, `disabled = 0`)
+	if err != nil {
+		return User{}, fmt.Errorf("store: enable user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// SetUserPassword stores a new password hash and ends the user's
+// sessions, so that whoever knew the old password is signed out.
+func (s *Store) SetUserPassword(ctx context.Context, id int, passwordHash string) (User, error) {
+	if passwordHash == "" {
+		return User{}, fmt.Errorf("store: set password of user %d: empty hash", id)
+	}
+	u, err := s.updateUser(ctx, id, false, `password_hash = ?`, passwordHash)
+	if err != nil {
+		return User{}, fmt.Errorf("store: set password of user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// EndUserSessions signs the user out everywhere: every session cookie
+// issued so far stops working.
+func (s *Store) EndUserSessions(ctx context.Context, id int) (User, error) {
+	u, err := s.updateUser(ctx, id, false, "")
+	if err != nil {
+		return User{}, fmt.Errorf("store: end sessions of user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// updateUser applies set (SQL assignments, or "") to one user and raises
+// their session version, in one transaction: every change to a user ends
+// their sessions. With guardAdmins, a change that leaves no enabled admin is
+// undone and ErrLastAdmin returned.
+func (s *Store) updateUser(ctx context.Context, id int, guardAdmins bool, set string, args ...any) (User, error) {
+	var u User
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		u, err = updateUserTx(ctx, tx, id, guardAdmins, set, args...)
+		return err
+	})
+	return u, err
+}
+
+func updateUserTx(ctx context.Context, tx *sql.Tx, id int, guardAdmins bool, set string, args ...any) (User, error) {
+	adminsBefore, err := countEnabledAdmins(ctx, tx)
+	if err != nil {
+		return User{}, err
+	}
+	if set != "" {
+		set += ", "
+	}
+	res, err := tx.ExecContext(ctx,
+		`UPDATE users SET `+set+`session_version = session_version + 1, updated_at = ? WHERE id = ?`,
+		append(args, formatTime(time.Now()), id)...)
+	if err != nil {
+		return User{}, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return User{}, err
+	} else if n == 0 {
+		return User{}, ErrNotFound
+	}
+	if guardAdmins && adminsBefore > 0 {
+		if after, err := countEnabledAdmins(ctx, tx); err != nil {
+			return User{}, err
+		} else if after == 0 {
+			return User{}, ErrLastAdmin
+		}
+	}
+	return queryUser(ctx, tx, `WHERE id = ?`, id)
+}
+
+func countEnabledAdmins(ctx context.Context, tx *sql.Tx) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM users WHERE role = ? AND disabled = 0`, string(RoleAdmin)).Scan(&n)
+	return n, err
+}
+
+// queryer is what both *sql.DB and *sql.Tx offer for reading.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryUser returns the one user matching where, or ErrNotFound.
+func queryUser(ctx context.Context, q queryer, where string, args ...any) (User, error) {
+	users, err := queryUsers(ctx, q, `SELECT `+userColumns+` FROM users `+where, args...)
+	if err != nil {
+		return User{}, err
+	}
+	if len(users) == 0 {
+		return User{}, ErrNotFound
+	}
+	return users[0], nil
+}
+
+func queryUsers(ctx context.Context, q queryer, query string, args ...any) ([]User, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var users []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, rows.Err()
+}
+
+func scanUser(rows *sql.Rows) (User, error) {
+	var (
+		u                User
+		role             string
+		created, updated string
+	)
+	if err := rows.Scan(&u.ID, &u.Email, &u.Name, &role, &u.PasswordHash, &u.Disabled,
+		&u.SessionVersion, &created, &updated); err != nil {
+		return User{}, err
+	}
+	u.Role = Role(role)
+	var err error
+	if u.CreatedAt, err = parseTime(created); err != nil {
+		return User{}, err
+	}
+	if u.UpdatedAt, err = parseTime(updated); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}

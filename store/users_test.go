@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func createTestUser(t *testing.T, s *Store, email string, role Role) User {
+	t.Helper()
+	u, err := s.CreateUser(context.Background(), NewUser{Email: email, Name: "User " + email, Role: role, PasswordHash: "$argon2id$placeholder"})
+	if err != nil {
+		t.Fatalf("CreateUser(%s): %v", email, err)
+	}
+	return u
+}
+
+func TestCreateUser(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+
+	u, err := s.CreateUser(ctx, NewUser{Email: "  Ada@Example.COM ", Name: " Ada Lovelace ", Role: RoleEditor})
+	if err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	if u.ID == 0 || u.Email != "ada@example.com" || u.Name != "Ada Lovelace" || u.Role != RoleEditor ||
+		u.Disabled || u.HasPassword() || u.SessionVersion != 1 || u.CreatedAt.IsZero() {
+		t.Errorf("created user = %+v, want normalized email and name, editor, enabled, no password, version 1", u)
+	}
+	got, err := s.UserByEmail(ctx, "ADA@example.com")
+	if err != nil || got.ID != u.ID {
+		t.Errorf("UserByEmail with other case = %+v, %v; want user %d", got, err, u.ID)
+	}
+	if got, err := s.GetUser(ctx, u.ID); err != nil || got != u {
+		t.Errorf("GetUser = %+v, %v; want %+v", got, err, u)
+	}
+	if _, err := s.GetUser(ctx, u.ID+100); !errors.Is(err, ErrNotFound) {
+		t.Errorf("GetUser(unknown) error = %v, want ErrNotFound", err)
+	}
+	if _, err := s.CreateUser(ctx, NewUser{Email: "ada@EXAMPLE.com", Name: "Other", Role: RoleAdmin}); !errors.Is(err, ErrEmailTaken) {
+		t.Errorf("second user with the same email: error = %v, want ErrEmailTaken", err)
+	}
+	if n, err := s.CountUsers(ctx); err != nil || n != 1 {
+		t.Errorf("CountUsers = %d, %v; want 1", n, err)
+	}
+}
+
+func TestCreateUserRefusesBadValues(t *testing.T) {
+	tests := []struct {
+		name  string
+		user  NewUser
+		field string
+	}{
+		{"no email", NewUser{Name: "N", Role: RoleAdmin}, "email"},
+		{"no at", NewUser{Email: "example.com", Name: "N", Role: RoleAdmin}, "email"},
+		{"two ats", NewUser{Email: "a@b@example.com", Name: "N", Role: RoleAdmin}, "email"},
+		{"no dot in domain", NewUser{Email: "a@localhost", Name: "N", Role: RoleAdmin}, "email"},
+		{"space inside", NewUser{Email: "a b@example.com", Name: "N", Role: RoleAdmin}, "email"},
+		{"too long", NewUser{Email: strings.Repeat("a", 250) + "@example.com", Name: "N", Role: RoleAdmin}, "email"},
+		{"no name", NewUser{Email: "a@example.com", Name: "  ", Role: RoleAdmin}, "name"},
+		{"control in name", NewUser{Email: "a@example.com", Name: "A\x00B", Role: RoleAdmin}, "name"},
+		{"name too long", NewUser{Email: "a@example.com", Name: strings.Repeat("é", MaxNameLength+1), Role: RoleAdmin}, "name"},
+		{"unknown role", NewUser{Email: "a@example.com", Name: "N", Role: "root"}, "role"},
+	}
+	s := openTestStore(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.CreateUser(context.Background(), tt.user)
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != tt.field || fe.Message == "" {
+				t.Fatalf("error = %v, want a FieldError on %s", err, tt.field)
+			}
+		})
+	}
+	if n, err := s.CountUsers(context.Background()); err != nil || n != 0 {
+		t.Errorf("CountUsers = %d, %v; want 0 after refusals", n, err)
+	}
+}
+
+func TestUserChangesEndSessions(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	createTestUser(t, s, "admin@example.com", RoleAdmin)
+	u := createTestUser(t, s, "ed@example.com", RoleEditor)
+
+	steps := []struct {
+		name   string
+		change func() (User, error)
+		check  func(User) bool
+	}{
+		{"role", func() (User, error) { return s.SetUserRole(ctx, u.ID, RoleAuditor) }, func(v User) bool { return v.Role == RoleAuditor }},
+		{"disable", func() (User, error) { return s.DisableUser(ctx, u.ID) }, func(v User) bool { return v.Disabled }},
+		{"enable", func() (User, error) { return s.EnableUser(ctx, u.ID) }, func(v User) bool { return !v.Disabled }},
+		{"password", func() (User, error) { return s.SetUserPassword(ctx, u.ID, "$argon2id$new") }, func(v User) bool { return v.PasswordHash == "$argon2id$new" }},
+		{"sign out everywhere", func() (User, error) { return s.EndUserSessions(ctx, u.ID) }, func(User) bool { return true }},
+	}
+	version := u.SessionVersion
+	for _, st := range steps {
+		got, err := st.change()
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if !st.check(got) {
+			t.Errorf("%s: user = %+v, change not applied", st.name, got)
+		}
+		if got.SessionVersion != version+1 {
+			t.Errorf("%s: session version = %d, want %d", st.name, got.SessionVersion, version+1)
+		}
+		version = got.SessionVersion
+		if stored, err := s.GetUser(ctx, u.ID); err != nil || stored != got {
+			t.Errorf("%s: stored %+v, %v; returned %+v", st.name, stored, err, got)
+		}
+	}
+	if _, err := s.DisableUser(ctx, 9999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("DisableUser(unknown) error = %v, want ErrNotFound", err)
+	}
+	if _, err := s.SetUserRole(ctx, u.ID, "owner"); err == nil {
+		t.Error("SetUserRole accepted an unknown role")
+	}
+}
+
+func TestLastAdminStays(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	a := createTestUser(t, s, "a@example.com", RoleAdmin)
+	b := createTestUser(t, s, "b@example.com", RoleAdmin)
+
+	if _, err := s.DisableUser(ctx, a.ID); err != nil {
+		t.Fatalf("disable one of two admins: %v", err)
+	}
+	if _, err := s.SetUserRole(ctx, b.ID, RoleEditor); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("demote the last admin: error = %v, want ErrLastAdmin", err)
+	}
+	if _, err := s.DisableUser(ctx, b.ID); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("disable the last admin: error = %v, want ErrLastAdmin", err)
+	}
+	if got, err := s.GetUser(ctx, b.ID); err != nil || got.Role != RoleAdmin || got.Disabled || got.SessionVersion != b.SessionVersion {
+		t.Errorf("after refusals the last admin is %+v, %v; want unchanged", got, err)
+	}
+
+	// Without any admin (users added as editors from the command line),
+	// changes among the others still work.
+	s2 := openTestStore(t)
+	e := createTestUser(t, s2, "e@example.com", RoleEditor)
+	if _, err := s2.SetUserRole(ctx, e.ID, RoleAuditor); err != nil {
+		t.Errorf("role change with no admin at all: %v", err)
+	}
+}
+
+func TestListUsers(t *testing.T) {
+	s := openTestStore(t)
+	for _, e := range []string{"c@example.com", "a@example.com", "b@example.com"} {
+		createTestUser(t, s, e, RoleEditor)
+	}
+	users, err := s.ListUsers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range users {
+		got = append(got, u.Email)
+	}
+	if want := "a@example.com b@example.com c@example.com"; strings.Join(got, " ") != want {
+		t.Errorf("ListUsers order = %v, want %s", got, want)
+	}
+}

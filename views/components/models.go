@@ -1,0 +1,93 @@
+// Package components holds the form parts every page shares: fields that
+// always render their own error slot, the error summary, the CSRF input.
+package components
+
+// ErrorLink is one entry of the error summary: the message and the id of
+// the field it is about ("" for a problem with the whole form).
+type ErrorLink struct {
+	FieldID string
+	Message string
+}
+
+// Input is a labelled text field.
+type Input struct {
+	ID           string
+	Label        string
+	Type         string // "text", "email", "tel", "search", "password"
+	Value        string
+	Hint         string
+	Error        string
+	Autocomplete string
+	// MaxLength is a hint for the browser; the server validates.
+	MaxLength int
+	Width     string // "", "short"
+}
+
+// Option is one choice of a Select.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// Select is a labelled drop-down.
+type Select struct {
+	ID      string
+	Label   string
+	Hint    string
+	Error   string
+	Options []Option
+}
+
+// Radio is one choice of a RadioGroup.
+type Radio struct {
+	Value   string
+	Label   string
+	Checked bool
+}
+
+// RadioGroup is a fieldset of radios sharing a name. ID is the name and
+// the prefix of each radio's id; the first radio's id is the target of
+// error links.
+type RadioGroup struct {
+	ID     string
+	Legend string
+	Error  string
+	Radios []Radio
+}
+
+// FirstRadioID is the id error summary links point at.
+func (g RadioGroup) FirstRadioID() string {
+	if len(g.Radios) == 0 {
+		return g.ID
+	}
+	return g.RadioID(g.Radios[0])
+}
+
+// RadioID is the id of one radio of the group.
+func (g RadioGroup) RadioID(r Radio) string { return g.ID + "-" + r.Value }
+
+// Textarea is a labelled multi-line field.
+type Textarea struct {
+	ID     string
+	Label  string
+	Hint   string
+	Value  string
+	Errors []string
+	Rows   int
+}
+
+// describedBy joins the ids of a field's hint and error for aria-describedby.
+func describedBy(id, hint, err string) string {
+	out := ""
+	if hint != "" {
+		out = id + "-hint"
+	}
+	if err != "" {
+		if out != "" {
+			out += " "
+		}
+		out += id + "-error"
+	}
+	return out
+}

@@ -1,0 +1,39 @@
+package views
+
+// ReviewPage shows what a change will send and what DigiCert will do with
+// it, before anything is sent.
+type ReviewPage struct {
+	Page
+	OrganizationName string
+	// Stale, when set, lists what changed at DigiCert since the change was
+	// last reviewed; the review below is against the new state.
+	Stale    []string
+	Contacts []ReviewContact
+	// Body is the exact request body; PrettyBody the same, indented.
+	Body        string
+	PrettyBody  string
+	Curl        string
+	SendURL     string
+	BackURL     string
+	DraftID     string
+	Fingerprint string
+}
+
+// ReviewContact is the effect of the change on one contact type.
+type ReviewContact struct {
+	Heading string
+	// Effect is "unchanged", "updated", "replaced", "removed", "created" or
+	// "nothing"; EffectText says it in words.
+	Effect     string
+	EffectText string
+	Reason     string
+	Cleared    []string
+	Changes    []FieldChangeView
+}
+
+// FieldChangeView is one field whose value changes.
+type FieldChangeView struct {
+	Label  string
+	Before string
+	After  string
+}
