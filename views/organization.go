@@ -29,8 +29,8 @@ type OrganizationPage struct {
 	CanEdit bool
 	Form    EditForm
 	// History lists the organization's latest submissions.
-	History        []HistoryRow
-	HistoryURL     string
+	History    []HistoryRow
+	HistoryURL string
 }
 
 // Problem is a titled notice with details.
