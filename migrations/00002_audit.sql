@@ -34,10 +34,12 @@ CREATE TABLE audit_events (
     hash              TEXT NOT NULL
 ) STRICT;
 
-CREATE INDEX audit_events_submission ON audit_events (submission_id);
+-- kind follows submission_id, and submission_id follows kind, so that
+-- finding requests without an outcome reads these two indexes only.
+CREATE INDEX audit_events_submission ON audit_events (submission_id, kind);
 CREATE INDEX audit_events_organization ON audit_events (organization_id, id);
 CREATE INDEX audit_events_occurred ON audit_events (occurred_at, id);
-CREATE INDEX audit_events_kind ON audit_events (kind);
+CREATE INDEX audit_events_kind ON audit_events (kind, submission_id);
 
 -- +goose StatementBegin
 CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN

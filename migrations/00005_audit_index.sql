@@ -25,14 +25,21 @@ CREATE TABLE audit_submissions (
     outcome_id        INTEGER
 ) STRICT;
 
--- Every list is newest first on (occurred_at, id); each index ends with
--- occurred_at, and the rowid that follows it in every index makes the order
--- total, so a filter on its first column reads a page without sorting.
+-- Every list is newest first on (occurred_at, id). Each index starts with
+-- the column it filters on, if any, then occurred_at, so a filter on its
+-- first column reads a page in order without sorting (the rowid that ends
+-- every index makes the order total). The other filter columns follow, so
+-- that rows failing them are skipped inside the index, before the table
+-- row is read.
 CREATE UNIQUE INDEX audit_submissions_submission ON audit_submissions (submission_id);
-CREATE INDEX audit_submissions_occurred ON audit_submissions (occurred_at);
-CREATE INDEX audit_submissions_organization ON audit_submissions (organization_id, occurred_at);
-CREATE INDEX audit_submissions_actor ON audit_submissions (actor_email, occurred_at);
-CREATE INDEX audit_submissions_outcome ON audit_submissions (outcome, occurred_at);
+CREATE INDEX audit_submissions_occurred ON audit_submissions (occurred_at, outcome, organization_id, actor_email);
+CREATE INDEX audit_submissions_organization ON audit_submissions (organization_id, occurred_at, outcome, actor_email);
+CREATE INDEX audit_submissions_actor ON audit_submissions (actor_email, occurred_at, outcome, organization_id);
+CREATE INDEX audit_submissions_outcome ON audit_submissions (outcome, occurred_at, organization_id, actor_email);
+-- An outcome combined with a user or an organization can match few rows
+-- among many of each: these read exactly the rows that match.
+CREATE INDEX audit_submissions_actor_outcome ON audit_submissions (actor_email, outcome, occurred_at, organization_id);
+CREATE INDEX audit_submissions_organization_outcome ON audit_submissions (organization_id, outcome, occurred_at, actor_email);
 
 -- The organizations and users that appear in the log, with the number of
 -- submissions of each: a name or email typed in a filter is matched here,
@@ -46,6 +53,15 @@ CREATE TABLE audit_organizations (
 CREATE TABLE audit_actors (
     email       TEXT PRIMARY KEY,
     submissions INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- The number of submissions per day (UTC, YYYY-MM-DD) and outcome, for
+-- the audit log's chart.
+CREATE TABLE audit_daily (
+    day         TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    submissions INTEGER NOT NULL,
+    PRIMARY KEY (day, outcome)
 ) STRICT, WITHOUT ROWID;
 
 INSERT INTO audit_submissions (id, submission_id, occurred_at, actor_id, actor_email,
@@ -87,6 +103,26 @@ SET submissions = (SELECT count(*) FROM audit_submissions WHERE organization_id 
 INSERT INTO audit_actors (email, submissions)
 SELECT actor_email, count(*) FROM audit_submissions GROUP BY actor_email;
 
+INSERT INTO audit_daily (day, outcome, submissions)
+SELECT substr(occurred_at, 1, 10), outcome, count(*) FROM audit_submissions GROUP BY 1, 2;
+
+-- +goose StatementBegin
+CREATE TRIGGER audit_daily_insert AFTER INSERT ON audit_submissions BEGIN
+    INSERT INTO audit_daily (day, outcome, submissions) VALUES (substr(new.occurred_at, 1, 10), new.outcome, 1)
+    ON CONFLICT (day, outcome) DO UPDATE SET submissions = submissions + 1;
+END;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE TRIGGER audit_daily_update AFTER UPDATE OF outcome ON audit_submissions
+WHEN old.outcome IS NOT new.outcome BEGIN
+    UPDATE audit_daily SET submissions = submissions - 1
+    WHERE day = substr(old.occurred_at, 1, 10) AND outcome = old.outcome;
+    INSERT INTO audit_daily (day, outcome, submissions) VALUES (substr(new.occurred_at, 1, 10), new.outcome, 1)
+    ON CONFLICT (day, outcome) DO UPDATE SET submissions = submissions + 1;
+END;
+-- +goose StatementEnd
+
 -- +goose StatementBegin
 CREATE TRIGGER audit_submissions_open AFTER INSERT ON audit_events
 WHEN new.kind IN ('requested', 'rejected') BEGIN
@@ -123,6 +159,9 @@ END;
 -- +goose Down
 DROP TRIGGER audit_submissions_close;
 DROP TRIGGER audit_submissions_open;
+DROP TRIGGER audit_daily_update;
+DROP TRIGGER audit_daily_insert;
+DROP TABLE audit_daily;
 DROP TABLE audit_actors;
 DROP TABLE audit_organizations;
 DROP TABLE audit_submissions;

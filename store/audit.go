@@ -150,9 +150,15 @@ const auditColumns = `id, submission_id, kind, occurred_at, actor_id, actor_emai
 	request_id, summary, prev_hash, hash`
 
 // AppendAuditEvent adds e to the end of the audit log and returns it as
-// stored, with its id and hashes. The read of the previous hash and the
-// insert share one write transaction, so concurrent appends form one chain.
+// stored, with its id and hashes. It returns only once the event is
+// committed and synced. Concurrent appends are committed together, each
+// chained to the one before it, in one write transaction (see
+// auditBatcher). The append does not stop when ctx ends: a record the
+// caller decided to write is written.
 func (s *Store) AppendAuditEvent(ctx context.Context, e AuditEvent) (AuditEvent, error) {
+	if err := ctx.Err(); err != nil {
+		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
+	}
 	if e.OccurredAt.IsZero() {
 		e.OccurredAt = time.Now()
 	}
@@ -160,20 +166,7 @@ func (s *Store) AppendAuditEvent(ctx context.Context, e AuditEvent) (AuditEvent,
 	if err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		head, err := chainHead(ctx, tx)
-		if err != nil {
-			return err
-		}
-		r.id = head.LastID + 1
-		r.prevHash = head.LastHash
-		r.hash = r.chainHash()
-		_, err = tx.ExecContext(ctx,
-			`INSERT INTO audit_events (`+auditColumns+`)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.values()...)
-		return err
-	})
+	r, err = s.audit.append(r, s.write)
 	if err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
 	}

@@ -37,6 +37,20 @@ func BenchmarkVerifyAuditChain(b *testing.B) {
 			}
 		}
 	})
+	b.Run("pending", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.PendingSubmissions(ctx); err != nil {
+				b.Fatalf("PendingSubmissions: %v", err)
+			}
+		}
+	})
+	b.Run("submission", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.SubmissionEvents(ctx, "sub-00012345"); err != nil {
+				b.Fatalf("SubmissionEvents: %v", err)
+			}
+		}
+	})
 	b.Run("append", func(b *testing.B) {
 		e := benchmarkAuditEvent(0)
 		for b.Loop() {

@@ -6,14 +6,10 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"hash"
 	"runtime"
 	"strconv"
 	"sync"
-	"time"
 )
 
 // GenesisHash is the prev_hash of the first audit event.
@@ -45,33 +41,30 @@ const hashedColumns = 19
 // or deleting any event other than the newest breaks a link that
 // VerifyAuditChain finds.
 
-// chainHasher computes chain hashes, reusing its buffers between events.
+// chainHasher computes chain hashes, reusing its buffer between events.
 type chainHasher struct {
-	h      hash.Hash
-	length [8]byte
-	sum    [sha256.Size]byte
+	buf []byte
 }
 
 func newChainHasher() *chainHasher {
-	return &chainHasher{h: sha256.New()}
+	return &chainHasher{}
 }
 
 // sum returns the hash of an event from its prev_hash and its hashed
 // columns, as stored values (auditRow) or as read back (sql.RawBytes).
 func sum[B ~[]byte](c *chainHasher, prevHash []byte, columns []B) string {
-	c.h.Reset()
-	c.field([]byte(hashDomain))
-	c.field(prevHash)
+	c.buf = appendField(c.buf[:0], []byte(hashDomain))
+	c.buf = appendField(c.buf, prevHash)
 	for _, col := range columns {
-		c.field(col)
+		c.buf = appendField(c.buf, col)
 	}
-	return hex.EncodeToString(c.h.Sum(c.sum[:0]))
+	h := sha256.Sum256(c.buf)
+	return hex.EncodeToString(h[:])
 }
 
-func (c *chainHasher) field(b []byte) {
-	binary.BigEndian.PutUint64(c.length[:], uint64(len(b)))
-	c.h.Write(c.length[:])
-	c.h.Write(b)
+func appendField(buf, field []byte) []byte {
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(field)))
+	return append(buf, field...)
 }
 
 // VerifyAuditChain walks the whole audit log in id order, recomputing every
@@ -214,82 +207,6 @@ func brokenLink(prevID int64) string {
 	return fmt.Sprintf("prev_hash does not match the hash of event %d", prevID)
 }
 
-// auditRow is an audit event as stored: the exact values the hash covers.
-type auditRow struct {
-	id               int64
-	submissionID     string
-	kind             string
-	occurredAt       string
-	actorID          sql.NullInt64
-	actorEmail       string
-	organizationID   sql.NullInt64
-	organizationName string
-	requestBody      string
-	contactsBefore   string
-	contactsAfter    string
-	status           sql.NullInt64
-	responseBody     string
-	errorCodes       string
-	errorMessage     string
-	durationMS       sql.NullInt64
-	clientAddr       string
-	requestID        string
-	summary          string
-	prevHash         string
-	hash             string
-}
-
-// newAuditRow checks e and converts it to its stored form.
-func newAuditRow(e AuditEvent) (auditRow, error) {
-	if !e.Kind.Valid() {
-		return auditRow{}, fmt.Errorf("unknown event kind %q", e.Kind)
-	}
-	if e.SubmissionID == "" {
-		return auditRow{}, fmt.Errorf("%s event without a submission id", e.Kind)
-	}
-	if e.Duration < 0 {
-		return auditRow{}, fmt.Errorf("negative duration %v", e.Duration)
-	}
-	if len(e.ContactsBefore) > 0 && !json.Valid(e.ContactsBefore) {
-		return auditRow{}, errors.New("contacts before is not valid JSON")
-	}
-	if len(e.ContactsAfter) > 0 && !json.Valid(e.ContactsAfter) {
-		return auditRow{}, errors.New("contacts after is not valid JSON")
-	}
-	codes := ""
-	if len(e.ErrorCodes) > 0 {
-		b, err := json.Marshal(e.ErrorCodes)
-		if err != nil {
-			return auditRow{}, fmt.Errorf("error codes: %w", err)
-		}
-		codes = string(b)
-	}
-	return auditRow{
-		submissionID:     e.SubmissionID,
-		kind:             string(e.Kind),
-		occurredAt:       formatTime(e.OccurredAt),
-		actorID:          nullUnlessZero(int64(e.ActorID)),
-		actorEmail:       e.ActorEmail,
-		organizationID:   nullUnlessZero(int64(e.OrganizationID)),
-		organizationName: e.OrganizationName,
-		requestBody:      e.RequestBody,
-		contactsBefore:   string(e.ContactsBefore),
-		contactsAfter:    string(e.ContactsAfter),
-		status:           nullUnlessZero(int64(e.Status)),
-		responseBody:     e.ResponseBody,
-		errorCodes:       codes,
-		errorMessage:     e.ErrorMessage,
-		durationMS:       nullUnlessZero(int64((e.Duration + time.Millisecond - 1) / time.Millisecond)),
-		clientAddr:       e.ClientAddr,
-		requestID:        e.RequestID,
-		summary:          e.Summary,
-	}, nil
-}
-
-func nullUnlessZero(n int64) sql.NullInt64 {
-	return sql.NullInt64{Int64: n, Valid: n != 0}
-}
-
 // chainHash computes r.hash from r.prevHash and the other columns.
 func (r *auditRow) chainHash() string {
 	return sum(newChainHasher(), []byte(r.prevHash), r.hashedColumns())
@@ -324,64 +241,4 @@ func (r *auditRow) hashedColumns() [][]byte {
 		[]byte(r.requestID),
 		[]byte(r.summary),
 	}
-}
-
-// values returns the row's values in the order of auditColumns.
-func (r *auditRow) values() []any {
-	return []any{r.id, r.submissionID, r.kind, r.occurredAt, r.actorID, r.actorEmail,
-		r.organizationID, r.organizationName, r.requestBody, r.contactsBefore, r.contactsAfter,
-		r.status, r.responseBody, r.errorCodes, r.errorMessage, r.durationMS, r.clientAddr,
-		r.requestID, r.summary, r.prevHash, r.hash}
-}
-
-// pointers returns destinations for a scan of auditColumns.
-func (r *auditRow) pointers() []any {
-	return []any{&r.id, &r.submissionID, &r.kind, &r.occurredAt, &r.actorID, &r.actorEmail,
-		&r.organizationID, &r.organizationName, &r.requestBody, &r.contactsBefore, &r.contactsAfter,
-		&r.status, &r.responseBody, &r.errorCodes, &r.errorMessage, &r.durationMS, &r.clientAddr,
-		&r.requestID, &r.summary, &r.prevHash, &r.hash}
-}
-
-// event converts the stored form back to an AuditEvent.
-func (r *auditRow) event() (AuditEvent, error) {
-	occurred, err := parseTime(r.occurredAt)
-	if err != nil {
-		return AuditEvent{}, fmt.Errorf("event %d: %w", r.id, err)
-	}
-	var codes []string
-	if r.errorCodes != "" {
-		if err := json.Unmarshal([]byte(r.errorCodes), &codes); err != nil {
-			return AuditEvent{}, fmt.Errorf("event %d: error codes: %w", r.id, err)
-		}
-	}
-	return AuditEvent{
-		ID:               r.id,
-		SubmissionID:     r.submissionID,
-		Kind:             AuditKind(r.kind),
-		OccurredAt:       occurred,
-		ActorID:          int(r.actorID.Int64),
-		ActorEmail:       r.actorEmail,
-		OrganizationID:   int(r.organizationID.Int64),
-		OrganizationName: r.organizationName,
-		RequestBody:      r.requestBody,
-		ContactsBefore:   rawJSON(r.contactsBefore),
-		ContactsAfter:    rawJSON(r.contactsAfter),
-		Status:           int(r.status.Int64),
-		ResponseBody:     r.responseBody,
-		ErrorCodes:       codes,
-		ErrorMessage:     r.errorMessage,
-		Duration:         time.Duration(r.durationMS.Int64) * time.Millisecond,
-		ClientAddr:       r.clientAddr,
-		RequestID:        r.requestID,
-		Summary:          r.summary,
-		PrevHash:         r.prevHash,
-		Hash:             r.hash,
-	}, nil
-}
-
-func rawJSON(s string) json.RawMessage {
-	if s == "" {
-		return nil
-	}
-	return json.RawMessage(s)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,13 +32,15 @@ const (
 )
 
 // AuditOutcomes lists every outcome, in the order filters offer them.
-var AuditOutcomes = []AuditOutcome{
-	OutcomeSucceeded, OutcomeDigiCertError, OutcomeNoAnswer, OutcomeReconciled, OutcomeRejected, OutcomePending,
+func AuditOutcomes() []AuditOutcome {
+	return []AuditOutcome{
+		OutcomeSucceeded, OutcomeDigiCertError, OutcomeNoAnswer, OutcomeReconciled, OutcomeRejected, OutcomePending,
+	}
 }
 
 // Valid reports whether o is a known outcome.
 func (o AuditOutcome) Valid() bool {
-	for _, known := range AuditOutcomes {
+	for _, known := range AuditOutcomes() {
 		if o == known {
 			return true
 		}
@@ -191,7 +194,7 @@ func (s *Store) AuditSubmissions(ctx context.Context, q AuditPageQuery) (AuditPa
 			page.Submissions = page.Submissions[:min(limit, len(page.Submissions))]
 			return nil
 		}
-		reverse(page.Submissions)
+		slices.Reverse(page.Submissions)
 		page.HasNewer = true
 		page.HasOlder, err = plan.exists(ctx, tx, plan.where.notNewerThan(*q.After))
 		return err
@@ -200,12 +203,6 @@ func (s *Store) AuditSubmissions(ctx context.Context, q AuditPageQuery) (AuditPa
 		return AuditPage{}, fmt.Errorf("store: audit submissions: %w", err)
 	}
 	return page, nil
-}
-
-func reverse[T any](s []T) {
-	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
-		s[i], s[j] = s[j], s[i]
-	}
 }
 
 // auditPlan is a filter turned into SQL, with the index that reads the
@@ -217,8 +214,9 @@ type auditPlan struct {
 	where auditWhere
 }
 
-// auditWhere is a list of SQL conditions on audit_submissions AS s and
-// their arguments.
+// auditWhere is a list of SQL conditions, joined by AND, and their
+// arguments. Adding one returns a new list, so that a plan's conditions
+// can be extended for each query without changing them.
 type auditWhere struct {
 	conds []string
 	args  []any
@@ -314,218 +312,4 @@ func scanSubmission(rows *sql.Rows) (AuditSubmission, error) {
 	sub.Outcome = AuditOutcome(outcome)
 	sub.Duration = time.Duration(millis.Int64) * time.Millisecond
 	return sub, nil
-}
-
-// Reading through an index on (column, occurred_at) returns the rows of
-// one value in log order, so a page stops after limit rows. Several values
-// need a sort of all their rows, which is cheap only for a few thousand;
-// beyond that, walking the time index and skipping non-matching rows reads
-// fewer rows for a page.
-const maxSortedRows = 5000
-
-// indexChoice is one index that could drive a query and how many rows it
-// would read.
-type indexChoice struct {
-	index  string
-	rows   int
-	values int
-}
-
-// planAuditQuery turns f into conditions and picks the index to read.
-// Names and emails are matched first against the small tables of known
-// organizations and users, so the big table is only ever compared by
-// equality.
-func planAuditQuery(ctx context.Context, tx *sql.Tx, f AuditFilter) (auditPlan, error) {
-	var (
-		p       auditPlan
-		choices []indexChoice
-	)
-	orgs, orgRows, err := organizationMatches(ctx, tx, f)
-	if err != nil {
-		return p, err
-	}
-	if orgs != nil {
-		if len(orgs) == 0 {
-			return auditPlan{empty: true}, nil
-		}
-		p.where = p.where.and(inList("s.organization_id", len(orgs)), intArgs(orgs)...)
-		choices = append(choices, indexChoice{"audit_submissions_organization", orgRows, len(orgs)})
-	}
-	if f.User != "" {
-		emails, rows, err := actorMatches(ctx, tx, f.User)
-		if err != nil {
-			return p, err
-		}
-		if len(emails) == 0 {
-			return auditPlan{empty: true}, nil
-		}
-		p.where = p.where.and(inList("s.actor_email", len(emails)), stringArgs(emails)...)
-		choices = append(choices, indexChoice{"audit_submissions_actor", rows, len(emails)})
-	}
-	if f.Outcome != "" {
-		rows, err := countUpTo(ctx, tx, `SELECT 1 FROM audit_submissions WHERE outcome = ?`, maxSortedRows, f.Outcome)
-		if err != nil {
-			return p, err
-		}
-		p.where = p.where.and("s.outcome = ?", string(f.Outcome))
-		choices = append(choices, indexChoice{"audit_submissions_outcome", rows, 1})
-	}
-	if !f.From.IsZero() {
-		p.where = p.where.and("s.occurred_at >= ?", formatTime(f.From))
-	}
-	if !f.To.IsZero() {
-		p.where = p.where.and("s.occurred_at < ?", formatTime(f.To))
-	}
-	p.index = chooseIndex(choices)
-	return p, nil
-}
-
-// chooseIndex prefers the index that reads fewest rows: any single-value
-// index (it reads in order), a multi-value one only when its rows are few
-// enough to sort, and otherwise the time index.
-func chooseIndex(choices []indexChoice) string {
-	best, bestRows := "audit_submissions_occurred", -1
-	for _, c := range choices {
-		if c.values > 1 && c.rows > maxSortedRows {
-			continue
-		}
-		if bestRows < 0 || c.rows < bestRows {
-			best, bestRows = c.index, c.rows
-		}
-	}
-	return best
-}
-
-// organizationMatches returns the organization ids f allows and how many
-// submissions they have, or nil when f does not restrict organizations.
-func organizationMatches(ctx context.Context, tx *sql.Tx, f AuditFilter) ([]int, int, error) {
-	var ids []int
-	switch {
-	case f.OrganizationID != 0:
-		ids = []int{f.OrganizationID}
-	case f.OrganizationName != "":
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM audit_organizations WHERE name LIKE ? ESCAPE '\'`,
-			"%"+escapeLike(f.OrganizationName)+"%")
-		if err != nil {
-			return nil, 0, err
-		}
-		if ids, err = scanInts(rows); err != nil {
-			return nil, 0, err
-		}
-		ids = nonNil(ids)
-	}
-	if f.OrganizationIDs != nil {
-		ids = intersect(ids, f.OrganizationIDs, f.OrganizationID != 0 || f.OrganizationName != "")
-	}
-	if ids == nil {
-		return nil, 0, nil
-	}
-	if len(ids) == 0 {
-		return ids, 0, nil
-	}
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(submissions), 0) FROM audit_organizations WHERE `+
-		inList("id", len(ids)), intArgs(ids)...).Scan(&n)
-	return ids, n, err
-}
-
-// actorMatches returns the emails that contain part and how many
-// submissions they have.
-func actorMatches(ctx context.Context, tx *sql.Tx, part string) ([]string, int, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT email, submissions FROM audit_actors WHERE email LIKE ? ESCAPE '\'`,
-		"%"+escapeLike(part)+"%")
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var (
-		emails []string
-		total  int
-	)
-	for rows.Next() {
-		var (
-			email string
-			n     int
-		)
-		if err := rows.Scan(&email, &n); err != nil {
-			return nil, 0, err
-		}
-		emails = append(emails, email)
-		total += n
-	}
-	return emails, total, rows.Err()
-}
-
-// countUpTo counts the rows of query, stopping at limit.
-func countUpTo(ctx context.Context, tx *sql.Tx, query string, limit int, args ...any) (int, error) {
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (`+query+` LIMIT ?)`, append(args, limit)...).Scan(&n)
-	return n, err
-}
-
-func scanInts(rows *sql.Rows) ([]int, error) {
-	defer rows.Close()
-	var out []int
-	for rows.Next() {
-		var n int
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
-}
-
-// intersect keeps the ids of a that are in allowed; when a is not a filter
-// (filtered false), the allowed ids themselves.
-func intersect(a, allowed []int, filtered bool) []int {
-	if !filtered {
-		return nonNil(append([]int(nil), allowed...))
-	}
-	ok := make(map[int]bool, len(allowed))
-	for _, id := range allowed {
-		ok[id] = true
-	}
-	out := []int{}
-	for _, id := range a {
-		if ok[id] {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-func nonNil(ids []int) []int {
-	if ids == nil {
-		return []int{}
-	}
-	return ids
-}
-
-func inList(column string, n int) string {
-	if n == 1 {
-		return column + " = ?"
-	}
-	return column + " IN (?" + strings.Repeat(", ?", n-1) + ")"
-}
-
-func intArgs(ids []int) []any {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return args
-}
-
-func stringArgs(ss []string) []any {
-	args := make([]any, len(ss))
-	for i, s := range ss {
-		args[i] = s
-	}
-	return args
-}
-
-// escapeLike makes s match itself in a LIKE pattern with ESCAPE '\'.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -314,3 +314,60 @@ func TestAuditIndexBackfill(t *testing.T) {
 		t.Errorf("filtered after backfill got %v, want %v", got, want)
 	}
 }
+
+func TestAuditDailyCounts(t *testing.T) {
+	s := seedTestLog(t, 12)
+	ctx := context.Background()
+	next := AuditEvent{
+		SubmissionID: "sub-next-day", Kind: AuditRequested, OccurredAt: time.Date(2026, 3, 2, 23, 59, 59, 0, time.UTC),
+		OrganizationID: 1000, OrganizationName: "Acme 0 Ltd",
+	}
+	if _, err := s.AppendAuditEvent(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	// The day's pending count moves to succeeded when the answer comes.
+	next.Kind, next.Status = AuditResponded, 200
+	if _, err := s.AppendAuditEvent(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	day1, day2 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	var want []AuditDayCount
+	for _, o := range []AuditOutcome{OutcomeDigiCertError, OutcomeNoAnswer, OutcomePending, OutcomeReconciled, OutcomeRejected, OutcomeSucceeded} {
+		want = append(want, AuditDayCount{Day: day1, Outcome: o, Count: 2})
+	}
+	want = append(want, AuditDayCount{Day: day2, Outcome: OutcomeSucceeded, Count: 1})
+	for name, allowed := range map[string][]int{"all": nil, "allowed": {1000, 1001, 1002, 1003}} {
+		got, err := s.AuditDailyCounts(ctx, day1, day2.AddDate(0, 0, 1), allowed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: got %v\nwant %v", name, got, want)
+		}
+	}
+	got, err := s.AuditDailyCounts(ctx, day2, day2.AddDate(0, 0, 30), []int{1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []AuditDayCount{{Day: day2, Outcome: OutcomeSucceeded, Count: 1}}; !slices.Equal(got, want) {
+		t.Errorf("one organization from day 2: got %v, want %v", got, want)
+	}
+}
+
+func TestAuditLogHead(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	head, err := s.AuditLogHead(ctx)
+	if err != nil || head != (ChainHead{LastHash: GenesisHash}) {
+		t.Fatalf("empty log: AuditLogHead = %+v, %v, want the genesis hash", head, err)
+	}
+	events := testLog(4)
+	seedAuditEvents(t, s, len(events), func(i int) AuditEvent { return events[i] })
+	want, err := s.AuditChainHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head, err = s.AuditLogHead(ctx); err != nil || head != want {
+		t.Errorf("AuditLogHead = %+v, %v, want %+v", head, err, want)
+	}
+}

@@ -215,38 +215,39 @@ func openTamperableCopy(t *testing.T, path string) *Store {
 	return s
 }
 
-// TestVerifyAuditChainFindsEdits edits one column of one event at a time
-// and expects VerifyAuditChain to name that event, for every column of the
-// table, at positions that fall at the start, inside and at the end of the
-// ranges verified side by side.
+// TestVerifyAuditChainFindsEdits edits one column at a time, for every
+// column of the table, and expects VerifyAuditChain to name the edited
+// event. Events are edited from the newest back, so that each new edit is
+// the first broken event; they fall at the start, inside and at the end of
+// the ranges verified side by side.
 func TestVerifyAuditChainFindsEdits(t *testing.T) {
-	ctx := context.Background()
 	log := tamperableLog(t)
-	columns := auditTableColumns(t)
-	for _, col := range columns {
-		ids := []int64{1, 4, 5, tamperedLogSize}
-		if col.name == "id" {
-			// Only the newest event can be renumbered without passing
-			// another; it is then reported under its new id.
-			ids = []int64{tamperedLogSize}
-		}
-		for _, id := range ids {
-			t.Run(fmt.Sprintf("%s of event %d", col.name, id), func(t *testing.T) {
-				s := openTamperableCopy(t, log)
-				set, wantID := col.name+" = "+tamperedValue(col), id
-				if col.name == "id" {
-					set, wantID = "id = id + 10", id+10
-				}
-				res, err := s.writer.ExecContext(ctx, "UPDATE audit_events SET "+set+" WHERE id = ?", id)
-				if err != nil {
-					t.Fatalf("edit: %v", err)
-				}
-				if n, err := res.RowsAffected(); err != nil || n != 1 {
-					t.Fatalf("edit changed %d rows (%v), want 1", n, err)
-				}
-				expectChainError(t, s, wantID)
-			})
-		}
+	for _, col := range auditTableColumns(t) {
+		t.Run(col.name, func(t *testing.T) {
+			s := openTamperableCopy(t, log)
+			if col.name == "id" {
+				// Only the newest event can be renumbered without passing
+				// another; it is then reported under its new id.
+				tamper(t, s, "id = id + 10", tamperedLogSize)
+				expectChainError(t, s, tamperedLogSize+10)
+				return
+			}
+			for _, id := range []int64{tamperedLogSize, 5, 4, 1} {
+				tamper(t, s, col.name+" = "+tamperedValue(col), id)
+				expectChainError(t, s, id)
+			}
+		})
+	}
+}
+
+func tamper(t *testing.T, s *Store, set string, id int64) {
+	t.Helper()
+	res, err := s.writer.ExecContext(context.Background(), "UPDATE audit_events SET "+set+" WHERE id = ?", id)
+	if err != nil {
+		t.Fatalf("edit event %d: %v", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("edit of event %d changed %d rows (%v), want 1", id, n, err)
 	}
 }
 
@@ -283,7 +284,8 @@ func TestVerifyAuditChainFindsReplacedHistory(t *testing.T) {
 
 func expectChainError(t *testing.T, s *Store, wantID int64) {
 	t.Helper()
-	for _, workers := range []int{1, 2, 3, 7} {
+	// Three workers cut the log into events 1-3, 4-6 and 7-9.
+	for _, workers := range []int{1, 3} {
 		_, err := s.verifyAuditChain(context.Background(), workers)
 		var chainErr *ChainError
 		if !errors.As(err, &chainErr) {

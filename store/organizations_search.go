@@ -114,7 +114,7 @@ type organizationFilter struct {
 
 func newOrganizationFilter(ctx context.Context, tx *sql.Tx, q OrganizationQuery) (organizationFilter, error) {
 	var f organizationFilter
-	if text := searchKey(strings.TrimSpace(q.Search)); text != "" {
+	if text := strings.TrimSpace(searchKey(q.Search)); text != "" {
 		m, err := matchText(ctx, tx, text)
 		if err != nil {
 			return organizationFilter{}, err

@@ -39,6 +39,7 @@ const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=sy
 type Store struct {
 	writer *sql.DB
 	reader *sql.DB
+	audit  auditBatcher
 }
 
 // Open opens the SQLite database at path, creating the file and its folder
@@ -124,10 +125,8 @@ func openDB(ctx context.Context, path, params string, conns int) (*sql.DB, error
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
-	if s.reader != nil {
-		if err := s.reader.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("store: close readers: %w", err))
-		}
+	if err := s.reader.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("store: close readers: %w", err))
 	}
 	if err := s.writer.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("store: close writer: %w", err))

@@ -365,3 +365,30 @@ func execOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
 	}
 	return err
 }
+
+// TeamNamesByUser returns, for every user in at least one team, the names
+// of their teams in order: one query for a whole list of users.
+func (s *Store) TeamNamesByUser(ctx context.Context) (map[int][]string, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT m.user_id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id
+		 ORDER BY m.user_id, t.name, t.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: team names by user: %w", err)
+	}
+	defer rows.Close()
+	names := map[int][]string{}
+	for rows.Next() {
+		var (
+			id   int
+			name string
+		)
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("store: team names by user: %w", err)
+		}
+		names[id] = append(names[id], name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: team names by user: %w", err)
+	}
+	return names, nil
+}

@@ -102,6 +102,9 @@ func TestTeams(t *testing.T) {
 	if mine, err := s.UserTeams(ctx, ed.ID); err != nil || len(mine) != 1 || mine[0].ID != red.ID {
 		t.Errorf("UserTeams = %+v, %v", mine, err)
 	}
+	if names, err := s.TeamNamesByUser(ctx); err != nil || len(names) != 1 || !slices.Equal(names[ed.ID], []string{"Red"}) {
+		t.Errorf("TeamNamesByUser = %v, %v; want ed in Red only", names, err)
+	}
 	if byName, err := s.TeamByName(ctx, "red"); err != nil || byName.ID != red.ID {
 		t.Errorf("TeamByName = %+v, %v", byName, err)
 	}

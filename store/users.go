@@ -317,9 +317,14 @@ func (s *Store) updateUser(ctx context.Context, id int, guardAdmins bool, set st
 }
 
 func updateUserTx(ctx context.Context, tx *sql.Tx, id int, guardAdmins bool, set string, args ...any) (User, error) {
-	adminsBefore, err := countEnabledAdmins(ctx, tx)
-	if err != nil {
-		return User{}, err
+	// With no enabled admin to begin with (users added from the command
+	// line as editors only), there is none to protect.
+	adminsBefore := 0
+	if guardAdmins {
+		var err error
+		if adminsBefore, err = countEnabledAdmins(ctx, tx); err != nil {
+			return User{}, err
+		}
 	}
 	if set != "" {
 		set += ", "
@@ -335,7 +340,7 @@ func updateUserTx(ctx context.Context, tx *sql.Tx, id int, guardAdmins bool, set
 	} else if n == 0 {
 		return User{}, ErrNotFound
 	}
-	if guardAdmins && adminsBefore > 0 {
+	if adminsBefore > 0 {
 		if after, err := countEnabledAdmins(ctx, tx); err != nil {
 			return User{}, err
 		} else if after == 0 {
@@ -405,4 +410,19 @@ func scanUser(rows *sql.Rows) (User, error) {
 		return User{}, err
 	}
 	return u, nil
+}
+
+// UpgradePasswordHash replaces the user's password hash with newHash, a
+// hash of the same password made with stronger parameters, provided it is
+// still oldHash. The session version stays: the password did not change.
+func (s *Store) UpgradePasswordHash(ctx context.Context, id int, oldHash, newHash string) error {
+	if newHash == "" {
+		return fmt.Errorf("store: upgrade password hash of user %d: empty hash", id)
+	}
+	_, err := s.writer.ExecContext(ctx,
+		`UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, newHash, id, oldHash)
+	if err != nil {
+		return fmt.Errorf("store: upgrade password hash of user %d: %w", id, err)
+	}
+	return nil
 }

@@ -165,3 +165,29 @@ func TestListUsers(t *testing.T) {
 		t.Errorf("ListUsers order = %v, want %s", got, want)
 	}
 }
+
+func TestSecurityEvents(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	for i, e := range []AuditEvent{
+		{SubmissionID: "a", Kind: AuditSignedIn, ActorEmail: "ed@example.com", Summary: "first"},
+		{SubmissionID: "b", Kind: AuditRejected, ActorEmail: "ed@example.com", Summary: "a contact change"},
+		{SubmissionID: "c", Kind: AuditSignInFailed, ActorEmail: "other@example.com"},
+		{SubmissionID: "d", Kind: AuditSignedOut, ActorEmail: "ed@example.com", Summary: "second"},
+		{SubmissionID: "e", Kind: AuditPasswordChanged, ActorEmail: "ed@example.com", Summary: "third"},
+	} {
+		if _, err := s.AppendAuditEvent(ctx, e); err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+	}
+	events, err := s.SecurityEvents(ctx, "ED@example.com", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 2 || events[0].Summary != "third" || events[1].Summary != "second" {
+		t.Errorf("SecurityEvents = %+v, want the two newest security events of ed, newest first", events)
+	}
+	if !AuditSignedIn.Security() || AuditRequested.Security() || !AuditTeamChanged.Valid() {
+		t.Error("Security or Valid misclassifies kinds")
+	}
+}
