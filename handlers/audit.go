@@ -1,0 +1,291 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/store"
+	"github.com/contactdesk/contactdesk/views"
+	"github.com/contactdesk/contactdesk/views/components"
+)
+
+// auditPerPage is the number of submissions on a page of the audit log.
+const auditPerPage = 50
+
+// auditHandlers serves the audit log, its exports and submission pages.
+type auditHandlers struct {
+	*server
+}
+
+func (h auditHandlers) routes(g *echo.Group) {
+	g.GET("/audit", h.listSubmissions)
+	g.GET("/audit/export", h.exportEvents)
+	g.GET("/audit/submissions/:id", h.showSubmission)
+}
+
+// allowedOrganizations returns the organizations whose history the user
+// may read, or nil when they may read all of it.
+func (h auditHandlers) allowedOrganizations(echo.Context) ([]int, error) {
+	return nil, nil
+}
+
+// auditFilterParams are the query parameters of the filters, in the order
+// the form shows them.
+var auditFilterParams = []string{"organization", "user", "outcome", "from", "to"}
+
+func auditFilterInput(c echo.Context) store.AuditFilterInput {
+	return store.AuditFilterInput{
+		Organization: c.QueryParam("organization"),
+		User:         c.QueryParam("user"),
+		Outcome:      c.QueryParam("outcome"),
+		From:         c.QueryParam("from"),
+		To:           c.QueryParam("to"),
+	}
+}
+
+// auditURL is path with the filters as typed and extra parameters; empty
+// filters are left out so that links stay short.
+func auditURL(path string, in store.AuditFilterInput, extra ...string) string {
+	v := url.Values{}
+	for i, value := range []string{in.Organization, in.User, in.Outcome, in.From, in.To} {
+		if value != "" {
+			v.Set(auditFilterParams[i], value)
+		}
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		v.Set(extra[i], extra[i+1])
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// listSubmissions shows one page of the audit log. Filters that cannot be
+// read are reported on the page with a 400, never run.
+func (h auditHandlers) listSubmissions(c echo.Context) error {
+	ctx := c.Request().Context()
+	in := auditFilterInput(c)
+	allowed, err := h.allowedOrganizations(c)
+	if err != nil {
+		return err
+	}
+	p := h.auditLogPage(c, in)
+	if p.Chart, err = h.auditChart(ctx, time.Now(), allowed); err != nil {
+		return err
+	}
+	if p.User != nil && p.User.IsAdmin {
+		head, err := h.Store.AuditLogHead(ctx)
+		if err != nil {
+			return err
+		}
+		p.Head = &views.AuditHead{EventID: strconv.FormatInt(head.LastID, 10), Hash: head.LastHash}
+	}
+	filter, errs := in.Parse()
+	if len(errs) > 0 {
+		setFilterErrors(&p, errs)
+		return render(c, http.StatusBadRequest, views.AuditLog(p))
+	}
+	filter.OrganizationIDs = allowed
+	q := store.AuditPageQuery{Filter: filter, Limit: auditPerPage}
+	status := http.StatusOK
+	if q.Before, q.After, err = pageCursors(c); err != nil {
+		status = http.StatusBadRequest
+		p.HasErrors = true
+		p.Errors = append(p.Errors, components.ErrorLink{
+			Message: "The page link is broken or was changed by hand, so the newest submissions are shown instead",
+		})
+	}
+	page, err := h.Store.AuditSubmissions(ctx, q)
+	if err != nil {
+		return err
+	}
+	p.ShowResults = true
+	for _, s := range page.Submissions {
+		p.Rows = append(p.Rows, auditRow(s))
+	}
+	if n := len(page.Submissions); n > 0 {
+		if page.HasNewer {
+			p.NewerURL = auditURL("/audit", in, "after", page.Submissions[0].Cursor().String())
+		}
+		if page.HasOlder {
+			p.OlderURL = auditURL("/audit", in, "before", page.Submissions[n-1].Cursor().String())
+		}
+	}
+	return render(c, status, views.AuditLog(p))
+}
+
+// pageCursors reads the before and after parameters; at most one may be
+// set.
+func pageCursors(c echo.Context) (before, after *store.AuditCursor, err error) {
+	b, a := c.QueryParam("before"), c.QueryParam("after")
+	if b != "" && a != "" {
+		return nil, nil, store.ErrBadCursor
+	}
+	parse := func(s string) (*store.AuditCursor, error) {
+		if s == "" {
+			return nil, nil
+		}
+		cur, err := store.ParseAuditCursor(s)
+		if err != nil {
+			return nil, err
+		}
+		return &cur, nil
+	}
+	if before, err = parse(b); err != nil {
+		return nil, nil, err
+	}
+	if after, err = parse(a); err != nil {
+		return nil, nil, err
+	}
+	return before, after, nil
+}
+
+// auditLogPage fills the filter form with the values as typed.
+func (h auditHandlers) auditLogPage(c echo.Context, in store.AuditFilterInput) views.AuditLogPage {
+	p := views.AuditLogPage{
+		Page: h.page(c, "Audit log", "audit"),
+		Organization: components.Input{ID: "organization", Label: "Organization", Type: "text", Value: in.Organization,
+			Hint: "ID or part of the name", MaxLength: 200},
+		UserInput: components.Input{ID: "user", Label: "User", Type: "text", Value: in.User,
+			Hint: "Part of the email", MaxLength: 200},
+		Outcome:       components.Select{ID: "outcome", Label: "Outcome"},
+		From:          components.Input{ID: "from", Label: "From", Type: "date", Value: in.From, Hint: "YYYY-MM-DD, UTC", Width: "short"},
+		To:            components.Input{ID: "to", Label: "To", Type: "date", Value: in.To, Hint: "YYYY-MM-DD, UTC, included", Width: "short"},
+		ClearURL:      "/audit",
+		ExportCSVURL:  auditURL("/audit/export", in, "format", "csv"),
+		ExportJSONURL: auditURL("/audit/export", in, "format", "json"),
+	}
+	p.Outcome.Options = append(p.Outcome.Options, components.Option{Value: "", Label: "Any outcome", Selected: in.Outcome == ""})
+	for _, o := range store.AuditOutcomes() {
+		p.Outcome.Options = append(p.Outcome.Options, components.Option{
+			Value: string(o), Label: outcomeLabel(o), Selected: in.Outcome == string(o),
+		})
+	}
+	p.Filtered = in != (store.AuditFilterInput{})
+	return p
+}
+
+// setFilterErrors shows each problem next to its field and in the summary.
+func setFilterErrors(p *views.AuditLogPage, errs []store.AuditFilterError) {
+	p.HasErrors = true
+	for _, e := range errs {
+		p.Errors = append(p.Errors, components.ErrorLink{FieldID: e.Field, Message: e.Message})
+		switch e.Field {
+		case "organization":
+			p.Organization.Error = e.Message
+		case "user":
+			p.UserInput.Error = e.Message
+		case "outcome":
+			p.Outcome.Error = e.Message
+		case "from":
+			p.From.Error = e.Message
+		case "to":
+			p.To.Error = e.Message
+		}
+	}
+}
+
+func auditRow(s store.AuditSubmission) views.AuditRow {
+	r := views.AuditRow{
+		URL:          submissionURL(s.SubmissionID),
+		Time:         formatTime(s.OccurredAt),
+		DateTime:     s.OccurredAt.UTC().Format(time.RFC3339),
+		User:         s.ActorEmail,
+		Organization: s.OrganizationName,
+		Summary:      s.Summary,
+		Outcome:      outcomeLabel(s.Outcome),
+		OutcomeKey:   string(s.Outcome),
+		Duration:     formatDuration(s.Duration),
+	}
+	if s.OrganizationID != 0 {
+		r.OrganizationID = strconv.Itoa(s.OrganizationID)
+		r.OrganizationURL = organizationURL(s.OrganizationID)
+	}
+	return r
+}
+
+func submissionURL(id string) string { return "/audit/submissions/" + url.PathEscape(id) }
+
+// outcomeLabel names an outcome in a few words.
+func outcomeLabel(o store.AuditOutcome) string {
+	switch o {
+	case store.OutcomeSucceeded:
+		return "Succeeded"
+	case store.OutcomeDigiCertError:
+		return "DigiCert error"
+	case store.OutcomeNoAnswer:
+		return "No answer"
+	case store.OutcomeReconciled:
+		return "Reconciled"
+	case store.OutcomeRejected:
+		return "Rejected"
+	case store.OutcomePending:
+		return "Pending"
+	}
+	return string(o)
+}
+
+// formatDuration shows milliseconds below a second and seconds with one
+// decimal above; "—" when not measured.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "—"
+	case d < time.Second:
+		return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
+	default:
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
+	}
+}
+
+// exportEvents streams the events of the filtered submissions as CSV or
+// JSON Lines. Bad filters get the audit page with the problems; an error
+// after the first byte aborts the response, so that a client never takes a
+// cut file for a whole one.
+func (h auditHandlers) exportEvents(c echo.Context) error {
+	ctx := c.Request().Context()
+	in := auditFilterInput(c)
+	allowed, err := h.allowedOrganizations(c)
+	if err != nil {
+		return err
+	}
+	filter, errs := in.Parse()
+	format, ferr := store.ParseAuditExportFormat(c.QueryParam("format"))
+	if ferr != nil {
+		errs = append(errs, store.AuditFilterError{Message: "The export format must be CSV or JSON"})
+	}
+	if len(errs) > 0 {
+		p := h.auditLogPage(c, in)
+		if p.Chart, err = h.auditChart(ctx, time.Now(), allowed); err != nil {
+			return err
+		}
+		setFilterErrors(&p, errs)
+		return render(c, http.StatusBadRequest, views.AuditLog(p))
+	}
+	filter.OrganizationIDs = allowed
+
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, format.ContentType())
+	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="contactdesk-audit-%s.%s"`,
+		time.Now().UTC().Format("20060102-150405"), format.Extension()))
+	res.WriteHeader(http.StatusOK)
+	enc := store.NewAuditEncoder(res, format)
+	n, err := h.Store.ExportAuditEvents(ctx, filter, enc.Encode)
+	if err == nil {
+		err = enc.Flush()
+	}
+	if err != nil {
+		if !errors.Is(err, ctx.Err()) {
+			h.requestLogger(c).Error("audit export", "events", n, "error", err.Error())
+		}
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
