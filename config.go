@@ -23,6 +23,12 @@ type config struct {
 	APIKey    string
 	BaseURL   string
 	LogFormat string
+	// TrustedProxies lists, comma-separated, the networks (CIDRs or single
+	// addresses) of reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies string
+	// MetricsAddr, when set, is a second listen address serving only
+	// /metrics, without sign-in, for a Prometheus scraper.
+	MetricsAddr string
 }
 
 // sandboxMode reports whether the portal runs against the built-in emulator.
@@ -57,6 +63,8 @@ var settings = []setting{
 	{"DIGICERT_API_KEY", "api-key", "", "DigiCert API key; empty runs against the built-in sandbox", func(c *config) *string { return &c.APIKey }},
 	{"DIGICERT_BASE_URL", "base-url", defaultBaseURL, "DigiCert Services API base URL", func(c *config) *string { return &c.BaseURL }},
 	{"CONTACTDESK_LOG_FORMAT", "log-format", "text", "log format: text or json", func(c *config) *string { return &c.LogFormat }},
+	{"CONTACTDESK_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address; empty: the socket's address", func(c *config) *string { return &c.TrustedProxies }},
+	{"CONTACTDESK_METRICS_ADDR", "metrics-addr", "", "listen address of a separate /metrics endpoint for Prometheus, without sign-in; empty: /metrics only for signed-in admins", func(c *config) *string { return &c.MetricsAddr }},
 }
 
 // bindConfig registers one flag per setting on fs. The returned function,
@@ -107,7 +115,41 @@ func (c config) validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return &configError{"CONTACTDESK_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.LogFormat)}
 	}
+	if _, err := c.trustedProxies(); err != nil {
+		return &configError{"CONTACTDESK_TRUSTED_PROXIES", err.Error()}
+	}
+	if c.MetricsAddr != "" {
+		if err := checkListenAddr(c.MetricsAddr); err != nil {
+			return &configError{"CONTACTDESK_METRICS_ADDR", err.Error()}
+		}
+	}
 	return nil
+}
+
+// trustedProxies parses TrustedProxies: CIDRs, or single addresses taken
+// as /32 or /128, separated by commas.
+func (c config) trustedProxies() ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, part := range strings.Split(c.TrustedProxies, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if ip := net.ParseIP(part); ip != nil {
+			bits := 8 * net.IPv6len
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 8*net.IPv4len
+			}
+			nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR network", part)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
 }
 
 func checkListenAddr(addr string) error {

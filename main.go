@@ -78,6 +78,9 @@ func commands() []command {
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"sandbox", "run the DigiCert API emulator alone", runSandbox},
 		{"healthcheck", "exit 0 when the configured server answers /healthz", runHealthcheck},
+		{"user", "add, list or disable users", runUser},
+		{"sessions", "rotate the session cookie keys", runSessions},
+		{"audit", "verify the audit log's hash chain, or export it", runAudit},
 	}
 }
 

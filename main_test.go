@@ -145,8 +145,9 @@ func (b *lockedBuffer) String() string {
 }
 
 // startServe runs `contactdesk serve` in sandbox mode on a free port and
-// returns its URL; the server stops when the test ends.
-func startServe(t *testing.T) string {
+// returns its URL and the one-time setup link it printed; the server stops
+// when the test ends.
+func startServe(t *testing.T) (base, setupLink string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr lockedBuffer
@@ -162,11 +163,11 @@ func startServe(t *testing.T) string {
 			t.Errorf("serve returned %v; log:\n%s", err, stderr.String())
 		}
 	})
-	re := regexp.MustCompile(`running at (http://\S+)`)
+	re := regexp.MustCompile(`running at (http://\S+)\n(?:.*\n)*?\s+(http://\S+/setup\?token=\S+)`)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1]
+			return m[1], m[2]
 		}
 		select {
 		case err := <-done:
@@ -174,13 +175,13 @@ func startServe(t *testing.T) string {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	t.Fatalf("serve printed no URL; stdout %q, log:\n%s", stdout.String(), stderr.String())
-	return ""
+	t.Fatalf("serve printed no URL and setup link; stdout %q, log:\n%s", stdout.String(), stderr.String())
+	return "", ""
 }
 
-func get(t *testing.T, url string) (int, string) {
+func get(t *testing.T, client *http.Client, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := client.Get(url)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
@@ -196,18 +197,19 @@ func get(t *testing.T, url string) (int, string) {
 // the sandbox's organizations reach the list, and an organization page
 // shows its contacts read through the real client.
 func TestServeSandbox(t *testing.T) {
-	base := startServe(t)
-	if code, body := get(t, base+"/healthz"); code != http.StatusOK {
+	base, setupLink := startServe(t)
+	client := setUpFirstAdmin(t, setupLink)
+	if code, body := get(t, client, base+"/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz = %d %q", code, body)
 	}
-	if code, body := get(t, base+"/readyz"); code != http.StatusOK {
+	if code, body := get(t, client, base+"/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz = %d %q", code, body)
 	}
 	var body string
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		var code int
-		code, body = get(t, base+"/organizations")
+		code, body = get(t, client, base+"/organizations")
 		if code != http.StatusOK {
 			t.Fatalf("/organizations = %d", code)
 		}
@@ -223,7 +225,7 @@ func TestServeSandbox(t *testing.T) {
 	if link == nil {
 		t.Fatalf("organizations page lists no organization:\n%s", body)
 	}
-	code, page := get(t, base+link[1])
+	code, page := get(t, client, base+link[1])
 	if code != http.StatusOK {
 		t.Fatalf("GET %s = %d:\n%s", link[1], code, page)
 	}

@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/metrics"
 	"github.com/contactdesk/contactdesk/sandbox"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/store"
@@ -45,6 +47,9 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		return err
 	}
 	defer closeLogged(logger, "store", st.Close)
+	if err := logAuditHead(ctx, st, logger); err != nil {
+		return err
+	}
 
 	baseURL, apiKey := cfg.BaseURL, cfg.APIKey
 	if cfg.sandboxMode() {
@@ -56,11 +61,16 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		baseURL, apiKey = url, key
 		logger.Warn("sandbox mode: no DIGICERT_API_KEY set; using the built-in DigiCert emulator", "base_url", baseURL)
 	}
+	meters := metrics.New(metrics.Options{Version: version, Sandbox: cfg.sandboxMode()})
 	client, err := digicert.New(digicert.Config{
 		BaseURL:   baseURL,
 		APIKey:    apiKey,
 		UserAgent: "ContactDesk/" + version,
 		Logger:    logger,
+
+		OnCall:        meters.DigiCertCall,
+		OnRetry:       meters.DigiCertRetry,
+		OnLimiterWait: meters.LimiterWait,
 	})
 	if err != nil {
 		return &configError{"DIGICERT_BASE_URL", err.Error()}
@@ -70,10 +80,21 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		return err
 	}
 	service := contacts.NewService(client, st, locales, logger)
+	service.OnAuditEvent(func(k store.AuditKind) { meters.AuditEvent(string(k)) })
 
-	sessionKeys, err := loadSessionKeys(ctx, st)
+	// The current session keys, then the previous pair while a rotation
+	// keeps it (see `contactdesk sessions rotate-keys`).
+	sessionKeys, err := st.SessionKeys(ctx)
 	if err != nil {
 		return err
+	}
+	passwords, err := store.NewPasswordHasher(store.DefaultPasswordParams(), passwordHashConcurrency)
+	if err != nil {
+		return err
+	}
+	proxies, err := cfg.trustedProxies()
+	if err != nil {
+		return &configError{"CONTACTDESK_TRUSTED_PROXIES", err.Error()}
 	}
 	assets, err := static.New()
 	if err != nil {
@@ -90,6 +111,10 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		Version:  version,
 
 		DigiCertBaseURL: baseURL,
+		Passwords:       passwords,
+		PublicURL:       cfg.PublicURL,
+		TrustedProxies:  proxies,
+		Metrics:         meters,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -107,6 +132,14 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, meters, logger)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
+
 	go syncOrganizations(ctx, service, logger)
 	go reconcileSubmissions(ctx, service, logger)
 
@@ -115,6 +148,9 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	url := "http://" + displayAddr(ln.Addr())
 	logger.Info("listening", "url", url, "sandbox", cfg.sandboxMode())
 	fmt.Fprintf(stdout, "Contact Desk is running at %s\n", url)
+	if err := announceSetup(ctx, st, cfg.PublicURL, url, logger, stdout); err != nil {
+		return err
+	}
 
 	select {
 	case err := <-serveErr:
@@ -166,6 +202,37 @@ func startSandbox(logger *slog.Logger) (baseURL, apiKey string, stop func(), err
 	return "http://" + ln.Addr().String() + "/services/v2", apiKey, stop, nil
 }
 
+// serveMetrics serves /metrics alone on addr, without sign-in, for a
+// Prometheus scraper on a network of its own. The returned func stops it.
+func serveMetrics(addr string, meters *metrics.Metrics, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, &configError{"CONTACTDESK_METRICS_ADDR", fmt.Sprintf("cannot listen on %s: %v", addr, err)}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", meters.Handler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("metrics listener stopped", "error", err.Error())
+		}
+	}()
+	logger.Info("metrics listening", "url", "http://"+displayAddr(ln.Addr())+"/metrics")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			logger.Warn("metrics listener shutdown", "error", err.Error())
+		}
+	}, nil
+}
+
 // syncOrganizations fills the organization cache at start-up. A failure is
 // logged, not fatal: the cache keeps its previous content and the Refresh
 // button tries again.
@@ -197,18 +264,26 @@ func reconcileSubmissions(ctx context.Context, service *contacts.Service, logger
 	}
 }
 
-// loadSessionKeys returns the session cookie keys, generated at first start
-// and kept in the settings table.
-func loadSessionKeys(ctx context.Context, st *store.Store) ([][]byte, error) {
-	auth, err := st.EnsureSecret(ctx, "session_auth_key", 64)
-	if err != nil {
-		return nil, err
+// passwordHashConcurrency caps the argon2id hashes running at once: each
+// takes 19 MiB and tens of milliseconds of a core, so a burst of sign-ins
+// queues instead of exhausting memory.
+const passwordHashConcurrency = 2
+
+// announceSetup prints the one-time setup link while no user exists. Each
+// start without users makes a new link; the previous one stops working.
+func announceSetup(ctx context.Context, st *store.Store, publicURL, listenURL string, logger *slog.Logger, stdout io.Writer) error {
+	token, err := st.NewSetupToken(ctx)
+	if err != nil || token == "" {
+		return err
 	}
-	enc, err := st.EnsureSecret(ctx, "session_encryption_key", 32)
-	if err != nil {
-		return nil, err
+	base := strings.TrimSuffix(publicURL, "/")
+	if base == "" {
+		base = listenURL
 	}
-	return [][]byte{auth, enc}, nil
+	link := base + handlers.SetupPath(token)
+	logger.Warn("no users yet: open the one-time setup link to create the first admin", "url", link)
+	fmt.Fprintf(stdout, "No users yet. Create the first admin at this one-time link:\n  %s\n", link)
+	return nil
 }
 
 // displayAddr turns a listen address into one a browser can open.
@@ -224,12 +299,15 @@ func displayAddr(a net.Addr) string {
 	return tcp.String()
 }
 
+// newLogger writes text or JSON lines; a line logged with a request's
+// context carries its request_id.
 func newLogger(format string, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(handlers.LogHandler(h))
 }
 
 func closeLogged(logger *slog.Logger, what string, close func() error) {

@@ -250,7 +250,7 @@ func (s *Service) deliver(ctx context.Context, sub *submission) (SendResult, err
 	outcome.OccurredAt = s.now()
 	recordErr := s.appendEvent(ctx, outcome)
 	if recordErr != nil {
-		s.logger.Error("contacts: the outcome of a submission was not recorded; it stays pending until reconciled at the next start",
+		s.logger.ErrorContext(ctx, "contacts: the outcome of a submission was not recorded; it stays pending until reconciled at the next start",
 			"submission_id", sub.id, "organization_id", sub.orgID, "outcome", result.Outcome, "error", recordErr)
 		recordErr = fmt.Errorf("contacts: send to organization %d: record the outcome %s of submission %s: %w",
 			sub.orgID, result.Outcome, sub.id, recordErr)
@@ -325,7 +325,7 @@ func (sub *submission) placeErrors(apiErr *digicert.APIError) *ValidationErrors 
 func (s *Service) readAfter(ctx context.Context, sub *submission) *digicert.Organization {
 	org, err := s.Organization(ctx, sub.orgID)
 	if err != nil {
-		s.logger.Warn("contacts: read the organization after a change", "submission_id", sub.id,
+		s.logger.WarnContext(ctx, "contacts: read the organization after a change", "submission_id", sub.id,
 			"organization_id", sub.orgID, "error", err)
 		return nil
 	}
@@ -338,6 +338,11 @@ func (s *Service) readAfter(ctx context.Context, sub *submission) *digicert.Orga
 func (s *Service) appendEvent(ctx context.Context, e store.AuditEvent) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer cancel()
-	_, err := s.store.AppendAuditEvent(ctx, e)
-	return err
+	if _, err := s.store.AppendAuditEvent(ctx, e); err != nil {
+		return err
+	}
+	if s.onAudit != nil {
+		s.onAudit(e.Kind)
+	}
+	return nil
 }

@@ -27,7 +27,14 @@ type Service struct {
 	locks *orgLocks
 	// reviewed remembers what recent reviews saw, to describe a stale one.
 	reviewed *reviewMemory
+	// onAudit, when set, is told the kind of each event recorded.
+	onAudit func(store.AuditKind)
 }
+
+// OnAuditEvent makes the service call fn with the kind of each audit event
+// it records, once the event is committed: for metrics. Call it before the
+// service is used.
+func (s *Service) OnAuditEvent(fn func(store.AuditKind)) { s.onAudit = fn }
 
 // NewService wires the service to its DigiCert client and store.
 func NewService(client *digicert.Client, st *store.Store, locales LocaleSet, logger *slog.Logger) *Service {

@@ -74,6 +74,23 @@ type Config struct {
 	// OnLimiterWait, when set, is called each time the rate limiter makes a
 	// request wait, with the wait.
 	OnLimiterWait func(time.Duration)
+	// OnCall, when set, is called when a call ends, retries included, with
+	// its outcome.
+	OnCall func(CallResult)
+}
+
+// CallResult is how one call ended, for metrics.
+type CallResult struct {
+	// Method is the HTTP method: GET for reads, PUT for changes.
+	Method string
+	// Status is the final HTTP status, 0 when no answer came.
+	Status int
+	// Attempts is how many attempts were made, 0 when none could be.
+	Attempts int
+	// Duration is the whole call's time, waits included.
+	Duration time.Duration
+	// Err is what the call returned: nil for a usable 2xx answer.
+	Err error
 }
 
 // Response is DigiCert's final answer to a call, for the audit log.
@@ -103,6 +120,7 @@ type Client struct {
 	limiter     *limiter
 	log         *slog.Logger
 	onRetry     func(attempt int, err error)
+	onCall      func(CallResult)
 	// sleep waits between attempts; tests replace it to record waits
 	// without spending them.
 	sleep func(context.Context, time.Duration) error
@@ -145,6 +163,7 @@ func New(cfg Config) (*Client, error) {
 		limiter:  newLimiter(windows),
 		log:      cfg.Logger,
 		onRetry:  cfg.OnRetry,
+		onCall:   cfg.OnCall,
 		sleep:    sleepContext,
 		pageSize: 1000,
 	}
@@ -309,6 +328,25 @@ func (c *Client) send(ctx context.Context, tmpl *http.Request, body []byte) (*an
 // answer, and a wrapped ErrThrottled or context error when waiting stopped
 // the call.
 func (c *Client) do(ctx context.Context, r call) (*Response, error) {
+	if c.onCall == nil {
+		return c.retrying(ctx, r)
+	}
+	start := time.Now()
+	resp, err := c.retrying(ctx, r)
+	res := CallResult{Method: r.method, Duration: time.Since(start), Err: err}
+	if resp != nil {
+		res.Status, res.Attempts = resp.Status, resp.Attempts
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		res.Attempts = te.Attempts
+	}
+	c.onCall(res)
+	return resp, err
+}
+
+// retrying is do without the OnCall report.
+func (c *Client) retrying(ctx context.Context, r call) (*Response, error) {
 	tmpl, err := c.newRequest(r)
 	if err != nil {
 		return nil, err

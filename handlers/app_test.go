@@ -11,8 +11,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
@@ -23,19 +26,40 @@ import (
 )
 
 // testApp is the whole portal on loopback: a real store in a temp file, the
-// sandbox as DigiCert, the real client between them.
+// sandbox as DigiCert, the real client between them. Its requests come from
+// one browser (a cookie jar), signed in as Admin; browser gives others.
 type testApp struct {
 	t       *testing.T
 	URL     string
 	Sandbox *sandbox.Server
 	Store   *store.Store
 	Service *contacts.Service
-	client  *http.Client
+	// Clock is the portal's clock, moved by tests through session
+	// timeouts and throttling windows.
+	Clock *testClock
+	// Admin is the user the app's own browser is signed in as.
+	Admin store.User
+	// Routes are every route the portal registered.
+	Routes    []*echo.Route
+	passwords *store.PasswordHasher
+	client    *http.Client
 }
 
 type appOption func(*digicert.Config)
 
+// newTestApp starts the portal with one admin, as whom the app's browser
+// is signed in.
 func newTestApp(t *testing.T, opts ...appOption) *testApp {
+	t.Helper()
+	app := newEmptyTestApp(t, opts...)
+	app.Admin = app.createUser("admin@example.com", store.RoleAdmin)
+	app.signIn(app.Admin.Email, testPassword)
+	return app
+}
+
+// newEmptyTestApp starts the portal with no user at all, as at first
+// start; its browser is anonymous.
+func newEmptyTestApp(t *testing.T, opts ...appOption) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	sb := sandbox.New(sandbox.Options{APIKey: "test-key"})
@@ -77,25 +101,142 @@ func newTestApp(t *testing.T, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Cheap hashing parameters keep the many sign-ins of the tests fast;
+	// the store's tests cover the real ones.
+	passwords, err := store.NewPasswordHasher(store.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{now: time.Now()}
 	e := handlers.New(handlers.Config{
-		Store:    st,
-		Contacts: service,
-		Assets:   assets,
-		Sessions: handlers.NewSessions(false, []byte(strings.Repeat("a", 64)), []byte(strings.Repeat("b", 32))),
-		Logger:   logger,
-		Sandbox:  true,
-		Version:  "test",
+		Store:     st,
+		Contacts:  service,
+		Assets:    assets,
+		Sessions:  handlers.NewSessions(false, []byte(strings.Repeat("a", 64)), []byte(strings.Repeat("b", 32))),
+		Logger:    logger,
+		Sandbox:   true,
+		Version:   "test",
+		Passwords: passwords,
+		Clock:     clock.Now,
 	})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
+	return &testApp{
+		t: t, URL: srv.URL, Sandbox: sb, Store: st, Service: service,
+		Clock: clock, Routes: e.Routes(), passwords: passwords, client: newTestClient(t),
+	}
+}
+
+func newTestClient(t *testing.T) *http.Client {
+	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testApp{
-		t: t, URL: srv.URL, Sandbox: sb, Store: st, Service: service,
-		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// testClock is a clock tests move by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the clock's time.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// testPassword is the password of every user the tests create.
+const testPassword = "correct horse battery staple"
+
+// browser returns the app as seen from another browser: no cookies, so
+// anonymous until it signs in.
+func (a *testApp) browser() *testApp {
+	b := *a
+	b.client = newTestClient(a.t)
+	return &b
+}
+
+// createUser adds a user whose password is testPassword.
+func (a *testApp) createUser(email string, role store.Role) store.User {
+	a.t.Helper()
+	ctx := context.Background()
+	hash, err := a.passwords.Hash(ctx, testPassword)
+	if err != nil {
+		a.t.Fatal(err)
 	}
+	u, err := a.Store.CreateUser(ctx, store.NewUser{Email: email, Name: "Test " + string(role), Role: role, PasswordHash: hash})
+	if err != nil {
+		a.t.Fatalf("create user %s: %v", email, err)
+	}
+	return u
+}
+
+// signIn signs this browser in through the sign-in form and fails the
+// test unless it succeeds.
+func (a *testApp) signIn(email, password string) {
+	a.t.Helper()
+	r := a.submitSignIn(email, password, "")
+	if r.Status != http.StatusSeeOther {
+		a.t.Fatalf("sign in as %s: status %d, want 303", email, r.Status)
+	}
+	// Signing in replaces the CSRF token; a page gets the new one.
+	if r := a.get("/account"); r.Status != http.StatusOK {
+		a.t.Fatalf("after signing in as %s: /account answered %d", email, r.Status)
+	}
+}
+
+// token returns the CSRF token this browser holds, as its pages' forms
+// carry it, without loading a page (which would change the state of a
+// session under test).
+func (a *testApp) token() string {
+	a.t.Helper()
+	u, err := url.Parse(a.URL)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	for _, c := range a.client.Jar.Cookies(u) {
+		if c.Name == "contactdesk_csrf" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// submitSignIn posts the sign-in form as a browser would, CSRF token
+// included, and returns the answer.
+func (a *testApp) submitSignIn(email, password, next string) response {
+	a.t.Helper()
+	token := a.token()
+	if token == "" {
+		token = a.csrf(signInPage)
+	}
+	form := url.Values{"_csrf": {token}, "email": {email}, "password": {password}}
+	if next != "" {
+		form.Set("next", next)
+	}
+	return a.post(signInPage, form)
+}
+
+const signInPage = "/login"
+
+// signedIn returns a new browser signed in as a new user with role.
+func (a *testApp) signedIn(email string, role store.Role) (*testApp, store.User) {
+	a.t.Helper()
+	b := a.browser()
+	u := b.createUser(email, role)
+	b.signIn(email, testPassword)
+	return b, u
 }
 
 // sync fills the organization cache from the sandbox.

@@ -92,6 +92,14 @@ func (h changeHandlers) sendChange(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, organizationURL(id))
 	case contacts.OutcomeStale:
+		if res.Review.Errors != nil && !res.Review.Errors.Empty() {
+			// Against the new contacts the input no longer holds: back to
+			// the form, saying what changed.
+			return h.renderEdit(c, http.StatusConflict, id, res.Review, in, res.Review.Errors, &views.Problem{
+				Title:   "The contacts changed at DigiCert since you reviewed this change",
+				Details: append([]string{"Nothing was sent. This is what changed meanwhile:"}, res.Changes...),
+			})
+		}
 		return h.renderReview(c, http.StatusConflict, id, res.Review, draftID, res.Changes)
 	case contacts.OutcomeRejected:
 		return h.renderEdit(c, http.StatusUnprocessableEntity, id, res.Review, in, res.Errors, nil)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -18,6 +19,7 @@ const (
 	requestIDKey   = "request_id"
 	csrfContextKey = "csrf"
 	csrfFormField  = "_csrf"
+	csrfCookieName = "contactdesk_csrf"
 )
 
 // requestIDMiddleware gives every request an id of our own making (a
@@ -31,6 +33,8 @@ func (s *server) requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		id := hex.EncodeToString(b[:])
 		c.Set(requestIDKey, id)
+		req := c.Request()
+		c.SetRequest(req.WithContext(context.WithValue(req.Context(), requestIDContextKey{}, id)))
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
 		return next(c)
 	}
@@ -127,7 +131,7 @@ func (s *server) csrfMiddleware() echo.MiddlewareFunc {
 	check := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:" + csrfFormField,
 		ContextKey:     csrfContextKey,
-		CookieName:     "contactdesk_csrf",
+		CookieName:     csrfCookieName,
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   s.Secure,

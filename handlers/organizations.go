@@ -44,10 +44,15 @@ func (h organizationHandlers) listOrganizations(c echo.Context) error {
 		search = string([]rune(search)[:maxSearchLength])
 	}
 	pageNo := positiveIntParam(c.QueryParam("page"), 1)
+	scope, err := h.organizationScope(c)
+	if err != nil {
+		return err
+	}
 	res, err := h.Store.SearchOrganizations(ctx, store.OrganizationQuery{
 		Search: search,
 		Limit:  organizationsPerPage,
 		Offset: (pageNo - 1) * organizationsPerPage,
+		IDs:    scope,
 	})
 	if err != nil {
 		return err
@@ -106,6 +111,9 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 	if !ok {
 		return notFound()
 	}
+	if err := h.canViewOrganization(c, id); err != nil {
+		return err
+	}
 	org, err := h.Contacts.Organization(c.Request().Context(), id)
 	if err != nil {
 		return h.organizationUnavailable(c, id, err)
@@ -122,6 +130,9 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 		}
 	}
 	p := h.organizationPage(c, org)
+	if p.CanEdit, err = h.mayChangeOrganization(c, id); err != nil {
+		return err
+	}
 	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, current, h.Contacts.Locales(), nil)
 	return render(c, http.StatusOK, views.Organization(p))
 }
@@ -158,7 +169,7 @@ func (s *server) organizationPage(c echo.Context, org *digicert.Organization) vi
 		Telephone:   org.Telephone,
 		CanEdit:     true,
 	}
-	for _, line := range []string{org.Address, org.Address2, joinNonEmpty(" ", org.Zip, org.City), org.State, org.Country} {
+	for _, line := range []string{org.Address, org.Address2, joinNonEmpty(", ", org.City, joinNonEmpty(" ", org.State, org.Zip)), strings.ToUpper(org.Country)} {
 		if line != "" {
 			p.Address = append(p.Address, line)
 		}

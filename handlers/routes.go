@@ -6,23 +6,41 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/static"
+	"github.com/contactdesk/contactdesk/store"
 )
 
 // routes lists every route of the portal in one place.
 func (s *server) routes(e *echo.Echo) {
 	e.Pre(s.requestIDMiddleware)
-	e.Use(s.logMiddleware, s.recoverMiddleware, s.securityHeaders, s.bodyLimit)
+	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.securityHeaders, s.bodyLimit)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET(static.Prefix+"*", echo.WrapHandler(s.Assets))
 	e.HEAD(static.Prefix+"*", echo.WrapHandler(s.Assets))
 
-	app := e.Group("", s.noStore, s.csrfMiddleware())
+	// Pages reachable without signing in: sign-in, the setup link and the
+	// one-time password links.
+	public := e.Group("", s.noStore, s.csrfMiddleware(), s.loadUser)
+	auth := authHandlers{server: s}
+	auth.publicRoutes(public)
+	setupHandlers{server: s}.routes(public)
+	passwordLinkHandlers{server: s}.routes(public)
+
+	// Everything else needs a signed-in user; anonymous requests, unknown
+	// paths included, go to the sign-in page.
+	app := e.Group("", s.noStore, s.csrfMiddleware(), s.loadUser, s.requireUser)
 	app.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/organizations") })
+	auth.routes(app)
+	accountHandlers{server: s}.routes(app)
+	userHandlers{server: s}.routes(app.Group("/users", s.requireRole(store.RoleAdmin)))
+	teamHandlers{server: s}.routes(app.Group("/teams", s.requireRole(store.RoleAdmin)))
 
 	orgs := organizationHandlers{server: s}
 	orgs.routes(app)
 	changes := changeHandlers{server: s}
 	changes.routes(app)
+	audit := auditHandlers{server: s}
+	audit.routes(app)
+	s.metricsRoutes(app)
 }

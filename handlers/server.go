@@ -7,12 +7,15 @@ package handlers
 import (
 	"bytes"
 	"log/slog"
+	"net"
 	"net/http"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/contacts"
+	"github.com/contactdesk/contactdesk/metrics"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/store"
 	"github.com/contactdesk/contactdesk/views"
@@ -38,22 +41,36 @@ type Config struct {
 	// DigiCertBaseURL is where requests go, shown in the curl command of
 	// the review page.
 	DigiCertBaseURL string
+	// Passwords hashes and checks passwords; required.
+	Passwords *store.PasswordHasher
+	// PublicURL is the address users reach, used in one-time links; when
+	// empty the links use the address of the request.
+	PublicURL string
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For header is believed. When empty the client address
+	// is the socket's.
+	TrustedProxies []*net.IPNet
+	// Clock returns the current time; nil means time.Now. Tests set it to
+	// move through session timeouts and throttling windows.
+	Clock func() time.Time
+	// Metrics counts requests and serves /metrics to admins; nil turns
+	// both off.
+	Metrics *metrics.Metrics
 }
 
 // server holds the dependencies shared by every resource's handlers.
 type server struct {
 	Config
+	throttle *signInThrottle
 }
 
 // New builds the Echo application with every route and middleware.
 func New(cfg Config) *echo.Echo {
-	s := &server{Config: cfg}
+	s := &server{Config: cfg, throttle: newSignInThrottle(failureWindow, throttleMaxKeys)}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	// The client address comes from the socket: X-Forwarded-For is only
-	// trusted behind a configured proxy.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientAddrExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	s.routes(e)
 	return e
@@ -65,12 +82,16 @@ func (s *server) page(c echo.Context, title, nav string) views.Page {
 		Title:      title,
 		Nav:        nav,
 		CSSURL:     s.Assets.URL("css/app.css"),
+		JSURL:      s.Assets.URL("js/app.js"),
 		Sandbox:    s.Sandbox,
 		RequestID:  requestID(c),
 		AppVersion: s.Version,
 	}
 	if token, ok := c.Get(csrfContextKey).(string); ok {
 		p.CSRFToken = token
+	}
+	if u := currentUser(c); u != nil {
+		p.User = &views.User{Name: u.Name, Email: u.Email, IsAdmin: u.Role == store.RoleAdmin}
 	}
 	p.Flash = s.Sessions.popFlash(c)
 	return p

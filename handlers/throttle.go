@@ -56,27 +56,24 @@ func newSignInThrottle(window time.Duration, maxKeys int) *signInThrottle {
 	return &signInThrottle{window: window, maxKeys: maxKeys, failures: map[string][]time.Time{}}
 }
 
-// wait returns how long the caller must wait before another attempt on
-// any of keys is considered, or zero when none is blocked.
-func (t *signInThrottle) wait(now time.Time, keys ...throttleKey) time.Duration {
+// take is called before a password is checked. When a key is blocked it
+// returns how long to wait, and counts nothing. Otherwise it counts the
+// attempt against every key at once, as a failure until succeed takes it
+// back, and returns the keys it brought to their limit. Counting before
+// checking, under one lock, means that many attempts in parallel cannot
+// all pass the check before any of them has failed.
+func (t *signInThrottle) take(now time.Time, keys ...throttleKey) (wait time.Duration, reached []throttleKey) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var longest time.Duration
 	for _, k := range keys {
 		times := t.recent(k.name, now)
 		if len(times) >= k.limit {
-			longest = max(longest, times[len(times)-k.limit].Add(t.window).Sub(now))
+			wait = max(wait, times[len(times)-k.limit].Add(t.window).Sub(now))
 		}
 	}
-	return longest
-}
-
-// fail counts a failure against each key and returns the keys that this
-// failure brought to their limit.
-func (t *signInThrottle) fail(now time.Time, keys ...throttleKey) []throttleKey {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var reached []throttleKey
+	if wait > 0 {
+		return wait, nil
+	}
 	for _, k := range keys {
 		times := t.recent(k.name, now)
 		if times == nil {
@@ -91,17 +88,32 @@ func (t *signInThrottle) fail(now time.Time, keys ...throttleKey) []throttleKey 
 			reached = append(reached, k)
 		}
 	}
-	return reached
+	return 0, reached
 }
 
-// forget clears the failures of key: after a successful sign-in, the
-// account starts afresh. Address keys are never cleared this way, so that
-// signing in to one's own account does not reset the count for guessing
-// at others.
-func (t *signInThrottle) forget(key throttleKey) {
+// succeed takes back an attempt that take counted at now and that
+// succeeded: the account starts afresh, its failures forgotten, while the
+// other keys lose only this attempt, so that signing in to one's own
+// account does not reset the count of guesses at others from the same
+// address.
+func (t *signInThrottle) succeed(now time.Time, account throttleKey, others ...throttleKey) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.failures, key.name)
+	delete(t.failures, account.name)
+	for _, k := range others {
+		times := t.failures[k.name]
+		for i := len(times) - 1; i >= 0; i-- {
+			if times[i].Equal(now) {
+				times = append(times[:i], times[i+1:]...)
+				break
+			}
+		}
+		if len(times) == 0 {
+			delete(t.failures, k.name)
+		} else {
+			t.failures[k.name] = times
+		}
+	}
 }
 
 // recent returns the failures of name within the window, dropping older

@@ -1,5 +1,6 @@
-// Package static holds the portal's CSS and icons, embedded into the binary
-// and served under content-hashed URLs so browsers may cache them for a year.
+// Package static holds the portal's CSS, icons and its little
+// progressive-enhancement script, embedded into the binary and served under
+// content-hashed URLs so browsers may cache them for a year.
 package static
 
 import (
@@ -15,7 +16,7 @@ import (
 	"strings"
 )
 
-//go:embed css
+//go:embed css js
 var files embed.FS
 
 // Prefix is the URL path under which assets are served.

@@ -10,8 +10,11 @@ type Page struct {
 	Title     string
 	HasErrors bool
 	// Nav names the active navigation entry: "organizations", "audit", "users".
-	Nav        string
-	CSSURL     string
+	Nav    string
+	CSSURL string
+	// JSURL is the progressive-enhancement script; the pages work
+	// without it.
+	JSURL      string
 	CSRFToken  string
 	Sandbox    bool
 	Flash      *Flash

@@ -1,0 +1,136 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/store"
+	"github.com/contactdesk/contactdesk/views"
+	"github.com/contactdesk/contactdesk/views/components"
+)
+
+// accountHandlers serve the signed-in user's own account.
+type accountHandlers struct {
+	*server
+}
+
+func (h accountHandlers) routes(g *echo.Group) {
+	g.GET("/account", h.showAccount)
+	g.POST("/account/password", h.changePassword)
+	g.POST("/account/sign-out-everywhere", h.signOutEverywhere)
+}
+
+func (h accountHandlers) showAccount(c echo.Context) error {
+	return h.renderAccount(c, http.StatusOK, nil)
+}
+
+// changePassword checks the current password, then stores the new one and
+// ends every session of the user, this one included, which starts again
+// at once: other devices are signed out, this one is not.
+func (h accountHandlers) changePassword(c echo.Context) error {
+	ctx := c.Request().Context()
+	user := *currentUser(c)
+	form := readAccountForm(c)
+	current := c.FormValue("current")
+	errs := map[string]string{}
+	now := h.now()
+	switch {
+	case current == "":
+		errs["current"] = "Enter your current password"
+	case len(current) > store.MaxPasswordBytes:
+		errs["current"] = "Your current password is not correct"
+	default:
+		ok, err := h.checkCurrentPassword(c, user, current, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			errs["current"] = "Your current password is not correct, or it was mistyped too often: wait 15 minutes, then try again."
+		}
+	}
+	checkNewPassword(errs, form.Password, form.Confirm)
+	if len(errs) > 0 {
+		return h.renderAccount(c, http.StatusUnprocessableEntity, errs)
+	}
+	hash, err := h.Passwords.Hash(ctx, form.Password)
+	if err != nil {
+		return err
+	}
+	updated, err := h.Store.SetUserPassword(ctx, user.ID, hash)
+	if err != nil {
+		return err
+	}
+	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditPasswordChanged, summary: "Changed their password; other sessions ended"}); err != nil {
+		return err
+	}
+	if err := h.Sessions.signIn(c, updated, now); err != nil {
+		return err
+	}
+	if err := h.Sessions.addFlash(c, "success", "Your password is changed. Any other sessions of your account have ended."); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/account")
+}
+
+// checkCurrentPassword verifies the password of the signed-in user,
+// throttled like sign-ins: a stolen session must not become a way to guess
+// the password.
+func (h accountHandlers) checkCurrentPassword(c echo.Context, user store.User, password string, now time.Time) (bool, error) {
+	account := accountKey(user.Email)
+	if wait, _ := h.throttle.take(now, account); wait > 0 {
+		return false, nil
+	}
+	ok, err := h.Passwords.Verify(c.Request().Context(), user.PasswordHash, password)
+	switch {
+	case err != nil:
+	case ok:
+		h.throttle.succeed(now, account)
+	default:
+		h.requestLogger(c).Warn("wrong current password on the account page", "user_id", user.ID)
+	}
+	return ok, err
+}
+
+// signOutEverywhere ends every session of the user.
+func (h accountHandlers) signOutEverywhere(c echo.Context) error {
+	user := currentUser(c)
+	if _, err := h.Store.EndUserSessions(c.Request().Context(), user.ID); err != nil {
+		return err
+	}
+	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditSignedOut, summary: "Signed out everywhere"}); err != nil {
+		return err
+	}
+	if err := h.Sessions.signOut(c); err != nil {
+		return err
+	}
+	h.rotateCSRF(c)
+	if err := h.Sessions.addFlash(c, "success", "You have signed out everywhere."); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, signInPath)
+}
+
+func (h accountHandlers) renderAccount(c echo.Context, status int, errs map[string]string) error {
+	user := currentUser(c)
+	teams, err := h.Store.UserTeams(c.Request().Context(), user.ID)
+	if err != nil {
+		return err
+	}
+	p := views.AccountPage{
+		Page:     h.page(c, "Your account", "account"),
+		Name:     user.Name,
+		Email:    user.Email,
+		Role:     user.Role.Label(),
+		Current:  components.Input{ID: "current", Label: "Current password", Type: "password", Autocomplete: "current-password", Error: errs["current"]},
+		Password: newPasswordInput("password", "New password", errs["password"]),
+		Confirm:  components.Input{ID: "confirm", Label: "Confirm new password", Type: "password", Autocomplete: "new-password", Error: errs["confirm"]},
+		Errors:   fieldErrorLinks(errs, "current", "password", "confirm"),
+	}
+	for _, t := range teams {
+		p.Teams = append(p.Teams, t.Name)
+	}
+	p.HasErrors = len(p.Errors) > 0
+	return render(c, status, views.Account(p))
+}

@@ -1,0 +1,264 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/store"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// userHandlers serve the admins' users pages.
+type userHandlers struct {
+	*server
+}
+
+// routes are mounted on /users, for admins only.
+func (h userHandlers) routes(g *echo.Group) {
+	g.GET("", h.listUsers)
+	g.GET("/new", h.newUser)
+	g.POST("", h.createUser)
+	g.GET("/:id", h.showUser)
+	g.POST("/:id/role", h.changeRole)
+	g.POST("/:id/disable", h.disableUser)
+	g.POST("/:id/enable", h.enableUser)
+	g.POST("/:id/reset-password", h.resetPassword)
+	g.POST("/:id/sign-out", h.endSessions)
+}
+
+// userActivityLimit is how many security events a user's page lists.
+const userActivityLimit = 20
+
+func userURL(id int) string { return "/users/" + strconv.Itoa(id) }
+
+// userStatus says in a word or two whether the user can sign in.
+func userStatus(u store.User) string {
+	switch {
+	case u.Disabled:
+		return "Disabled"
+	case !u.HasPassword():
+		return "Waiting for password"
+	}
+	return "Active"
+}
+
+func (h userHandlers) listUsers(c echo.Context) error {
+	ctx := c.Request().Context()
+	users, err := h.Store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	teams, err := h.Store.TeamNamesByUser(ctx)
+	if err != nil {
+		return err
+	}
+	p := views.UsersPage{Page: h.page(c, "Users", "users")}
+	for _, u := range users {
+		p.Users = append(p.Users, views.UserRow{
+			URL: userURL(u.ID), Name: u.Name, Email: u.Email, Role: u.Role.Label(),
+			Status: userStatus(u), Teams: strings.Join(teams[u.ID], ", "),
+		})
+	}
+	return render(c, http.StatusOK, views.Users(p))
+}
+
+func teamNames(teams []store.Team) []string {
+	names := make([]string, len(teams))
+	for i, t := range teams {
+		names[i] = t.Name
+	}
+	return names
+}
+
+// userParam finds the user named by the :id parameter, or answers 404.
+func (h userHandlers) userParam(c echo.Context) (store.User, error) {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		return store.User{}, notFound()
+	}
+	u, err := h.Store.GetUser(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, notFound()
+	}
+	return u, err
+}
+
+func (h userHandlers) showUser(c echo.Context) error {
+	u, err := h.userParam(c)
+	if err != nil {
+		return err
+	}
+	teams, err := h.Store.UserTeams(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	events, err := h.Store.SecurityEvents(c.Request().Context(), u.Email, userActivityLimit)
+	if err != nil {
+		return err
+	}
+	base := userURL(u.ID)
+	p := views.UserPage{
+		Page:       h.page(c, u.Name, "users"),
+		Name:       u.Name,
+		Email:      u.Email,
+		Role:       u.Role.Label(),
+		Status:     userStatus(u),
+		Teams:      teamNames(teams),
+		Created:    formatTime(u.CreatedAt),
+		Disabled:   u.Disabled,
+		IsSelf:     u.ID == currentUser(c).ID,
+		RoleForm:   roleRadios(u.Role, ""),
+		RoleURL:    base + "/role",
+		DisableURL: base + "/disable",
+		EnableURL:  base + "/enable",
+		ResetURL:   base + "/reset-password",
+		SignOutURL: base + "/sign-out",
+		UsersURL:   "/users",
+		AccountURL: "/account",
+	}
+	for _, e := range events {
+		p.Activity = append(p.Activity, views.ActivityRow{When: formatTime(e.OccurredAt), What: e.Summary, Address: e.ClientAddr})
+	}
+	return render(c, http.StatusOK, views.UserDetail(p))
+}
+
+// refuseSelf stops admins from changing their own role or disabling
+// themselves, which could lock everybody out; another admin must do it.
+func (h userHandlers) refuseSelf(c echo.Context, u store.User, what string) (bool, error) {
+	if u.ID != currentUser(c).ID {
+		return false, nil
+	}
+	h.requestLogger(c).Warn("admin change to own account refused", "user_id", u.ID, "change", what)
+	err := h.Sessions.addFlash(c, "error", "You cannot "+what+" your own account. Ask another administrator.")
+	if err != nil {
+		return true, err
+	}
+	return true, c.Redirect(http.StatusSeeOther, userURL(u.ID))
+}
+
+// lastAdminRefused explains store.ErrLastAdmin.
+func (h userHandlers) lastAdminRefused(c echo.Context, u store.User) error {
+	h.requestLogger(c).Warn("change to the last admin refused", "user_id", u.ID)
+	if err := h.Sessions.addFlash(c, "error", "Nothing was changed: Contact Desk needs at least one enabled administrator."); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, userURL(u.ID))
+}
+
+func (h userHandlers) changeRole(c echo.Context) error {
+	u, err := h.userParam(c)
+	if err != nil {
+		return err
+	}
+	if refused, err := h.refuseSelf(c, u, "change the role of"); refused || err != nil {
+		return err
+	}
+	role := store.Role(c.FormValue("role"))
+	if !role.Valid() {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	if role == u.Role {
+		return h.done(c, u, "The role of "+u.Name+" is already "+role.Label()+".")
+	}
+	changed, err := h.Store.SetUserRole(c.Request().Context(), u.ID, role)
+	if errors.Is(err, store.ErrLastAdmin) {
+		return h.lastAdminRefused(c, u)
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditUserChanged,
+		summary: "Changed the role of " + describeUser(changed) + " from " + string(u.Role) + " to " + string(role) + "; their sessions ended"}); err != nil {
+		return err
+	}
+	return h.done(c, changed, changed.Name+" is now "+articleRole(role)+". Their sessions have ended.")
+}
+
+// articleRole is "an admin", "an editor" or "an auditor".
+func articleRole(r store.Role) string { return "an " + strings.ToLower(r.Label()) }
+
+func (h userHandlers) disableUser(c echo.Context) error {
+	u, err := h.userParam(c)
+	if err != nil {
+		return err
+	}
+	if refused, err := h.refuseSelf(c, u, "disable"); refused || err != nil {
+		return err
+	}
+	changed, err := h.Store.DisableUser(c.Request().Context(), u.ID)
+	if errors.Is(err, store.ErrLastAdmin) {
+		return h.lastAdminRefused(c, u)
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditUserDisabled,
+		summary: "Disabled " + describeUser(changed) + "; their sessions ended"}); err != nil {
+		return err
+	}
+	return h.done(c, changed, changed.Name+" is disabled and signed out everywhere.")
+}
+
+func (h userHandlers) enableUser(c echo.Context) error {
+	u, err := h.userParam(c)
+	if err != nil {
+		return err
+	}
+	changed, err := h.Store.EnableUser(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditUserChanged,
+		summary: "Enabled " + describeUser(changed)}); err != nil {
+		return err
+	}
+	return h.done(c, changed, changed.Name+" can sign in again.")
+}
+
+func (h userHandlers) resetPassword(c echo.Context) error {
+	u, err := h.userParam(c)
+	if err != nil {
+		return err
+	}
+	if refused, err := h.refuseSelf(c, u, "reset the password of"); refused || err != nil {
+		return err
+	}
+	changed, token, err := h.Store.ResetPassword(c.Request().Context(), u.ID, h.now().Add(passwordLinkLifetime))
+	if err != nil {
+		return err
+	}
+	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditUserChanged,
+		summary: "Reset the password of " + describeUser(changed) + " and issued a one-time link; their sessions ended"}); err != nil {
+		return err
+	}
+	return h.done(c, changed, "The password of "+changed.Name+" is removed and their sessions have ended. "+
+		"Send them this one-time link to choose a new one; it works once, within 24 hours: "+h.passwordLink(c, token))
+}
+
+func (h userHandlers) endSessions(c echo.Context) error {
+	u, err := h.userParam(c)
+	if err != nil {
+		return err
+	}
+	changed, err := h.Store.EndUserSessions(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditSignedOut,
+		summary: "Signed " + describeUser(changed) + " out everywhere"}); err != nil {
+		return err
+	}
+	return h.done(c, changed, changed.Name+" is signed out everywhere.")
+}
+
+// done goes back to the user's page with a success message.
+func (h userHandlers) done(c echo.Context, u store.User, message string) error {
+	if err := h.Sessions.addFlash(c, "success", message); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, userURL(u.ID))
+}

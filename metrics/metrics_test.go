@@ -1,0 +1,126 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/digicert"
+)
+
+// scrape reads the exposition text as Prometheus would.
+func scrape(t *testing.T, m *Metrics) string {
+	t.Helper()
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+	return string(body)
+}
+
+func TestScrapeShowsWhatWasRecorded(t *testing.T) {
+	m := New(Options{Version: "1.2.3", Sandbox: true})
+	done := m.RequestStarted()
+	done("GET", "/organizations/:id", 200)
+	m.RequestStarted()("GET", "", 404)
+	m.DigiCertCall(digicert.CallResult{Method: "PUT", Status: 204, Attempts: 1, Duration: 80 * time.Millisecond})
+	m.DigiCertCall(digicert.CallResult{Method: "PUT", Status: 400, Attempts: 1, Err: errors.New("invalid_email")})
+	m.DigiCertRetry(1, errors.New("503"))
+	m.LimiterWait(1500 * time.Millisecond)
+	m.AuditEvent("requested")
+	m.AuditEvent("requested")
+	m.AuditEvent("responded")
+
+	text := scrape(t, m)
+	for _, want := range []string{
+		`contactdesk_http_requests_total{code="200",method="GET",route="/organizations/:id"} 1`,
+		`contactdesk_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
+		`contactdesk_http_request_duration_seconds_count{method="GET",route="/organizations/:id"} 1`,
+		`contactdesk_http_requests_in_flight 0`,
+		`contactdesk_digicert_calls_total{method="PUT",outcome="success"} 1`,
+		`contactdesk_digicert_calls_total{method="PUT",outcome="client_error"} 1`,
+		`contactdesk_digicert_call_duration_seconds_count{method="PUT"} 2`,
+		`contactdesk_digicert_retries_total 1`,
+		`contactdesk_digicert_limiter_waits_total 1`,
+		`contactdesk_digicert_limiter_wait_seconds_total 1.5`,
+		`contactdesk_audit_events_total{kind="requested"} 2`,
+		`contactdesk_audit_events_total{kind="responded"} 1`,
+		`contactdesk_sandbox_mode 1`,
+		`contactdesk_build_info{goversion="go`,
+		`go_goroutines `,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("scrape has no line %q", want)
+		}
+	}
+}
+
+func TestSandboxModeOff(t *testing.T) {
+	if text := scrape(t, New(Options{})); !strings.Contains(text, "contactdesk_sandbox_mode 0") {
+		t.Errorf("scrape without sandbox mode has no %q", "contactdesk_sandbox_mode 0")
+	}
+}
+
+func TestOutcome(t *testing.T) {
+	tests := []struct {
+		result digicert.CallResult
+		want   string
+	}{
+		{digicert.CallResult{Status: 200}, "success"},
+		{digicert.CallResult{Status: 204}, "success"},
+		{digicert.CallResult{Status: 400, Err: errors.New("api")}, "client_error"},
+		{digicert.CallResult{Status: 404, Err: errors.New("api")}, "client_error"},
+		{digicert.CallResult{Status: 429, Err: errors.New("api")}, "rate_limited"},
+		{digicert.CallResult{Status: 503, Err: errors.New("api")}, "server_error"},
+		{digicert.CallResult{Status: 200, Err: errors.New("too large")}, "invalid_answer"},
+		{digicert.CallResult{Err: fmt.Errorf("wait: %w", digicert.ErrThrottled)}, "throttled"},
+		{digicert.CallResult{Err: &digicert.TransportError{Err: context.Canceled}}, "canceled"},
+		{digicert.CallResult{Err: &digicert.TransportError{Err: context.DeadlineExceeded}}, "no_answer"},
+		{digicert.CallResult{Err: &digicert.TransportError{Err: errors.New("connection refused")}}, "no_answer"},
+	}
+	for _, tt := range tests {
+		if got := Outcome(tt.result); got != tt.want {
+			t.Errorf("Outcome(status %d, %v) = %q, want %q", tt.result.Status, tt.result.Err, got, tt.want)
+		}
+	}
+}
+
+func TestNilMetricsDoNothing(t *testing.T) {
+	var m *Metrics
+	m.RequestStarted()("GET", "/", 200)
+	m.DigiCertCall(digicert.CallResult{})
+	m.DigiCertRetry(1, nil)
+	m.LimiterWait(time.Second)
+	m.AuditEvent("requested")
+	if m.Registry() != nil {
+		t.Error("nil Metrics has a registry")
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("nil Metrics handler: status %d, want 404", rec.Code)
+	}
+}
+
+func BenchmarkRequestStarted(b *testing.B) {
+	m := New(Options{})
+	for b.Loop() {
+		m.RequestStarted()("GET", "/organizations/:id", 200)
+	}
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMetricsAddr serves /metrics on its own address without sign-in,
+// while the portal's own /metrics stays closed to anonymous requests.
+func TestMetricsAddr(t *testing.T) {
+	metricsAddr := "127.0.0.1:" + freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr lockedBuffer
+	env := envMap(map[string]string{
+		"CONTACTDESK_ADDR":         "127.0.0.1:0",
+		"CONTACTDESK_DB":           filepath.Join(t.TempDir(), "cd.db"),
+		"CONTACTDESK_METRICS_ADDR": metricsAddr,
+	})
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env, nil, &stdout, &stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve returned %v; log:\n%s", err, stderr.String())
+		}
+	})
+
+	running := regexp.MustCompile(`running at (http://\S+)`)
+	var base string
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := running.FindStringSubmatch(stdout.String()); m != nil && strings.Contains(stderr.String(), "organization list refreshed") {
+			base = m[1]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start and sync; stdout %q, log:\n%s", stdout.String(), stderr.String())
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped early: %v; log:\n%s", err, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+
+	status, body := get(t, client, "http://"+metricsAddr+"/metrics")
+	if status != http.StatusOK {
+		t.Fatalf("GET /metrics on CONTACTDESK_METRICS_ADDR: status %d, want 200", status)
+	}
+	for _, want := range []string{
+		"contactdesk_sandbox_mode 1",
+		`contactdesk_digicert_calls_total{method="GET",outcome="success"}`,
+		"contactdesk_build_info{",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics have no %q", want)
+		}
+	}
+	if status, _ := get(t, client, "http://"+metricsAddr+"/organizations"); status != http.StatusNotFound {
+		t.Errorf("the metrics address serves /organizations: status %d, want 404", status)
+	}
+	if status, _ := get(t, client, base+"/metrics"); status == http.StatusOK {
+		t.Errorf("the portal's /metrics answered an anonymous request with 200")
+	}
+}
+
+func TestMetricsAddrIsValidated(t *testing.T) {
+	env := envMap(map[string]string{
+		"CONTACTDESK_DB":           filepath.Join(t.TempDir(), "cd.db"),
+		"CONTACTDESK_METRICS_ADDR": "metrics.example.com:9090",
+	})
+	err := run(context.Background(), nil, env, nil, &lockedBuffer{}, &lockedBuffer{})
+	var ce *configError
+	if !errors.As(err, &ce) || ce.Variable != "CONTACTDESK_METRICS_ADDR" {
+		t.Errorf("run with a host name in CONTACTDESK_METRICS_ADDR: got %v, want a configError naming it", err)
+	}
+}

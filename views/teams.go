@@ -1,0 +1,60 @@
+package views
+
+import "github.com/contactdesk/contactdesk/views/components"
+
+// TeamsPage lists the teams, with the form that creates one.
+type TeamsPage struct {
+	Page
+	Teams  []TeamRow
+	Errors []components.ErrorLink
+	Name   components.Input
+}
+
+// TeamRow is one team in the list.
+type TeamRow struct {
+	URL           string
+	Name          string
+	Members       int
+	Organizations int
+}
+
+// TeamPage shows one team: its members and organizations, the forms that
+// change them, and the organization search.
+type TeamPage struct {
+	Page
+	Name          string
+	URL           string
+	Members       []TeamMemberRow
+	Organizations []TeamOrganizationRow
+	// AddMember offers the users who are not members yet.
+	AddMember components.Select
+	// Search is the organization search typed; Results its matches, each
+	// with an Add button unless the team owns it already.
+	Search      string
+	SearchDone  bool
+	Results     []TeamOrganizationRow
+	MoreResults int
+	// The forms' actions.
+	AddMemberURL          string
+	RemoveMemberURL       string
+	AddOrganizationURL    string
+	RemoveOrganizationURL string
+	DeleteURL             string
+}
+
+// TeamMemberRow is one member of a team.
+type TeamMemberRow struct {
+	UserID string
+	URL    string
+	Name   string
+	Email  string
+	Role   string
+}
+
+// TeamOrganizationRow is an organization a team owns, or a search result.
+type TeamOrganizationRow struct {
+	ID    string
+	URL   string
+	Name  string
+	Owned bool
+}
