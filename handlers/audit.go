@@ -30,9 +30,10 @@ func (h auditHandlers) routes(g *echo.Group) {
 }
 
 // allowedOrganizations returns the organizations whose history the user
-// may read, or nil when they may read all of it.
-func (h auditHandlers) allowedOrganizations(echo.Context) ([]int, error) {
-	return nil, nil
+// may read, or nil when they may read all of it: admins and auditors read
+// everything, editors their teams' organizations.
+func (h auditHandlers) allowedOrganizations(c echo.Context) ([]int, error) {
+	return h.organizationScope(c)
 }
 
 // auditFilterParams are the query parameters of the filters, in the order

@@ -135,7 +135,10 @@ func (h changeHandlers) renderEdit(c echo.Context, status, id int, review contac
 		review.Organization = org
 		review.Current = contacts.CurrentFrom(*org)
 	}
-	p := h.organizationPage(c, review.Organization)
+	p, err := h.organizationPage(c, review.Organization)
+	if err != nil {
+		return err
+	}
 	p.Problem = problem
 	p.Errors = errorLinks(errs)
 	p.HasErrors = len(p.Errors) > 0 || problem != nil

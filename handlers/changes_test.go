@@ -167,6 +167,10 @@ func TestChangeFlowUpdateInPlace(t *testing.T) {
 	if !strings.Contains(done.Body, `role="status"`) || !strings.Contains(done.Body, "DigiCert accepted the change") || !strings.Contains(done.Body, "technical contact updated in place") {
 		t.Errorf("no success message after send:\n%s", done.Body)
 	}
+	if !strings.Contains(done.Body, "Recent changes") || !strings.Contains(done.Body, "Technical contact updated in place") ||
+		!strings.Contains(done.Body, `href="/audit?organization=`+id+`"`) || !strings.Contains(done.Body, `href="/audit/submissions/`) {
+		t.Errorf("organization page does not list the submission in its recent changes:\n%s", done.Body)
+	}
 	pending, err := app.Store.PendingSubmissions(context.Background())
 	if err != nil || len(pending) != 0 {
 		t.Errorf("pending submissions = %v, %v; want none", pending, err)

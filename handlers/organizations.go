@@ -129,7 +129,10 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 			in = draft
 		}
 	}
-	p := h.organizationPage(c, org)
+	p, err := h.organizationPage(c, org)
+	if err != nil {
+		return err
+	}
 	if p.CanEdit, err = h.mayChangeOrganization(c, id); err != nil {
 		return err
 	}
@@ -156,8 +159,13 @@ func (s *server) organizationUnavailable(c echo.Context, id int, err error) erro
 	return render(c, http.StatusBadGateway, views.Organization(p))
 }
 
-// organizationPage fills the organization's details and current contacts.
-func (s *server) organizationPage(c echo.Context, org *digicert.Organization) views.OrganizationPage {
+// recentSubmissions is how many of an organization's submissions its page
+// lists.
+const recentSubmissions = 10
+
+// organizationPage fills the organization's details, current contacts and
+// latest submissions.
+func (s *server) organizationPage(c echo.Context, org *digicert.Organization) (views.OrganizationPage, error) {
 	p := views.OrganizationPage{
 		Page:        s.page(c, org.Name, "organizations"),
 		ID:          org.ID,
@@ -178,7 +186,19 @@ func (s *server) organizationPage(c echo.Context, org *digicert.Organization) vi
 		contactCard(digicert.OrganizationContact, "Organization contact", org.OrganizationContact, s.Contacts.Locales()),
 		contactCard(digicert.TechnicalContact, "Technical contact", org.TechnicalContact, s.Contacts.Locales()),
 	}
-	return p
+	recent, err := s.Store.AuditSubmissions(c.Request().Context(), store.AuditPageQuery{
+		Filter: store.AuditFilter{OrganizationID: org.ID},
+		Limit:  recentSubmissions,
+	})
+	if err != nil {
+		return views.OrganizationPage{}, err
+	}
+	for _, sub := range recent.Submissions {
+		r := auditRow(sub)
+		p.History = append(p.History, views.HistoryRow{URL: r.URL, When: r.Time, Actor: r.User, Summary: r.Summary, Outcome: r.Outcome})
+	}
+	p.HistoryURL = "/audit?organization=" + strconv.Itoa(org.ID)
+	return p, nil
 }
 
 func contactCard(contactType, heading string, c *digicert.ExistingContact, locales contacts.LocaleSet) views.ContactCard {
