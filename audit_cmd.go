@@ -42,11 +42,7 @@ func printAuditUsage(w io.Writer) {
 // recorded elsewhere and compared with a later run.
 func runAuditVerify(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("audit verify", "Check the audit log's hash chain. Exit 0 when it is intact, 1 naming the first bad event.", stdout)
-	resolve := bindConfig(fs, env)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := resolve()
+	cfg, err := parseCommand(fs, args, env)
 	if err != nil {
 		return err
 	}
@@ -78,7 +74,6 @@ func verifyAudit(ctx context.Context, st *store.Store, stdout, stderr io.Writer)
 // to standard output.
 func runAuditExport(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("audit export", "Write the events of the audit log's submissions to standard output, oldest first.", stdout)
-	resolve := bindConfig(fs, env)
 	format := fs.String("format", "csv", "csv or json (JSON Lines)")
 	var in store.AuditFilterInput
 	fs.StringVar(&in.Organization, "organization", "", "an organization id, or part of its name")
@@ -86,10 +81,7 @@ func runAuditExport(ctx context.Context, args []string, env func(string) string,
 	fs.StringVar(&in.Outcome, "outcome", "", "one of "+outcomeList())
 	fs.StringVar(&in.From, "from", "", "first day, YYYY-MM-DD (UTC)")
 	fs.StringVar(&in.To, "to", "", "last day, YYYY-MM-DD (UTC)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := resolve()
+	cfg, err := parseCommand(fs, args, env)
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,7 @@ import (
 
 func runMigrate(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, _ io.Writer) error {
 	fs := newFlagSet("migrate", "Apply database migrations and exit.", stdout)
-	resolve := bindConfig(fs, env)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := resolve()
+	cfg, err := parseCommand(fs, args, env)
 	if err != nil {
 		return err
 	}

@@ -137,6 +137,16 @@ func newFlagSet(name, summary string, stdout io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// parseCommand parses a command's own flags (registered on fs beforehand)
+// together with the configuration flags, and returns the configuration.
+func parseCommand(fs *flag.FlagSet, args []string, env func(string) string) (config, error) {
+	resolve := bindConfig(fs, env)
+	if err := parseFlags(fs, args); err != nil {
+		return config{}, err
+	}
+	return resolve()
+}
+
 // parseFlags parses args, turning flag errors into usage errors and help
 // into errHelp after printing the usage.
 func parseFlags(fs *flag.FlagSet, args []string) error {

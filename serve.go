@@ -32,11 +32,7 @@ const startupSyncTimeout = 2 * time.Minute
 
 func runServe(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "Run the Contact Desk portal.", stdout)
-	resolve := bindConfig(fs, env)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := resolve()
+	cfg, err := parseCommand(fs, args, env)
 	if err != nil {
 		return err
 	}

@@ -30,12 +30,8 @@ func runSessions(ctx context.Context, args []string, env func(string) string, _ 
 		return &usageError{fmt.Sprintf("sessions: unknown command %q", args[0])}
 	}
 	fs := newFlagSet("sessions rotate-keys", "Replace the session cookie keys. Restart the server to apply.", stdout)
-	resolve := bindConfig(fs, env)
 	signOut := fs.Bool("sign-out-everyone", false, "drop the old keys too, ending every session at the next restart")
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	cfg, err := resolve()
+	cfg, err := parseCommand(fs, args[1:], env)
 	if err != nil {
 		return err
 	}

@@ -44,12 +44,12 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdin 
 
 func runUserAdd(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, _ io.Writer) error {
 	fs := newFlagSet("user add", "Add a user. The password comes from CONTACTDESK_PASSWORD, else from the first line of standard input.", stdout)
-	resolve := bindConfig(fs, env)
 	email := fs.String("email", "", "the user's email address, used to sign in (required)")
 	name := fs.String("name", "", "the user's name, as pages show it (required)")
 	role := fs.String("role", "", "admin, editor or auditor (required)")
 	team := fs.String("team", "", "a team to add the user to; created if it does not exist")
-	if err := parseFlags(fs, args); err != nil {
+	cfg, err := parseCommand(fs, args, env)
+	if err != nil {
 		return err
 	}
 	for flag, v := range map[string]string{"--email": *email, "--name": *name, "--role": *role} {
@@ -64,10 +64,6 @@ func runUserAdd(ctx context.Context, args []string, env func(string) string, std
 	if err != nil {
 		return err
 	}
-	cfg, err := resolve()
-	if err != nil {
-		return err
-	}
 	return withStore(ctx, cfg.DB, func(st *store.Store) error {
 		return addUser(ctx, st, newUserRequest{email: *email, name: *name, role: store.Role(*role), team: *team, password: password}, stdout)
 	})
@@ -75,11 +71,7 @@ func runUserAdd(ctx context.Context, args []string, env func(string) string, std
 
 func runUserList(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, _ io.Writer) error {
 	fs := newFlagSet("user list", "List the users.", stdout)
-	resolve := bindConfig(fs, env)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := resolve()
+	cfg, err := parseCommand(fs, args, env)
 	if err != nil {
 		return err
 	}
@@ -107,17 +99,13 @@ func runUserList(ctx context.Context, args []string, env func(string) string, _ 
 
 func runUserDisable(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, _ io.Writer) error {
 	fs := newFlagSet("user disable", "Disable a user: they cannot sign in, and their sessions end at once.", stdout)
-	resolve := bindConfig(fs, env)
 	email := fs.String("email", "", "the user's email address (required)")
-	if err := parseFlags(fs, args); err != nil {
+	cfg, err := parseCommand(fs, args, env)
+	if err != nil {
 		return err
 	}
 	if strings.TrimSpace(*email) == "" {
 		return &usageError{"user disable: --email is required"}
-	}
-	cfg, err := resolve()
-	if err != nil {
-		return err
 	}
 	return withStore(ctx, cfg.DB, func(st *store.Store) error {
 		u, err := st.UserByEmail(ctx, *email)
