@@ -124,6 +124,8 @@ func TestRoles(t *testing.T) {
 			t.Errorf("the editor's account page says %q, want the role and the team", got)
 		}
 		ed.check("account of an editor")
+		ed.follow(name{"link", "Audit log"}, mainNav)
+		ed.check("audit log of an editor")
 	})
 
 	t.Run("what an auditor may not do", func(t *testing.T) {

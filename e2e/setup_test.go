@@ -97,4 +97,19 @@ func TestFirstRunInSandboxMode(t *testing.T) {
 			t.Errorf("axe-core did not report %q on a page broken on purpose; it found %v", rule, found)
 		}
 	}
+	// An inline script is refused by the CSP, and the refusal is caught.
+	evaluate[bool](other, `(() => {
+		const s = document.createElement('script');
+		s.textContent = 'document.title = "injected"';
+		document.body.append(s);
+		return true;
+	})()`)
+	var seen string
+	waitFor(t, "the CSP violation to be reported", func() bool {
+		seen += other.problems.take()
+		return strings.Contains(seen, "CSP violation")
+	})
+	if title := other.title(); title == "injected" {
+		t.Errorf("an inline script ran despite the CSP")
+	}
 }

@@ -127,15 +127,6 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
-// Registry is where the collectors are registered, for tests and for
-// collectors added by other packages.
-func (m *Metrics) Registry() *prometheus.Registry {
-	if m == nil {
-		return nil
-	}
-	return m.registry
-}
-
 // RequestStarted counts a request in flight; the returned func, called
 // when it is answered, records its route, status and duration. route is
 // the route's pattern ("/organizations/:id"), never the raw path, so that
