@@ -114,6 +114,7 @@ func TestRouteAccess(t *testing.T) {
 		{"GET", "/audit", "/audit", nil, signedInOnly(ok)},
 		{"GET", "/audit/export", "/audit/export?format=csv", nil, signedInOnly(ok)},
 		{"GET", "/audit/submissions/:id", "/audit/submissions/none", nil, signedInOnly(notFound)},
+		{"GET", "/audit/security", "/audit/security", nil, [6]string{toSignIn, ok, forbidden, forbidden, ok, toSignIn}},
 		{"GET", "/users", "/users", nil, adminOnly(ok)},
 		{"GET", "/users/new", "/users/new", nil, adminOnly(ok)},
 		{"POST", "/users", "/users", url.Values{}, adminOnly(invalid)},

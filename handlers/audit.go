@@ -27,6 +27,7 @@ func (h auditHandlers) routes(g *echo.Group) {
 	g.GET("/audit", h.listSubmissions)
 	g.GET("/audit/export", h.exportEvents)
 	g.GET("/audit/submissions/:id", h.showSubmission)
+	g.GET("/audit/security", h.listSecurityEvents, h.requireRole(store.RoleAdmin, store.RoleAuditor))
 }
 
 // allowedOrganizations returns the organizations whose history the user
@@ -80,6 +81,9 @@ func (h auditHandlers) listSubmissions(c echo.Context) error {
 	p := h.auditLogPage(c, in)
 	if p.Chart, err = h.auditChart(ctx, time.Now(), allowed); err != nil {
 		return err
+	}
+	if u := currentUser(c); u != nil && (u.Role == store.RoleAdmin || u.Role == store.RoleAuditor) {
+		p.SecurityURL = "/audit/security"
 	}
 	if p.User != nil && p.User.IsAdmin {
 		head, err := h.Store.AuditLogHead(ctx)

@@ -53,6 +53,7 @@ func (s *server) recordSecurityEvent(c echo.Context, e securityEvent) error {
 	if _, err := s.Store.AppendAuditEvent(c.Request().Context(), ev); err != nil {
 		return fmt.Errorf("handlers: record %s: %w", e.kind, err)
 	}
+	s.Metrics.AuditEvent(string(e.kind))
 	s.requestLogger(c).Info("security event", "kind", string(e.kind), "actor_id", ev.ActorID, "summary", e.summary)
 	return nil
 }

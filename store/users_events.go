@@ -8,8 +8,12 @@ import (
 
 // securityKinds are the kinds AuditKind.Security accepts, for queries.
 func securityKinds() []any {
-	return []any{AuditSignedIn, AuditSignInFailed, AuditSignInThrottled, AuditSignedOut,
-		AuditUserCreated, AuditUserChanged, AuditUserDisabled, AuditPasswordChanged, AuditTeamChanged}
+	kinds := SecurityKinds()
+	out := make([]any, len(kinds))
+	for i, k := range kinds {
+		out[i] = string(k)
+	}
+	return out
 }
 
 // SecurityEvents returns the newest security events (sign-ins, sign-outs,

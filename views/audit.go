@@ -28,6 +28,9 @@ type AuditLogPage struct {
 	// Head is the newest event of the hash chain, shown to admins so that
 	// they can record it outside Contact Desk; nil for others.
 	Head *AuditHead
+	// SecurityURL links to the security events, for those who may read
+	// them; "" for others.
+	SecurityURL string
 }
 
 // AuditHead is the newest event of the audit hash chain.
