@@ -31,7 +31,9 @@ func (s *server) handleError(err error, c echo.Context) {
 		}
 		return
 	}
-	p := views.Page{Title: heading, CSSURL: s.Assets.URL("css/app.css"), Sandbox: s.Sandbox, RequestID: requestID(c), AppVersion: s.Version}
+	// The page of a signed-in user keeps the navigation and Sign out.
+	p := s.page(c, heading, "")
+	p.HasErrors = true
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if err := render(c, status, views.Error(views.ErrorPage{Page: p, Status: status, Heading: heading, Message: message})); err != nil {
 		s.requestLogger(c).Error("render error page", "error", err.Error())

@@ -80,7 +80,7 @@ func upsertOrganizations(ctx context.Context, tx *sql.Tx, orgs []Organization, s
 	}
 	for _, o := range orgs {
 		_, err := stmt.ExecContext(ctx, o.ID, o.Name, o.AssumedName, o.DisplayName, o.Status,
-			o.IsActive, synced, searchKey(o.Name), searchText(o))
+			o.IsActive, synced, sortKey(o.Name), searchText(o))
 		if err != nil {
 			return errors.Join(fmt.Errorf("organization %d: %w", o.ID, err), stmt.Close())
 		}

@@ -278,6 +278,20 @@ func searchKey(s string) string {
 	}, s)
 }
 
+// sortKey orders names as people expect in a list: by their letters with
+// accents set aside ("Bäckerei" between "Babel" and "Brighton", not after
+// "Brighton"), then, between names equal on that, by the folded name.
+func sortKey(s string) string {
+	folded := searchKey(s)
+	var base strings.Builder
+	for _, r := range norm.NFD.String(folded) {
+		if !unicode.Is(unicode.Mn, r) {
+			base.WriteRune(r)
+		}
+	}
+	return base.String() + "\x00" + folded
+}
+
 // searchText is the text a search looks into: each folded name followed by
 // a newline, which no query contains, so that no match spans two names.
 func searchText(o Organization) string {

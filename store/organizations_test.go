@@ -128,7 +128,8 @@ func TestSearchOrganizations(t *testing.T) {
 	if err := s.ReplaceOrganizations(ctx, searchFixture(), time.Now()); err != nil {
 		t.Fatalf("ReplaceOrganizations: %v", err)
 	}
-	all := []int{1005, 1002, 1001, 1010, 1012, 1013, 1007, 1003, 1006, 1008, 1009, 1004, 1011}
+	// Accents are set aside for ordering: "École" sorts among the e's.
+	all := []int{1005, 1002, 1001, 1010, 1004, 1012, 1013, 1007, 1003, 1006, 1008, 1009, 1011}
 	tests := []struct {
 		name      string
 		q         OrganizationQuery
@@ -167,7 +168,7 @@ func TestSearchOrganizations(t *testing.T) {
 		{"one letter", OrganizationQuery{Search: "Ω"}, []int{1011}, 1},
 		{"two letters", OrganizationQuery{Search: "hp"}, []int{1013}, 1},
 		{"two letters, one a ligature", OrganizationQuery{Search: "ﬁ"}, []int{1012}, 1},
-		{"two letters at the end of a name", OrganizationQuery{Search: "co"}, []int{1002, 1007, 1006, 1004}, 4},
+		{"two letters at the end of a name", OrganizationQuery{Search: "co"}, []int{1002, 1004, 1007, 1006}, 4},
 		{"two letters never indexed", OrganizationQuery{Search: "zq"}, nil, 0},
 		{"restricted to ids", OrganizationQuery{IDs: []int{1003, 1001, 9999}}, []int{1001, 1003}, 2},
 		{"restricted to no ids", OrganizationQuery{IDs: []int{}}, nil, 0},
@@ -272,7 +273,7 @@ type referenceOrganization struct {
 func referenceOrganizations(orgs []Organization) []referenceOrganization {
 	ref := make([]referenceOrganization, len(orgs))
 	for i, o := range orgs {
-		ref[i] = referenceOrganization{o, searchKey(o.Name), searchText(o)}
+		ref[i] = referenceOrganization{o, sortKey(o.Name), searchText(o)}
 	}
 	return ref
 }
