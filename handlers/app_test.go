@@ -29,7 +29,7 @@ import (
 // sandbox as DigiCert, the real client between them. Its requests come from
 // one browser (a cookie jar), signed in as Admin; browser gives others.
 type testApp struct {
-	t       *testing.T
+	t       testing.TB
 	URL     string
 	Sandbox *sandbox.Server
 	Store   *store.Store
@@ -49,7 +49,7 @@ type appOption func(*digicert.Config)
 
 // newTestApp starts the portal with one admin, as whom the app's browser
 // is signed in.
-func newTestApp(t *testing.T, opts ...appOption) *testApp {
+func newTestApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	app := newEmptyTestApp(t, opts...)
 	app.Admin = app.createUser("admin@example.com", store.RoleAdmin)
@@ -59,7 +59,7 @@ func newTestApp(t *testing.T, opts ...appOption) *testApp {
 
 // newEmptyTestApp starts the portal with no user at all, as at first
 // start; its browser is anonymous.
-func newEmptyTestApp(t *testing.T, opts ...appOption) *testApp {
+func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	sb := sandbox.New(sandbox.Options{APIKey: "test-key"})
@@ -127,7 +127,7 @@ func newEmptyTestApp(t *testing.T, opts ...appOption) *testApp {
 	}
 }
 
-func newTestClient(t *testing.T) *http.Client {
+func newTestClient(t testing.TB) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
