@@ -73,9 +73,10 @@ const (
 type PasswordHasher struct {
 	params PasswordParams
 	slots  chan struct{}
-	// dummy is a hash of a random password with params, verified when a
-	// sign-in names no user, so that an unknown user and a wrong password
-	// take the same time.
+	// dummy has the shape of a hash made with params (random salt, random
+	// key), verified when a sign-in names no user, so that an unknown user
+	// and a wrong password cost the same argon2id computation. Nothing
+	// matches it: Verify reports false for it whatever the key.
 	dummy string
 }
 
@@ -89,15 +90,16 @@ func NewPasswordHasher(params PasswordParams, concurrency int) (*PasswordHasher,
 		return nil, fmt.Errorf("store: password hasher: parameters %+v are too weak", params)
 	}
 	h := &PasswordHasher{params: params, slots: make(chan struct{}, concurrency)}
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
+	// Random bytes stand in for the key: computing a real hash here would
+	// hold tens of MiB at every start for nothing.
+	salt, key := make([]byte, params.SaltLen), make([]byte, params.KeyLen)
+	if _, err := rand.Read(salt); err != nil {
 		return nil, fmt.Errorf("store: password hasher: %w", err)
 	}
-	dummy, err := h.encode(string(secret))
-	if err != nil {
+	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("store: password hasher: %w", err)
 	}
-	h.dummy = dummy
+	h.dummy = formatHash(params, salt, key)
 	return h, nil
 }
 
@@ -161,9 +163,14 @@ func (h *PasswordHasher) encode(password string) (string, error) {
 		return "", err
 	}
 	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	return formatHash(p, salt, key), nil
+}
+
+// formatHash is the PHC-style encoding of an argon2id hash.
+func formatHash(p PasswordParams, salt, key []byte) string {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 var errBadHash = errors.New("malformed argon2id hash")
