@@ -31,25 +31,34 @@ const organizationColumns = `id, name, assumed_name, display_name, status, is_ac
 // syncedAt is recorded as the time of this sync and of every entry.
 func (s *Store) ReplaceOrganizations(ctx context.Context, orgs []Organization, syncedAt time.Time) error {
 	ids := make([]int, len(orgs))
+	texts := make([]string, len(orgs))
 	for i, o := range orgs {
 		if o.ID <= 0 {
 			return fmt.Errorf("store: replace organizations: id %d is not positive", o.ID)
 		}
-		ids[i] = o.ID
+		ids[i], texts[i] = o.ID, searchText(o)
 	}
-	// The list of ids to keep travels as one JSON parameter: SQLite limits
-	// the number of bound parameters, not their size.
+	// The list of ids to keep and the character counts travel as one JSON
+	// parameter each: SQLite limits the number of bound parameters, not
+	// their size.
 	keep, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("store: replace organizations: %w", err)
+	}
+	chars, err := json.Marshal(characterCounts(ids, texts))
 	if err != nil {
 		return fmt.Errorf("store: replace organizations: %w", err)
 	}
 	synced := formatTime(syncedAt)
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if err := upsertOrganizations(ctx, tx, orgs, synced); err != nil {
+		if err := upsertOrganizations(ctx, tx, orgs, texts, synced); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx,
 			`DELETE FROM organizations WHERE id NOT IN (SELECT value FROM json_each(?))`, string(keep)); err != nil {
+			return err
+		}
+		if err := replaceCharacterCounts(ctx, tx, string(chars)); err != nil {
 			return err
 		}
 		// "WHERE TRUE" lets SQLite tell the upsert clause from a join.
@@ -66,7 +75,8 @@ func (s *Store) ReplaceOrganizations(ctx context.Context, orgs []Organization, s
 	return nil
 }
 
-func upsertOrganizations(ctx context.Context, tx *sql.Tx, orgs []Organization, synced string) error {
+// upsertOrganizations writes orgs, texts[i] being the searchText of orgs[i].
+func upsertOrganizations(ctx context.Context, tx *sql.Tx, orgs []Organization, texts []string, synced string) error {
 	stmt, err := tx.PrepareContext(ctx,
 		`INSERT INTO organizations (`+organizationColumns+`, sort_key, search_text)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -78,14 +88,49 @@ func upsertOrganizations(ctx context.Context, tx *sql.Tx, orgs []Organization, s
 	if err != nil {
 		return err
 	}
-	for _, o := range orgs {
+	for i, o := range orgs {
 		_, err := stmt.ExecContext(ctx, o.ID, o.Name, o.AssumedName, o.DisplayName, o.Status,
-			o.IsActive, synced, sortKey(o.Name), searchText(o))
+			o.IsActive, synced, sortKey(o.Name), texts[i])
 		if err != nil {
 			return errors.Join(fmt.Errorf("organization %d: %w", o.ID, err), stmt.Close())
 		}
 	}
 	return stmt.Close()
+}
+
+// characterCounts returns, for each character, the number of organizations
+// whose search text contains it, texts[i] being the search text of the
+// organization ids[i]. An id listed twice counts once, with its last text,
+// the one the upsert leaves in the cache.
+func characterCounts(ids []int, texts []string) map[string]int {
+	counts := make(map[string]int)
+	seenIDs := make(map[int]bool, len(ids))
+	seen := make(map[rune]bool)
+	for i := len(ids) - 1; i >= 0; i-- {
+		if seenIDs[ids[i]] {
+			continue
+		}
+		seenIDs[ids[i]] = true
+		clear(seen)
+		for _, r := range texts[i] {
+			if !seen[r] {
+				seen[r] = true
+				counts[string(r)]++
+			}
+		}
+	}
+	return counts
+}
+
+// replaceCharacterCounts makes organization_characters the counts in chars,
+// a JSON object from character to number of organizations.
+func replaceCharacterCounts(ctx context.Context, tx *sql.Tx, chars string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM organization_characters`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO organization_characters (character, organizations) SELECT key, value FROM json_each(?)`, chars)
+	return err
 }
 
 // LastOrganizationSync returns when the cache was last replaced, or

@@ -109,3 +109,52 @@ func benchmarkIDs(orgs []Organization, n int) []int {
 	}
 	return ids
 }
+
+// BenchmarkSearchOrganizationsOneCharacter measures single-character
+// searches over 100,000 organizations for characters from rare to common:
+// each is added to the names of every n-th organization, at the start of
+// the name or as the last character of the display name. Few matches are
+// found through the indexes, many by walking the names in order; the
+// counts around 500 are where the two meet.
+func BenchmarkSearchOrganizationsOneCharacter(b *testing.B) {
+	ctx := context.Background()
+	s := openTestStore(b)
+	orgs := benchmarkOrganizations(100_000)
+	marks := []struct {
+		char  string
+		every int
+	}{{"ω", 5000}, {"ж", 400}, {"ñ", 200}, {"ø", 100}, {"ł", 20}}
+	for _, m := range marks {
+		for i := 0; i < len(orgs); i += m.every {
+			if (i/m.every)%2 == 0 {
+				orgs[i].Name = m.char + orgs[i].Name
+			} else {
+				orgs[i].DisplayName += " " + m.char
+			}
+		}
+	}
+	if err := s.ReplaceOrganizations(ctx, orgs, time.Now()); err != nil {
+		b.Fatalf("ReplaceOrganizations: %v", err)
+	}
+	for _, m := range marks {
+		for _, offset := range []int{0, 200} {
+			q := OrganizationQuery{Search: m.char, Limit: 50, Offset: offset}
+			b.Run(fmt.Sprintf("%s every %d offset %d", m.char, m.every, offset), func(b *testing.B) {
+				var total int
+				times := make([]time.Duration, 0, b.N)
+				for b.Loop() {
+					t0 := time.Now()
+					page, err := s.SearchOrganizations(ctx, q)
+					times = append(times, time.Since(t0))
+					if err != nil {
+						b.Fatalf("SearchOrganizations: %v", err)
+					}
+					total = page.Total
+				}
+				slices.Sort(times)
+				b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
+				b.ReportMetric(float64(total), "matches")
+			})
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -307,4 +308,116 @@ func organizationIDs(orgs []Organization) []int {
 		ids = append(ids, o.ID)
 	}
 	return ids
+}
+
+// TestSearchOrganizationsOneCharacter checks single-character searches
+// against the reference, with characters rare enough to be looked up
+// through the indexes rather than by walking the names: one inside a name,
+// one only at the very end of the display name, and a digit that is also
+// an id. A second sync must leave the counts right.
+func TestSearchOrganizationsOneCharacter(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	crafted := []Organization{
+		{ID: 7, Name: "Seven Labs Ltd", DisplayName: "Seven Labs Ltd"},
+		{ID: 17, Name: "Ωmega Systems", DisplayName: "Omega Systems"},
+		{ID: 18, Name: "Omega Ω", DisplayName: "Omega Ω"},
+		{ID: 19, Name: "Omega", DisplayName: "Ω"},
+		{ID: 20, Name: "Öl & Gas GmbH", AssumedName: "\"Quoted\" Öl", DisplayName: "Öl und Gas"},
+	}
+	first := append(benchmarkOrganizations(300), crafted...)
+	// A renamed organization, one listed twice (the last entry wins) and
+	// one gone.
+	second := append(benchmarkOrganizations(299), crafted[:3]...)
+	second = append(second,
+		Organization{ID: 19, Name: "Omega Seven", DisplayName: "Omega 7"},
+		Organization{ID: 20, Name: "First Ω", DisplayName: "First"},
+		Organization{ID: 20, Name: "Öl 7 & Gas GmbH", DisplayName: "Öl und Gas"})
+	searches := []string{"ω", "Ω", "ö", "\"", "&", "7", "1", "e", "q", "ß", "Z"}
+	for _, orgs := range [][]Organization{first, second} {
+		if err := s.ReplaceOrganizations(ctx, orgs, time.Now()); err != nil {
+			t.Fatalf("ReplaceOrganizations: %v", err)
+		}
+		ref := referenceOrganizations(lastByID(orgs))
+		for _, search := range searches {
+			for _, offset := range []int{0, 1, 3} {
+				q := OrganizationQuery{Search: search, Limit: 2, Offset: offset}
+				page, err := s.SearchOrganizations(ctx, q)
+				if err != nil {
+					t.Fatalf("SearchOrganizations(%q, offset %d): %v", search, offset, err)
+				}
+				want, total := referenceSearch(ref, q)
+				if got := organizationIDs(page.Organizations); !slices.Equal(got, want) || page.Total != total {
+					t.Errorf("SearchOrganizations(%q, offset %d) = %v (total %d), want %v (total %d)",
+						search, offset, got, page.Total, want, total)
+				}
+			}
+		}
+	}
+}
+
+// lastByID keeps the last entry of each id, as ReplaceOrganizations does.
+func lastByID(orgs []Organization) []Organization {
+	index := make(map[int]int)
+	var out []Organization
+	for _, o := range orgs {
+		if i, ok := index[o.ID]; ok {
+			out[i] = o
+			continue
+		}
+		index[o.ID] = len(out)
+		out = append(out, o)
+	}
+	return out
+}
+
+// TestOrganizationCharactersMigration checks that the migration counting
+// the characters of a cache written before it gives the counts a sync
+// writes.
+func TestOrganizationCharactersMigration(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	orgs := append(benchmarkOrganizations(300), Organization{ID: 1, Name: "Ωmega Öl", AssumedName: "x", DisplayName: "ß"})
+	if err := s.ReplaceOrganizations(ctx, orgs, time.Now()); err != nil {
+		t.Fatalf("ReplaceOrganizations: %v", err)
+	}
+	synced := characterCountsInDB(t, s)
+	p, err := s.migrationProvider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 5); err != nil {
+		t.Fatalf("migrate down: %v", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("migrate up: %v", err)
+	}
+	migrated := characterCountsInDB(t, s)
+	if len(synced) < 30 || !maps.Equal(migrated, synced) {
+		t.Errorf("counts after the migration = %v, want those of the sync, %v", migrated, synced)
+	}
+}
+
+func characterCountsInDB(t *testing.T, s *Store) map[string]int {
+	t.Helper()
+	rows, err := s.reader.Query(`SELECT character, organizations FROM organization_characters`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	counts := make(map[string]int)
+	for rows.Next() {
+		var (
+			c string
+			n int
+		)
+		if err := rows.Scan(&c, &n); err != nil {
+			t.Fatal(err)
+		}
+		counts[c] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return counts
 }
