@@ -29,6 +29,8 @@ type Service struct {
 	reviewed *reviewMemory
 	// onAudit, when set, is told the kind of each event recorded.
 	onAudit func(store.AuditKind)
+	// views coalesces concurrent reads for display.
+	views viewReads
 }
 
 // OnAuditEvent makes the service call fn with the kind of each audit event

@@ -114,7 +114,7 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 	if err := h.canViewOrganization(c, id); err != nil {
 		return err
 	}
-	org, err := h.Contacts.Organization(c.Request().Context(), id)
+	org, err := h.Contacts.OrganizationView(c.Request().Context(), id)
 	if err != nil {
 		return h.organizationUnavailable(c, id, err)
 	}
