@@ -1,0 +1,314 @@
+// Command loadtest measures a Contact Desk portal under load, on loopback.
+//
+// By default it builds nothing and starts the given portal binary against
+// a DigiCert sandbox of its own, creates the users, runs, stops the portal
+// and checks that every send ended with an outcome in the audit log:
+//
+//	go build -o /tmp/contactdesk . && go run ./cmd/loadtest -binary /tmp/contactdesk -users 32 -duration 20s
+//	go run ./cmd/loadtest -binary /tmp/contactdesk -compare organization,audit -db /tmp/audit-1m.db
+//	go run ./cmd/loadtest -binary /tmp/contactdesk -fault slow -mix organization=6,audit=3,send=1
+//
+// With -url it drives a portal already running, signing in as the
+// accounts listed in -accounts (lines of email:password).
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/contactdesk/contactdesk/internal/loadtest"
+	"github.com/contactdesk/contactdesk/sandbox"
+	"github.com/contactdesk/contactdesk/store"
+)
+
+// options are the command's flags.
+type options struct {
+	url, accounts, binary, db string
+	users, maxRequests        int
+	duration, warmup, think   time.Duration
+	mix, compare, fault       string
+	auditOrgs                 string
+	latency, settle           time.Duration
+	seed                      uint64
+	verbose                   bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func parse(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.StringVar(&o.url, "url", "", "a running portal to drive (loopback only); empty: start -binary")
+	fs.StringVar(&o.accounts, "accounts", "", "with -url: file of email:password lines to sign in as")
+	fs.StringVar(&o.binary, "binary", "", "the contactdesk binary to start (go build -o /tmp/contactdesk .)")
+	fs.StringVar(&o.db, "db", "", "database for the started portal; empty: a new one in a temporary folder")
+	fs.IntVar(&o.users, "users", 32, "virtual users running at once")
+	fs.IntVar(&o.maxRequests, "max-requests", 100_000, "flows per user at most")
+	fs.DurationVar(&o.duration, "duration", 20*time.Second, "measured time of each run (at most 1h)")
+	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured time before each run")
+	fs.DurationVar(&o.think, "think", 0, "mean pause between a user's flows")
+	fs.StringVar(&o.mix, "mix", "", "flows and weights, e.g. organization=3,audit=1; empty: a working day's mix")
+	fs.StringVar(&o.compare, "compare", "", "pages to compare with a bare net/http handler: organization, audit, list")
+	fs.StringVar(&o.auditOrgs, "audit-organizations", "", "organization ids to filter the audit log and exports by, as first-last (100000-104999 for the seeded million events); empty: the organizations listed")
+	fs.StringVar(&o.fault, "fault", "none", "with a started portal, DigiCert misbehaving on every change: none, slow (10 s answers), reset, 5xx, 429")
+	fs.DurationVar(&o.latency, "latency", 0, "with a started portal, added to every DigiCert answer")
+	fs.DurationVar(&o.settle, "settle", 5*time.Second, "with a started portal, wait after the run before reading its metrics, so that sends still waiting on DigiCert end")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the users' choices")
+	fs.BoolVar(&o.verbose, "v", false, "show the portal's log")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.duration <= 0 || o.duration > time.Hour {
+		return o, errors.New("-duration must be between 0 and 1h")
+	}
+	if o.url == "" && o.binary == "" {
+		return o, errors.New("give -binary to start a portal, or -url and -accounts to drive one")
+	}
+	if _, ok := faultFor(o.fault); !ok {
+		return o, fmt.Errorf("-fault %q: want none, slow, reset, 5xx or 429", o.fault)
+	}
+	return o, nil
+}
+
+// faultFor returns the misbehaviour -fault plays on every change sent to
+// DigiCert, nil for none; reads pass, so that the rest of the portal can
+// be watched meanwhile. ok is false for an unknown name.
+func faultFor(name string) (f *sandbox.Fault, ok bool) {
+	// Count: every change of the run, however long.
+	const always = 1 << 30
+	switch name {
+	case "none":
+		return nil, true
+	case "slow":
+		return &sandbox.Fault{Method: "PUT", Count: always, Latency: 10 * time.Second}, true
+	case "reset":
+		return &sandbox.Fault{Method: "PUT", Count: always, DropConnection: true}, true
+	case "5xx":
+		return &sandbox.Fault{Method: "PUT", Count: always, Status: 503}, true
+	case "429":
+		return &sandbox.Fault{Method: "PUT", Count: always, Status: 429, RetryAfter: "1"}, true
+	}
+	return nil, false
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	o, err := parse(args)
+	if err != nil {
+		return err
+	}
+	cfg := loadtest.Config{
+		BaseURL:     o.url,
+		Users:       o.users,
+		Duration:    o.duration,
+		MaxRequests: o.maxRequests,
+		Warmup:      o.warmup,
+		Think:       o.think,
+		Seed:        o.seed,
+	}
+	if o.mix != "" {
+		if cfg.Mix, err = loadtest.ParseMix(o.mix); err != nil {
+			return err
+		}
+	}
+	if o.auditOrgs != "" {
+		if cfg.Target.AuditOrganizations, err = idRange(o.auditOrgs); err != nil {
+			return err
+		}
+	}
+	var portal *loadtest.Portal
+	if o.url == "" {
+		p, up, err := start(ctx, o)
+		if err != nil {
+			return err
+		}
+		defer up.Close()
+		if o.db == "" {
+			// The database was made for this run only.
+			defer os.RemoveAll(filepath.Dir(p.DB))
+		}
+		portal = p
+		defer portal.Kill()
+		cfg.BaseURL = p.URL
+		if cfg.Accounts, err = p.AddAccounts(ctx, fmt.Sprintf("load%d-", time.Now().Unix()), o.users); err != nil {
+			return err
+		}
+		if f, ok := faultFor(o.fault); ok && f != nil {
+			up.InjectFault(*f)
+			// Every status a send can end with on screen: sent, stale,
+			// refused, DigiCert error, no answer.
+			cfg.SendOutcomes = []int{303, 409, 422, 502, 504}
+		}
+	} else if cfg.Accounts, err = readAccounts(o.accounts); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(stdout, "portal %s, %d users, %s after %s warm-up, think %s, fault %s\n", cfg.BaseURL, o.users, o.duration, o.warmup, o.think, o.fault)
+	if o.compare != "" {
+		for _, flow := range strings.Split(o.compare, ",") {
+			cmp, err := loadtest.Compare(ctx, cfg, strings.TrimSpace(flow))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "\n%s page (%d bytes): %.1f%% of the bare handler's throughput\n", cmp.Flow, cmp.Bytes, 100*cmp.Ratio())
+			if err := loadtest.WriteTable(stdout, []loadtest.Summary{cmp.Portal, cmp.Bare}); err != nil {
+				return err
+			}
+		}
+	} else {
+		before, err := metrics(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		res, err := loadtest.Run(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nmeasured %s\n", res.Elapsed.Round(time.Millisecond))
+		if err := loadtest.WriteTable(stdout, res.Summaries); err != nil {
+			return err
+		}
+		if portal != nil {
+			// Sends still waiting on DigiCert when the users stopped are
+			// given time to end before the portal's state is read.
+			time.Sleep(o.settle)
+		}
+		after, err := metrics(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		for _, name := range []string{"go_goroutines", "process_open_fds", "go_memstats_heap_inuse_bytes"} {
+			fmt.Fprintf(stdout, "%s: %.0f before, %.0f after\n", name, before[name], after[name])
+		}
+	}
+	if portal == nil {
+		return nil
+	}
+	if err := portal.Stop(45 * time.Second); err != nil {
+		return err
+	}
+	return checkAudit(ctx, portal, stdout)
+}
+
+// start serves a sandbox and starts the portal against it.
+func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream, error) {
+	var delay func() time.Duration
+	if o.latency > 0 {
+		delay = func() time.Duration { return o.latency }
+	}
+	up := loadtest.StartUpstream(delay)
+	db := o.db
+	if db == "" {
+		dir, err := os.MkdirTemp("", "contactdesk-load-")
+		if err != nil {
+			up.Close()
+			return nil, nil, err
+		}
+		db = filepath.Join(dir, "contactdesk.db")
+	}
+	p := &loadtest.Portal{
+		Binary: o.binary,
+		DB:     db,
+		Env:    []string{"DIGICERT_API_KEY=" + up.APIKey, "DIGICERT_BASE_URL=" + up.BaseURL(), "CONTACTDESK_LOG_FORMAT=json"},
+	}
+	if o.verbose {
+		p.Log = os.Stderr
+	}
+	if err := p.Start(ctx); err != nil {
+		up.Close()
+		return nil, nil, err
+	}
+	return p, up, nil
+}
+
+// metrics reads the portal's process metrics as the first account.
+func metrics(ctx context.Context, cfg loadtest.Config) (map[string]float64, error) {
+	u, err := loadtest.NewUser(cfg.BaseURL, loadtest.NewRecorder())
+	if err != nil {
+		return nil, err
+	}
+	defer u.Close()
+	if err := u.SignIn(ctx, cfg.Accounts[0]); err != nil {
+		return nil, err
+	}
+	return u.Metrics(ctx)
+}
+
+// checkAudit checks, with the portal stopped, that no submission is left
+// without an outcome and that the audit chain is intact.
+func checkAudit(ctx context.Context, p *loadtest.Portal, stdout io.Writer) error {
+	st, err := store.Open(ctx, p.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	pending, err := st.PendingSubmissions(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := p.Command(ctx, nil, "audit", "verify")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nsubmissions without an outcome: %d\naudit verify: %s", len(pending), out)
+	if len(pending) > 0 {
+		return fmt.Errorf("%d submissions were left without an outcome", len(pending))
+	}
+	return nil
+}
+
+// idRange reads first-last into the ids from first to last.
+func idRange(s string) ([]int, error) {
+	a, b, ok := strings.Cut(s, "-")
+	first, err1 := strconv.Atoi(a)
+	last, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || first > last || last-first > 1_000_000 {
+		return nil, fmt.Errorf("-audit-organizations %q: want first-last, such as 100000-104999", s)
+	}
+	ids := make([]int, 0, last-first+1)
+	for id := first; id <= last; id++ {
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// readAccounts reads email:password lines.
+func readAccounts(path string) ([]loadtest.Account, error) {
+	if path == "" {
+		return nil, errors.New("-url needs -accounts")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var accounts []loadtest.Account
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		email, password, ok := strings.Cut(strings.TrimSpace(sc.Text()), ":")
+		if ok {
+			accounts = append(accounts, loadtest.Account{Email: email, Password: password})
+		}
+	}
+	if len(accounts) == 0 {
+		return nil, fmt.Errorf("%s lists no email:password lines", path)
+	}
+	return accounts, sc.Err()
+}

@@ -1,0 +1,146 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Comparison sets a page of the portal against a bare net/http handler
+// serving the same bytes, under the same number of users for the same
+// time.
+type Comparison struct {
+	Flow   string
+	Bytes  int
+	Portal Summary
+	Bare   Summary
+}
+
+// Ratio is the portal's throughput as a share of the bare handler's.
+func (c Comparison) Ratio() float64 {
+	if c.Bare.Throughput == 0 {
+		return 0
+	}
+	return c.Portal.Throughput / c.Bare.Throughput
+}
+
+// comparablePages maps the flows that can be compared to the page each
+// shows; the organization page is always the first organization's.
+var comparablePages = map[string]func(Target) string{
+	FlowOrganization: func(t Target) string { return organizationPath(t.Organizations[0]) },
+	FlowAudit:        func(Target) string { return "/audit" },
+	FlowList:         func(Target) string { return "/organizations" },
+}
+
+// Compare measures flow alone on the portal, always on the same page,
+// then the bare handler serving that page's bytes.
+func Compare(ctx context.Context, cfg Config, flow string) (Comparison, error) {
+	pathOf, ok := comparablePages[flow]
+	if !ok {
+		return Comparison{}, fmt.Errorf("loadtest: no page to compare for flow %q", flow)
+	}
+	probe, err := NewUser(cfg.BaseURL, NewRecorder())
+	if err != nil {
+		return Comparison{}, err
+	}
+	defer probe.Close()
+	if err := probe.SignIn(ctx, cfg.Accounts[0]); err != nil {
+		return Comparison{}, err
+	}
+	target := cfg.Target
+	if len(target.Organizations) == 0 && flow == FlowOrganization {
+		if target, err = probe.Discover(ctx); err != nil {
+			return Comparison{}, err
+		}
+	}
+	if len(target.Organizations) > 1 {
+		target.Organizations = target.Organizations[:1]
+	}
+	path := pathOf(target)
+	page, err := probe.Get(ctx, flow, path, http.StatusOK)
+	if err != nil {
+		return Comparison{}, err
+	}
+
+	cfg.Mix = map[string]int{flow: 1}
+	cfg.Target = target
+	portal, err := Run(ctx, cfg)
+	if err != nil {
+		return Comparison{}, err
+	}
+	cmp := Comparison{Flow: flow, Bytes: len(page.Body)}
+	for _, s := range portal.Summaries {
+		if s.Flow == flow {
+			cmp.Portal = s
+		}
+	}
+	if cmp.Bare, err = bare(ctx, []byte(page.Body), cfg); err != nil {
+		return Comparison{}, err
+	}
+	cmp.Bare.Flow = "bare " + flow
+	return cmp, nil
+}
+
+// bare serves body from a plain net/http handler on loopback and loads it
+// as cfg would load a page: cfg.Users clients, each with its own
+// connections, back to back, for cfg.Duration after cfg.Warmup.
+func bare(ctx context.Context, body []byte, cfg Config) (Summary, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return Summary{}, fmt.Errorf("loadtest: bare handler: %w", err)
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write(body)
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+
+	users := make([]*User, cfg.Users)
+	for i := range users {
+		if users[i], err = NewUser(base, NewRecorder()); err != nil {
+			return Summary{}, err
+		}
+		defer users[i].Close()
+	}
+	loop := func(rec *Recorder, d time.Duration) time.Duration {
+		ctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		start := time.Now()
+		var wg sync.WaitGroup
+		for _, u := range users {
+			u.SetRecorder(rec)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := 0; (cfg.MaxRequests <= 0 || n < cfg.MaxRequests) && ctx.Err() == nil; n++ {
+					_, _ = u.Get(ctx, "bare", "/", http.StatusOK)
+				}
+			}()
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	if cfg.Warmup > 0 {
+		loop(NewRecorder(), cfg.Warmup)
+	}
+	rec := NewRecorder()
+	d := cfg.Duration
+	if d <= 0 {
+		d = time.Hour
+	}
+	elapsed := loop(rec, d)
+	s := rec.Summaries(elapsed)
+	if len(s) == 0 {
+		return Summary{}, errors.New("loadtest: the bare handler answered nothing")
+	}
+	return s[0], nil
+}
