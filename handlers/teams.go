@@ -78,15 +78,7 @@ func (h teamHandlers) renderTeams(c echo.Context, status int, name string, errs 
 
 // teamParam finds the team named by the :id parameter, or answers 404.
 func (h teamHandlers) teamParam(c echo.Context) (store.Team, error) {
-	id, ok := parseID(c.Param("id"))
-	if !ok {
-		return store.Team{}, notFound()
-	}
-	t, err := h.Store.GetTeam(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Team{}, notFound()
-	}
-	return t, err
+	return recordParam(c, h.Store.GetTeam)
 }
 
 func (h teamHandlers) showTeam(c echo.Context) error {

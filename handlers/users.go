@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -76,15 +77,22 @@ func teamNames(teams []store.Team) []string {
 
 // userParam finds the user named by the :id parameter, or answers 404.
 func (h userHandlers) userParam(c echo.Context) (store.User, error) {
+	return recordParam(c, h.Store.GetUser)
+}
+
+// recordParam loads the record the :id parameter names with get, or
+// answers 404 for an id that is malformed or names nothing.
+func recordParam[T any](c echo.Context, get func(context.Context, int) (T, error)) (T, error) {
+	var none T
 	id, ok := parseID(c.Param("id"))
 	if !ok {
-		return store.User{}, notFound()
+		return none, notFound()
 	}
-	u, err := h.Store.GetUser(c.Request().Context(), id)
+	v, err := get(c.Request().Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, notFound()
+		return none, notFound()
 	}
-	return u, err
+	return v, err
 }
 
 func (h userHandlers) showUser(c echo.Context) error {
