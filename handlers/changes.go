@@ -152,7 +152,6 @@ func (h changeHandlers) renderReview(c echo.Context, status, id int, review cont
 		Page:             h.page(c, "Review the change to "+review.Organization.Name, "organizations"),
 		OrganizationName: review.Organization.Name,
 		Stale:            stale,
-		Body:             string(review.Plan.Body),
 		PrettyBody:       indentJSON(review.Plan.Body),
 		Curl:             curlCommand(h.DigiCertBaseURL, id, review.Plan.Body),
 		SendURL:          "/organizations/" + strconv.Itoa(id) + "/send",

@@ -188,7 +188,7 @@ func TestShowOrganizationUnreachable(t *testing.T) {
 		want  string
 	}{
 		{"server errors", sandbox.Fault{Count: 4, Status: http.StatusBadGateway}, "DigiCert answered with a server error (HTTP 502)."},
-		{"dropped connections", sandbox.Fault{Count: 12, DropConnection: true}, "DigiCert"},
+		{"dropped connections", sandbox.Fault{Count: 12, DropConnection: true}, "before it answered."},
 		{"slow answer", sandbox.Fault{Count: 4, Latency: 5 * 1e9}, "DigiCert did not answer in time."},
 	}
 	for _, tt := range tests {

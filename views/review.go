@@ -9,8 +9,8 @@ type ReviewPage struct {
 	// last reviewed; the review below is against the new state.
 	Stale    []string
 	Contacts []ReviewContact
-	// Body is the exact request body; PrettyBody the same, indented.
-	Body        string
+	// PrettyBody is the request body indented for reading; Curl carries
+	// it exactly as sent.
 	PrettyBody  string
 	Curl        string
 	SendURL     string
