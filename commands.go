@@ -49,11 +49,7 @@ func runSandbox(ctx context.Context, args []string, env func(string) string, _ i
 	if err != nil {
 		return &configError{"--addr", fmt.Sprintf("cannot listen on %s: %v", *addr, err)}
 	}
-	srv := &http.Server{
-		Handler:           sandbox.New(sandbox.Options{APIKey: *key}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newSandboxServer(*key, logger)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "DigiCert sandbox listening at http://%s/services/v2\n", ln.Addr())
@@ -106,4 +102,14 @@ func runHealthcheck(ctx context.Context, args []string, env func(string) string,
 	}
 	fmt.Fprintln(stdout, "ok")
 	return nil
+}
+
+// newSandboxServer serves the DigiCert emulator, accepting apiKey, for the
+// in-process upstream of sandbox mode and for the sandbox command alike.
+func newSandboxServer(apiKey string, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           sandbox.New(sandbox.Options{APIKey: apiKey}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }

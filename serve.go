@@ -17,7 +17,6 @@ import (
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/metrics"
-	"github.com/contactdesk/contactdesk/sandbox"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/store"
 )
@@ -178,11 +177,7 @@ func startSandbox(logger *slog.Logger) (baseURL, apiKey string, stop func(), err
 	if err != nil {
 		return "", "", nil, fmt.Errorf("sandbox: listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           sandbox.New(sandbox.Options{APIKey: apiKey}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newSandboxServer(apiKey, logger)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("sandbox stopped", "error", err.Error())
