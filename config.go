@@ -26,8 +26,8 @@ type config struct {
 	// TrustedProxies lists, comma-separated, the networks (CIDRs or single
 	// addresses) of reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies string
-	// MetricsAddr, when set, is a second listen address serving only
-	// /metrics, without sign-in, for a Prometheus scraper.
+	// MetricsAddr, when set, is a second listen address serving /metrics
+	// for a Prometheus scraper and Go's profiles, without sign-in.
 	MetricsAddr string
 }
 
@@ -64,7 +64,7 @@ var settings = []setting{
 	{"DIGICERT_BASE_URL", "base-url", defaultBaseURL, "DigiCert Services API base URL", func(c *config) *string { return &c.BaseURL }},
 	{"CONTACTDESK_LOG_FORMAT", "log-format", "text", "log format: text or json", func(c *config) *string { return &c.LogFormat }},
 	{"CONTACTDESK_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address; empty: the socket's address", func(c *config) *string { return &c.TrustedProxies }},
-	{"CONTACTDESK_METRICS_ADDR", "metrics-addr", "", "listen address of a separate /metrics endpoint for Prometheus, without sign-in; empty: /metrics only for signed-in admins", func(c *config) *string { return &c.MetricsAddr }},
+	{"CONTACTDESK_METRICS_ADDR", "metrics-addr", "", "listen address of a separate /metrics endpoint for Prometheus and /debug/pprof/ for profiling, without sign-in; empty: /metrics only for signed-in admins, no profiles", func(c *config) *string { return &c.MetricsAddr }},
 }
 
 // bindConfig registers one flag per setting on fs. The returned function,

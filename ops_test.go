@@ -63,6 +63,12 @@ func TestMetricsAddr(t *testing.T) {
 			t.Errorf("metrics have no %q", want)
 		}
 	}
+	if status, body := get(t, client, "http://"+metricsAddr+"/debug/pprof/goroutine?debug=1"); status != http.StatusOK || !strings.Contains(body, "goroutine profile:") {
+		t.Errorf("GET /debug/pprof/goroutine on CONTACTDESK_METRICS_ADDR: status %d, body %.80q", status, body)
+	}
+	if status, _ := get(t, client, base+"/debug/pprof/goroutine"); status == http.StatusOK {
+		t.Errorf("the portal's own address serves /debug/pprof/")
+	}
 	if status, _ := get(t, client, "http://"+metricsAddr+"/organizations"); status != http.StatusNotFound {
 		t.Errorf("the metrics address serves /organizations: status %d, want 404", status)
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -193,8 +194,9 @@ func startSandbox(logger *slog.Logger) (baseURL, apiKey string, stop func(), err
 	return "http://" + ln.Addr().String() + "/services/v2", apiKey, stop, nil
 }
 
-// serveMetrics serves /metrics alone on addr, without sign-in, for a
-// Prometheus scraper on a network of its own. The returned func stops it.
+// serveMetrics serves /metrics, without sign-in, for a Prometheus scraper
+// on a network of its own, and Go's profiles under /debug/pprof/ for the
+// operators who reach that network. The returned func stops it.
 func serveMetrics(addr string, meters *metrics.Metrics, logger *slog.Logger) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -202,12 +204,19 @@ func serveMetrics(addr string, meters *metrics.Metrics, logger *slog.Logger) (st
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", meters.Handler())
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// A CPU profile or trace answers after the seconds it was asked
+		// for (30 by default).
+		WriteTimeout: 2 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
