@@ -177,11 +177,18 @@ func (s *Store) AppendAuditEvent(ctx context.Context, e AuditEvent) (AuditEvent,
 	return stored, nil
 }
 
-// chainHead reads the newest event: a lookup at the end of the rowid tree.
+// chainHeadQuery reads the newest event: a lookup at the end of the rowid
+// tree.
+const chainHeadQuery = `SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1`
+
+// chainHead reads the newest event within tx.
 func chainHead(ctx context.Context, tx *sql.Tx) (ChainHead, error) {
+	return scanChainHead(tx.QueryRowContext(ctx, chainHeadQuery))
+}
+
+func scanChainHead(row *sql.Row) (ChainHead, error) {
 	head := ChainHead{LastHash: GenesisHash}
-	err := tx.QueryRowContext(ctx,
-		`SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1`).Scan(&head.LastID, &head.LastHash)
+	err := row.Scan(&head.LastID, &head.LastHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return head, nil
 	}

@@ -39,7 +39,9 @@ const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=sy
 type Store struct {
 	writer *sql.DB
 	reader *sql.DB
-	audit  auditBatcher
+	// statements runs the reads made on every request on reader.
+	statements *statements
+	audit      auditBatcher
 }
 
 // Open opens the SQLite database at path, creating the file and its folder
@@ -72,6 +74,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(err, writer.Close())
 	}
+	s.statements = newStatements(s.reader)
 	return s, nil
 }
 
@@ -125,6 +128,9 @@ func openDB(ctx context.Context, path, params string, conns int) (*sql.DB, error
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
+	if err := s.statements.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("store: close statements: %w", err))
+	}
 	if err := s.reader.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("store: close readers: %w", err))
 	}

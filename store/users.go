@@ -210,7 +210,7 @@ func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time.Time) (Use
 
 // GetUser returns the user with id, or ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, id int) (User, error) {
-	u, err := queryUser(ctx, s.reader, `WHERE id = ?`, id)
+	u, err := queryUser(ctx, s.statements, `WHERE id = ?`, id)
 	if err != nil {
 		return User{}, fmt.Errorf("store: get user %d: %w", id, err)
 	}
