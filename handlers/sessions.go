@@ -1,10 +1,10 @@
 package handlers
 
 import (
-	"encoding/gob"
 	"net/http"
 	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
@@ -43,8 +43,12 @@ type Sessions struct {
 // authentication (64 bytes) and encryption (32 bytes) keys, newest first,
 // so that keys can be rotated without signing everybody out.
 func NewSessions(secure bool, keyPairs ...[]byte) *Sessions {
-	gob.Register(views.Flash{})
 	st := sessions.NewCookieStore(keyPairs...)
+	for _, codec := range st.Codecs {
+		if sc, ok := codec.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(sessionSerializer{})
+		}
+	}
 	st.Options = &sessions.Options{
 		Path:     "/",
 		MaxAge:   int(sessionLifetime / time.Second),
