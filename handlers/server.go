@@ -6,9 +6,11 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -24,6 +26,10 @@ import (
 // maxBodyBytes caps every request body. A change request is a few KiB; this
 // leaves room for the JSON panel while refusing floods early.
 const maxBodyBytes = 256 << 10
+
+// auditPagesKept is how many rendered audit log pages are kept: about
+// 30 KB each.
+const auditPagesKept = 256
 
 // Config is everything the handlers depend on, built by main.
 type Config struct {
@@ -62,11 +68,17 @@ type Config struct {
 type server struct {
 	Config
 	throttle *signInThrottle
+	// auditPages keeps rendered audit log pages until the log changes.
+	auditPages *renderedCache
 }
 
 // New builds the Echo application with every route and middleware.
 func New(cfg Config) *echo.Echo {
-	s := &server{Config: cfg, throttle: newSignInThrottle(failureWindow, throttleMaxKeys)}
+	s := &server{
+		Config:     cfg,
+		throttle:   newSignInThrottle(failureWindow, throttleMaxKeys),
+		auditPages: newRenderedCache(auditPagesKept),
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -106,6 +118,16 @@ func render(c echo.Context, status int, component templ.Component) error {
 		return err
 	}
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// renderString renders a templ component to a string, for content kept
+// and shown again.
+func renderString(ctx context.Context, component templ.Component) (string, error) {
+	var b strings.Builder
+	if err := component.Render(ctx, &b); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 // notFound is the error for anything that does not exist or that the
