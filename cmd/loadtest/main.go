@@ -7,6 +7,7 @@
 //	go build -o /tmp/contactdesk . && go run ./cmd/loadtest -binary /tmp/contactdesk -users 32 -duration 20s
 //	go run ./cmd/loadtest -binary /tmp/contactdesk -compare organization,audit -db /tmp/audit-1m.db
 //	go run ./cmd/loadtest -binary /tmp/contactdesk -fault slow -mix organization=6,audit=3,send=1
+//	go run ./cmd/loadtest -binary /tmp/contactdesk -compare audit -cpuprofile /tmp/audit.pprof
 //
 // With -url it drives a portal already running, signing in as the
 // accounts listed in -accounts (lines of email:password).
@@ -19,11 +20,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,7 +41,7 @@ type options struct {
 	users, maxRequests        int
 	duration, warmup, think   time.Duration
 	mix, compare, fault       string
-	auditOrgs                 string
+	auditOrgs, cpuProfile     string
 	latency, settle           time.Duration
 	seed                      uint64
 	verbose                   bool
@@ -73,6 +76,7 @@ func parse(args []string) (options, error) {
 	fs.DurationVar(&o.settle, "settle", 5*time.Second, "with a started portal, wait after the run before reading its metrics, so that sends still waiting on DigiCert end")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the users' choices")
 	fs.BoolVar(&o.verbose, "v", false, "show the portal's log")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "with a started portal, write its CPU profile of the first measured run to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -81,6 +85,9 @@ func parse(args []string) (options, error) {
 	}
 	if o.url == "" && o.binary == "" {
 		return o, errors.New("give -binary to start a portal, or -url and -accounts to drive one")
+	}
+	if o.cpuProfile != "" && o.url != "" {
+		return o, errors.New("-cpuprofile needs a portal started by the load tool, not -url")
 	}
 	if _, ok := faultFor(o.fault); !ok {
 		return o, fmt.Errorf("-fault %q: want none, slow, reset, 5xx or 429", o.fault)
@@ -161,6 +168,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	fmt.Fprintf(stdout, "portal %s, %d users, %s after %s warm-up, think %s, fault %s\n", cfg.BaseURL, o.users, o.duration, o.warmup, o.think, o.fault)
+	// The first measured run is profiled, from its start to its end.
+	profiled := make(chan error, 1)
+	var profiling atomic.Bool
+	if o.cpuProfile != "" {
+		cfg.Measuring = func(d time.Duration) {
+			if profiling.CompareAndSwap(false, true) {
+				go func() { profiled <- profileCPU(ctx, portal.MetricsURL, d, o.cpuProfile) }()
+			}
+		}
+	}
 	if o.compare != "" {
 		for _, flow := range strings.Split(o.compare, ",") {
 			cmp, err := loadtest.Compare(ctx, cfg, strings.TrimSpace(flow))
@@ -198,6 +215,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "%s: %.0f before, %.0f after\n", name, before[name], after[name])
 		}
 	}
+	if profiling.Load() {
+		if err := <-profiled; err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nCPU profile of the portal: %s\n", o.cpuProfile)
+	}
 	if portal == nil {
 		return nil
 	}
@@ -224,9 +247,10 @@ func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream
 		db = filepath.Join(dir, "contactdesk.db")
 	}
 	p := &loadtest.Portal{
-		Binary: o.binary,
-		DB:     db,
-		Env:    []string{"DIGICERT_API_KEY=" + up.APIKey, "DIGICERT_BASE_URL=" + up.BaseURL(), "CONTACTDESK_LOG_FORMAT=json"},
+		Binary:  o.binary,
+		DB:      db,
+		Env:     []string{"DIGICERT_API_KEY=" + up.APIKey, "DIGICERT_BASE_URL=" + up.BaseURL(), "CONTACTDESK_LOG_FORMAT=json"},
+		Metrics: o.cpuProfile != "",
 	}
 	if o.verbose {
 		p.Log = os.Stderr
@@ -236,6 +260,33 @@ func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream
 		return nil, nil, err
 	}
 	return p, up, nil
+}
+
+// profileCPU records the portal's CPU profile for d and writes it to
+// path.
+func profileCPU(ctx context.Context, metricsURL string, d time.Duration, path string) error {
+	url := metricsURL + "/debug/pprof/profile?seconds=" + strconv.Itoa(max(1, int(d.Seconds())))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("cpu profile: %s answered %s", url, res.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	return f.Close()
 }
 
 // metrics reads the portal's process metrics as the first account.

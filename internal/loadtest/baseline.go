@@ -2,7 +2,6 @@ package loadtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -36,8 +35,8 @@ var comparablePages = map[string]func(Target) string{
 	FlowList:         func(Target) string { return "/organizations" },
 }
 
-// Compare measures flow alone on the portal, always on the same page,
-// then the bare handler serving that page's bytes.
+// Compare loads flow's page alone on the portal, always the same address
+// back to back, then the bare handler serving that page's bytes.
 func Compare(ctx context.Context, cfg Config, flow string) (Comparison, error) {
 	pathOf, ok := comparablePages[flow]
 	if !ok {
@@ -66,29 +65,25 @@ func Compare(ctx context.Context, cfg Config, flow string) (Comparison, error) {
 		return Comparison{}, err
 	}
 
-	cfg.Mix = map[string]int{flow: 1}
-	cfg.Target = target
-	portal, err := Run(ctx, cfg)
+	users, err := signIn(ctx, cfg)
 	if err != nil {
 		return Comparison{}, err
 	}
+	defer closeAll(users)
 	cmp := Comparison{Flow: flow, Bytes: len(page.Body)}
-	for _, s := range portal.Summaries {
-		if s.Flow == flow {
-			cmp.Portal = s
-		}
-	}
-	if cmp.Bare, err = bare(ctx, []byte(page.Body), cfg); err != nil {
+	if cmp.Portal, err = loadPage(ctx, users, path, flow, cfg); err != nil {
 		return Comparison{}, err
 	}
-	cmp.Bare.Flow = "bare " + flow
+	if cmp.Bare, err = bare(ctx, []byte(page.Body), flow, cfg); err != nil {
+		return Comparison{}, err
+	}
 	return cmp, nil
 }
 
 // bare serves body from a plain net/http handler on loopback and loads it
 // as cfg would load a page: cfg.Users clients, each with its own
 // connections, back to back, for cfg.Duration after cfg.Warmup.
-func bare(ctx context.Context, body []byte, cfg Config) (Summary, error) {
+func bare(ctx context.Context, body []byte, flow string, cfg Config) (Summary, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return Summary{}, fmt.Errorf("loadtest: bare handler: %w", err)
@@ -107,10 +102,21 @@ func bare(ctx context.Context, body []byte, cfg Config) (Summary, error) {
 	users := make([]*User, cfg.Users)
 	for i := range users {
 		if users[i], err = NewUser(base, NewRecorder()); err != nil {
+			closeAll(users[:i])
 			return Summary{}, err
 		}
-		defer users[i].Close()
 	}
+	defer closeAll(users)
+	cfg.Measuring = nil // the portal is not what is loaded
+	return loadPage(ctx, users, "/", "bare "+flow, cfg)
+}
+
+// loadPage has every user ask for path back to back, each on connections
+// of its own, for cfg.Duration after cfg.Warmup, and measures the answers
+// under the name flow. The portal's page and the bare handler are loaded
+// by this same code, so that the client's share of the work is the same
+// on both sides.
+func loadPage(ctx context.Context, users []*User, path, flow string, cfg Config) (Summary, error) {
 	loop := func(rec *Recorder, d time.Duration) time.Duration {
 		ctx, cancel := context.WithTimeout(ctx, d)
 		defer cancel()
@@ -122,7 +128,7 @@ func bare(ctx context.Context, body []byte, cfg Config) (Summary, error) {
 			go func() {
 				defer wg.Done()
 				for n := 0; (cfg.MaxRequests <= 0 || n < cfg.MaxRequests) && ctx.Err() == nil; n++ {
-					_, _ = u.Get(ctx, "bare", "/", http.StatusOK)
+					_, _ = u.Get(ctx, flow, path, http.StatusOK)
 				}
 			}()
 		}
@@ -137,10 +143,11 @@ func bare(ctx context.Context, body []byte, cfg Config) (Summary, error) {
 	if d <= 0 {
 		d = time.Hour
 	}
+	cfg.measuring(d)
 	elapsed := loop(rec, d)
 	s := rec.Summaries(elapsed)
 	if len(s) == 0 {
-		return Summary{}, errors.New("loadtest: the bare handler answered nothing")
+		return Summary{}, fmt.Errorf("loadtest: %s answered nothing", flow)
 	}
 	return s[0], nil
 }

@@ -8,11 +8,11 @@ import (
 
 func TestBareServesThePageBytes(t *testing.T) {
 	body := []byte("<!DOCTYPE html><title>page</title>")
-	s, err := bare(context.Background(), body, Config{Users: 2, Duration: 200 * time.Millisecond, MaxRequests: 50})
+	s, err := bare(context.Background(), body, "page", Config{Users: 2, Duration: 200 * time.Millisecond, MaxRequests: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Requests == 0 || s.Errors != 0 || s.Statuses[200] != s.Requests {
+	if s.Flow != "bare page" || s.Requests == 0 || s.Errors != 0 || s.Statuses[200] != s.Requests {
 		t.Errorf("bare handler: %+v, want only 200s and no errors", s)
 	}
 	if s.Requests > 100 {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -78,11 +79,15 @@ type Portal struct {
 	Env []string
 	// Log receives the process's output; nil discards it.
 	Log io.Writer
+	// Metrics serves the portal's metrics and profiles on a loopback
+	// address of their own, MetricsURL.
+	Metrics bool
 
-	URL  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error
+	URL        string
+	MetricsURL string
+	cmd        *exec.Cmd
+	done       chan struct{}
+	err        error
 }
 
 // Start runs the portal on a free loopback port and waits until it
@@ -95,6 +100,14 @@ func (p *Portal) Start(ctx context.Context) error {
 	p.cmd = exec.Command(p.Binary)
 	p.cmd.Env = append(portalEnv(), "CONTACTDESK_ADDR=127.0.0.1:0", "CONTACTDESK_DB="+p.DB)
 	p.cmd.Env = append(p.cmd.Env, p.Env...)
+	if p.Metrics {
+		addr, err := freeLoopbackAddr()
+		if err != nil {
+			return err
+		}
+		p.cmd.Env = append(p.cmd.Env, "CONTACTDESK_METRICS_ADDR="+addr)
+		p.MetricsURL = "http://" + addr
+	}
 	p.cmd.Stderr = out
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -139,6 +152,17 @@ func (p *Portal) Start(ctx context.Context) error {
 		p.Kill()
 		return ctx.Err()
 	}
+}
+
+// freeLoopbackAddr returns a loopback address with a port that was free a
+// moment ago.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("loadtest: find a free port: %w", err)
+	}
+	addr := ln.Addr().String()
+	return addr, ln.Close()
 }
 
 // portalEnv is this process's environment without any of the portal's

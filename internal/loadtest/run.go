@@ -39,6 +39,16 @@ type Config struct {
 	SendOutcomes []int
 	// Seed makes the flows each user picks reproducible.
 	Seed uint64
+	// Measuring, when set, is called as the measured time of a run
+	// starts, with its length: the moment to start profiling the portal.
+	Measuring func(time.Duration)
+}
+
+// measuring tells cfg.Measuring that d of measured time starts now.
+func (cfg Config) measuring(d time.Duration) {
+	if cfg.Measuring != nil {
+		cfg.Measuring(d)
+	}
 }
 
 // Result is what a run measured.
@@ -61,18 +71,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		mix = DefaultMix()
 	}
 	// Sign-ins are not part of what is measured.
-	users := make([]*User, cfg.Users)
-	for i := range users {
-		u, err := NewUser(cfg.BaseURL, NewRecorder())
-		if err != nil {
-			return Result{}, err
-		}
-		defer u.Close()
-		if err := u.SignIn(ctx, cfg.Accounts[i%len(cfg.Accounts)]); err != nil {
-			return Result{}, err
-		}
-		users[i] = u
+	users, err := signIn(ctx, cfg)
+	if err != nil {
+		return Result{}, err
 	}
+	defer closeAll(users)
 	target := cfg.Target
 	if len(target.Organizations) == 0 && needsOrganizations(mix) {
 		t, err := users[0].Discover(ctx)
@@ -106,8 +109,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			for _, u := range users {
 				u.SetRecorder(rec)
 			}
+			cfg.measuring(cfg.Duration)
 		})
 		defer swap.Stop()
+	} else {
+		cfg.measuring(cfg.Duration)
 	}
 	measuredFrom := time.Now().Add(cfg.Warmup)
 	total := cfg.Duration
@@ -117,6 +123,31 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	drive(ctx, runs, mix, total, cfg.MaxRequests, cfg.Think)
 	elapsed := time.Since(measuredFrom)
 	return Result{Elapsed: elapsed, Summaries: rec.Summaries(elapsed)}, nil
+}
+
+// signIn makes cfg.Users users, each signed in as one of cfg.Accounts in
+// turn.
+func signIn(ctx context.Context, cfg Config) ([]*User, error) {
+	users := make([]*User, 0, cfg.Users)
+	for i := range cfg.Users {
+		u, err := NewUser(cfg.BaseURL, NewRecorder())
+		if err != nil {
+			closeAll(users)
+			return nil, err
+		}
+		users = append(users, u)
+		if err := u.SignIn(ctx, cfg.Accounts[i%len(cfg.Accounts)]); err != nil {
+			closeAll(users)
+			return nil, err
+		}
+	}
+	return users, nil
+}
+
+func closeAll(users []*User) {
+	for _, u := range users {
+		u.Close()
+	}
 }
 
 // needsOrganizations reports whether any flow of mix opens, changes or
