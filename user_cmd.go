@@ -98,7 +98,7 @@ func runUserList(ctx context.Context, args []string, env func(string) string, _ 
 }
 
 func runUserDisable(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, _ io.Writer) error {
-	fs := newFlagSet("user disable", "Disable a user: they cannot sign in, and their sessions end at once.", stdout)
+	fs := newFlagSet("user disable", "Disable a user: they cannot sign in, and a running portal ends their sessions within a second.", stdout)
 	email := fs.String("email", "", "the user's email address (required)")
 	cfg, err := parseCommand(fs, args, env)
 	if err != nil {

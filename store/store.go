@@ -41,6 +41,7 @@ type Store struct {
 	reader *sql.DB
 	// statements runs the reads made on every request on reader.
 	statements *statements
+	users      *userCache
 	audit      auditBatcher
 }
 
@@ -64,7 +65,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{writer: writer}
+	s := &Store{writer: writer, users: newUserCache(time.Now)}
 	if err := s.Migrate(ctx); err != nil {
 		return nil, errors.Join(err, writer.Close())
 	}
@@ -154,6 +155,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // the write lock from the start and never fails to upgrade a read lock) and
 // commits when fn succeeds.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	defer s.users.forget()
 	return inTx(ctx, s.writer, fn)
 }
 
