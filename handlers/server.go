@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -113,11 +114,28 @@ func (s *server) page(c echo.Context, title, nav string) views.Page {
 // into a buffer first so that a rendering error becomes a proper error page
 // rather than half a page.
 func render(c echo.Context, status int, component templ.Component) error {
-	var buf bytes.Buffer
-	if err := component.Render(c.Request().Context(), &buf); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(buf)
+	if err := component.Render(c.Request().Context(), buf); err != nil {
 		return err
 	}
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// renderBuffers holds buffers pages were rendered into, so that the next
+// page is written into memory already grown to a page's size.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxKeptRenderBuffer is the largest buffer kept for another page: an
+// unusually large page's buffer is left to the garbage collector.
+const maxKeptRenderBuffer = 256 << 10
+
+func putRenderBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > maxKeptRenderBuffer {
+		return
+	}
+	buf.Reset()
+	renderBuffers.Put(buf)
 }
 
 // renderString renders a templ component to a string, for content kept
