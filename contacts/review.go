@@ -2,8 +2,9 @@ package contacts
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
-	"sync"
+	"time"
 
 	"github.com/contactdesk/contactdesk/digicert"
 )
@@ -23,13 +24,19 @@ type Input struct {
 	Change Change
 	// RequestJSON is the panel's text, read when Mode is ModeJSON.
 	RequestJSON string
+	// Basis is the fingerprint of the contacts the form was prefilled
+	// with, as the form carries it back; a missing or malformed one only
+	// means the review cannot tell whether they changed since.
+	Basis string
 }
 
 // Review is a change planned against the organization as DigiCert reports
 // it now.
 type Review struct {
 	Organization *digicert.Organization
-	Current      Current
+	// ReadAt is when the read of Organization began.
+	ReadAt  time.Time
+	Current Current
 	// Fingerprint is Fingerprint(Current). The review page carries it to
 	// the send, which refuses to go on when the contacts have changed.
 	Fingerprint string
@@ -43,30 +50,42 @@ type Review struct {
 	// In form mode each error's Field is a form field id; in JSON mode it
 	// is FieldRequestJSON.
 	Errors *ValidationErrors
+	// ChangedSinceLoad, when set, says in words how the contacts changed
+	// at DigiCert since the form was prefilled (Input.Basis): the input
+	// may have been written against contacts that are no longer there.
+	ChangedSinceLoad []string
 }
 
 // Review reads the organization fresh from DigiCert, validates the input
 // against its current contacts and plans the change. A failed validation
-// is not an error: it comes back in Review.Errors. The error is
+// is not an error: it comes back in Review.Errors. When the input carries
+// the fingerprint of the contacts its form was prefilled with and they
+// have changed since, Review.ChangedSinceLoad says how. The error is
 // ErrOrganizationNotFound, a failure to reach DigiCert, or an input mode
 // that is neither ModeForm nor ModeJSON.
 func (s *Service) Review(ctx context.Context, orgID int, in Input) (Review, error) {
-	org, err := s.Organization(ctx, orgID)
+	v, err := s.readLive(ctx, orgID)
 	if err != nil {
 		return Review{}, err
 	}
-	rev, err := s.reviewAgainst(org, in)
+	rev, err := s.reviewAgainst(v, in)
 	if err != nil {
 		return Review{}, err
 	}
-	s.reviewed.remember(orgID, rev.Fingerprint, rev.Current)
+	if IsFingerprint(in.Basis) && in.Basis != rev.Fingerprint {
+		rev.ChangedSinceLoad = s.changesSince(orgID, in.Basis, rev.Current,
+			"The contacts at DigiCert are no longer those the form was prefilled with")
+	}
+	s.seen.remember(orgID, rev.Fingerprint, rev.Current)
 	return rev, nil
 }
 
-// reviewAgainst validates and plans in against org as it was just read.
-func (s *Service) reviewAgainst(org *digicert.Organization, in Input) (Review, error) {
+// reviewAgainst validates and plans in against the organization as it was
+// just read.
+func (s *Service) reviewAgainst(v View, in Input) (Review, error) {
+	org := v.Organization
 	current := CurrentFrom(*org)
-	rev := Review{Organization: org, Current: current, Fingerprint: Fingerprint(current)}
+	rev := Review{Organization: org, ReadAt: v.ReadAt, Current: current, Fingerprint: Fingerprint(current)}
 	req, errs, err := s.validateInput(in, current)
 	if err != nil {
 		return Review{}, err
@@ -83,6 +102,20 @@ func (s *Service) reviewAgainst(org *digicert.Organization, in Input) (Review, e
 	return rev, nil
 }
 
+// IsFingerprint reports whether s has the form of a Fingerprint: 64
+// lower-case hexadecimal digits.
+func IsFingerprint(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // validateInput checks the input in its mode and returns the contacts
 // array to send, or its errors.
 func (s *Service) validateInput(in Input, current Current) ([]digicert.Contact, *ValidationErrors, error) {
@@ -95,57 +128,6 @@ func (s *Service) validateInput(in Input, current Current) ([]digicert.Contact, 
 		return req, errs, nil
 	}
 	return nil, nil, fmt.Errorf("contacts: unknown input mode %q", in.Mode)
-}
-
-// reviewMemorySize is how many reviews reviewMemory keeps. A send that
-// comes after this many other reviews (or after a restart) still gets its
-// stale check; only the description of what changed is lost.
-const reviewMemorySize = 1024
-
-// reviewMemory keeps the contacts that recent reviews were planned
-// against, by organization and fingerprint. The review page carries only
-// the fingerprint, a hash; this is what lets a send refused as stale say
-// what changed since the review.
-type reviewMemory struct {
-	mu    sync.Mutex
-	byKey map[reviewKey]Current
-	// order holds the keys oldest first, for eviction.
-	order []reviewKey
-}
-
-type reviewKey struct {
-	orgID       int
-	fingerprint string
-}
-
-func newReviewMemory() *reviewMemory {
-	return &reviewMemory{byKey: make(map[reviewKey]Current)}
-}
-
-// remember keeps a copy of the contacts a review saw, forgetting the
-// oldest review when full.
-func (m *reviewMemory) remember(orgID int, fingerprint string, current Current) {
-	key := reviewKey{orgID: orgID, fingerprint: fingerprint}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.byKey[key]; ok {
-		return
-	}
-	m.byKey[key] = cloneCurrent(current)
-	m.order = append(m.order, key)
-	if len(m.order) > reviewMemorySize {
-		delete(m.byKey, m.order[0])
-		m.order = m.order[1:]
-	}
-}
-
-// recall returns the contacts a review of organization orgID with this
-// fingerprint saw, if it is still remembered.
-func (m *reviewMemory) recall(orgID int, fingerprint string) (Current, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, ok := m.byKey[reviewKey{orgID: orgID, fingerprint: fingerprint}]
-	return cloneCurrent(c), ok
 }
 
 // cloneCurrent copies the contacts, so that no caller can change what

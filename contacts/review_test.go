@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/contactdesk/contactdesk/digicert"
@@ -127,29 +128,6 @@ func TestReviewUnknownMode(t *testing.T) {
 	}
 }
 
-func TestReviewMemory(t *testing.T) {
-	m := newReviewMemory()
-	c := Current{Organization: &digicert.ExistingContact{ID: 1, FirstName: "Ann"}}
-	m.remember(1, "a", c)
-	c.Organization.FirstName = "changed after remember"
-	got, ok := m.recall(1, "a")
-	if !ok || got.Organization.FirstName != "Ann" {
-		t.Fatalf("recall: got %+v %v, want Ann's copy", got.Organization, ok)
-	}
-	if _, ok := m.recall(2, "a"); ok {
-		t.Error("recall of another organization's fingerprint: got found, want not found")
-	}
-	for i := range reviewMemorySize {
-		m.remember(2, string(rune('a'+i%26))+string(rune(i)), Current{})
-	}
-	if _, ok := m.recall(1, "a"); ok {
-		t.Error("recall after the memory filled up: the oldest review is still there")
-	}
-	if len(m.byKey) != reviewMemorySize || len(m.order) != reviewMemorySize {
-		t.Errorf("size: got %d keys, %d in order, want %d", len(m.byKey), len(m.order), reviewMemorySize)
-	}
-}
-
 func TestPlanSummary(t *testing.T) {
 	tests := []struct {
 		name string
@@ -191,5 +169,61 @@ func TestEncodeCurrent(t *testing.T) {
 	}
 	if !reflect.DeepEqual(back, c) {
 		t.Errorf("DecodeCurrent: got %+v, want %+v", back, c)
+	}
+}
+
+func TestReviewChangedSinceLoad(t *testing.T) {
+	f := newFlow(t)
+	loaded := CurrentFrom(*f.view(t, f.org.ID).Organization)
+	basis := Fingerprint(loaded)
+	f.setTechnicalJobTitle(t, "Head of PKI")
+	tests := []struct {
+		name  string
+		basis string
+		want  []string
+	}{
+		{"contacts changed since the form was loaded", basis, []string{"The technical contact's job title changed from SRE to Head of PKI"}},
+		{"form loaded from the contacts as they are", Fingerprint(f.current(t)), nil},
+		{"no basis", "", nil},
+		{"malformed basis", "not a fingerprint", nil},
+		{"basis in upper case", strings.ToUpper(basis), nil},
+		{"contacts of the basis not remembered", strings.Repeat("0", 64), []string{"The contacts at DigiCert are no longer those the form was prefilled with"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ch := ChangeFrom(loaded)
+			ch.Technical.Action, ch.Technical.JobTitle = ActionUpdate, "Lead SRE"
+			rev, err := f.svc.Review(context.Background(), f.org.ID, Input{Mode: ModeForm, Change: ch, Basis: tt.basis})
+			if err != nil {
+				t.Fatalf("Review: %v", err)
+			}
+			if !reflect.DeepEqual(rev.ChangedSinceLoad, tt.want) {
+				t.Errorf("ChangedSinceLoad:\n got  %q\n want %q", rev.ChangedSinceLoad, tt.want)
+			}
+			if rev.Errors != nil || rev.Plan.Body == nil {
+				t.Errorf("review: errors %v, body %s; want a plan", rev.Errors, rev.Plan.Body)
+			}
+		})
+	}
+}
+
+func TestIsFingerprint(t *testing.T) {
+	valid := Fingerprint(bothCurrent())
+	for _, tt := range []struct {
+		s    string
+		want bool
+	}{
+		{valid, true},
+		{strings.Repeat("0", 64), true},
+		{"", false},
+		{valid[:63], false},
+		{valid + "0", false},
+		{strings.ToUpper(valid), false},
+		{strings.Repeat("g", 64), false},
+		{strings.Repeat("é", 32), false},
+	} {
+		if got := IsFingerprint(tt.s); got != tt.want {
+			t.Errorf("IsFingerprint(%q) = %v, want %v", tt.s, got, tt.want)
+		}
 	}
 }

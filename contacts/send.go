@@ -100,17 +100,21 @@ type SendResult struct {
 // The error is ErrOrganizationNotFound or a failure to reach DigiCert for
 // the fresh read (nothing recorded, nothing sent), a failure to record, or
 // the context ending before anything was recorded.
+//
+// Every read Send makes replaces the copy the organization's page is
+// shown from, and once the PUT has gone out that copy is dropped, so the
+// page after a send shows what DigiCert holds now.
 func (s *Service) Send(ctx context.Context, orgID int, in Input, fingerprint string, actor Actor) (SendResult, error) {
 	unlock, err := s.locks.lock(ctx, orgID)
 	if err != nil {
 		return SendResult{}, fmt.Errorf("contacts: send to organization %d: wait for the send before it: %w", orgID, err)
 	}
 	defer unlock()
-	org, err := s.Organization(ctx, orgID)
+	v, err := s.readLive(ctx, orgID)
 	if err != nil {
 		return SendResult{}, err
 	}
-	rev, err := s.reviewAgainst(org, in)
+	rev, err := s.reviewAgainst(v, in)
 	if err != nil {
 		return SendResult{}, err
 	}
@@ -194,13 +198,9 @@ func (sub *submission) body() (string, error) {
 // refuseStale records that the review no longer matches the contacts and
 // returns the fresh review with what changed.
 func (s *Service) refuseStale(ctx context.Context, sub *submission, fingerprint string) (SendResult, error) {
-	s.reviewed.remember(sub.orgID, sub.review.Fingerprint, sub.review.Current)
-	changes := []string{"The contacts at DigiCert are no longer those the review was made against"}
-	if reviewed, ok := s.reviewed.recall(sub.orgID, fingerprint); ok {
-		if described := DescribeDifference(reviewed, sub.review.Current); len(described) > 0 {
-			changes = described
-		}
-	}
+	s.seen.remember(sub.orgID, sub.review.Fingerprint, sub.review.Current)
+	changes := s.changesSince(sub.orgID, fingerprint, sub.review.Current,
+		"The contacts at DigiCert are no longer those the review was made against")
 	e := sub.event(store.AuditRejected, s.now())
 	body, err := sub.body()
 	if err != nil {
@@ -246,7 +246,11 @@ func (s *Service) deliver(ctx context.Context, sub *submission) (SendResult, err
 
 	start := time.Now()
 	resp, sendErr := s.client.UpdateContacts(ctx, sub.orgID, sub.review.Request)
-	result, outcome := sub.outcome(resp, sendErr, time.Since(start))
+	took := time.Since(start)
+	// Whatever the answer, the request may have reached DigiCert: the
+	// page must not show the contacts from before it.
+	s.dropView(sub.orgID)
+	result, outcome := sub.outcome(resp, sendErr, took)
 	outcome.OccurredAt = s.now()
 	recordErr := s.appendEvent(ctx, outcome)
 	if recordErr != nil {

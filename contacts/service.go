@@ -25,12 +25,21 @@ type Service struct {
 	now     func() time.Time
 	// locks orders the sends to each organization.
 	locks *orgLocks
-	// reviewed remembers what recent reviews saw, to describe a stale one.
-	reviewed *reviewMemory
+	// seen remembers the contacts recent pages and reviews were shown, to
+	// describe what changed since.
+	seen *contactsMemory
 	// onAudit, when set, is told the kind of each event recorded.
 	onAudit func(store.AuditKind)
 	// views coalesces concurrent reads for display.
 	views viewReads
+	// kept holds each organization's last read, for its page.
+	kept *keptViews
+
+	// ViewMaxAge is how long an organization's page is shown from the
+	// last read of it instead of reading DigiCert again; zero or less
+	// keeps nothing. NewService sets DefaultViewMaxAge; change it before
+	// the service is used.
+	ViewMaxAge time.Duration
 }
 
 // OnAuditEvent makes the service call fn with the kind of each audit event
@@ -41,25 +50,46 @@ func (s *Service) OnAuditEvent(fn func(store.AuditKind)) { s.onAudit = fn }
 // NewService wires the service to its DigiCert client and store.
 func NewService(client *digicert.Client, st *store.Store, locales LocaleSet, logger *slog.Logger) *Service {
 	return &Service{client: client, store: st, logger: logger, locales: locales, now: time.Now,
-		locks: newOrgLocks(), reviewed: newReviewMemory()}
+		locks: newOrgLocks(), seen: newContactsMemory(), kept: newKeptViews(viewCapacity),
+		ViewMaxAge: DefaultViewMaxAge}
 }
 
 // Locales is the set of language ids the portal offers.
 func (s *Service) Locales() LocaleSet { return s.locales }
 
-// Organization reads one organization fresh from DigiCert. The contacts are
-// never taken from the cache: a form prefilled from stale data would delete
-// fields DigiCert has since gained.
+// Organization reads one organization fresh from DigiCert. The read also
+// replaces the copy its page is shown from, unless a read or a send that
+// began later got there first, and DigiCert no longer knowing the
+// organization drops that copy: a page never shows contacts older than
+// those a review or a send has just read.
 func (s *Service) Organization(ctx context.Context, id int) (*digicert.Organization, error) {
+	v, err := s.readLive(ctx, id)
+	return v.Organization, err
+}
+
+// readLive reads one organization from DigiCert and updates the copy its
+// page is shown from. Only a successful read is kept.
+func (s *Service) readLive(ctx context.Context, id int) (View, error) {
+	ticket := s.kept.ticket()
+	readAt := s.now()
 	org, err := s.client.GetOrganization(ctx, id)
 	var apiErr *digicert.APIError
 	if errors.As(err, &apiErr) && apiErr.Status == 404 {
-		return nil, ErrOrganizationNotFound
+		s.dropView(id)
+		return View{}, ErrOrganizationNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("contacts: read organization %d: %w", id, err)
+		return View{}, fmt.Errorf("contacts: read organization %d: %w", id, err)
 	}
-	return org, nil
+	v := View{Organization: org, ReadAt: readAt}
+	s.kept.keep(id, v, ticket, s.now(), s.ViewMaxAge)
+	return v, nil
+}
+
+// dropView drops the copy an organization's page is shown from, so that
+// the next view reads DigiCert, and no read under way now is kept.
+func (s *Service) dropView(id int) {
+	s.kept.drop(id, s.now(), s.ViewMaxAge)
 }
 
 // SyncOrganizations refreshes the organization cache from DigiCert's list

@@ -2,27 +2,83 @@ package contacts
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/sandbox"
 )
 
+// reads returns how many times the sandbox was asked for organization id.
+func reads(sb *sandbox.Server, id int) int {
+	n := 0
+	for _, r := range sb.Requests() {
+		if r.Method == http.MethodGet && r.Path == "/services/v2/organization/"+strconv.Itoa(id) {
+			n++
+		}
+	}
+	return n
+}
+
+// manualClock is a clock tests move by hand.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newManualClock() *manualClock {
+	return &manualClock{now: time.Date(2025, 3, 4, 11, 2, 3, 0, time.UTC)}
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// view calls OrganizationView and fails the test on an error.
+func (f *flow) view(tb testing.TB, id int) View {
+	tb.Helper()
+	v, err := f.svc.OrganizationView(context.Background(), id)
+	if err != nil {
+		tb.Fatalf("OrganizationView(%d): %v", id, err)
+	}
+	return v
+}
+
+// setTechnicalJobTitle changes the technical contact in the sandbox
+// directly, as someone using DigiCert's own portal would.
+func (f *flow) setTechnicalJobTitle(tb testing.TB, title string) {
+	tb.Helper()
+	o, ok := f.sb.Organization(f.org.ID)
+	if !ok || o.TechnicalContact == nil {
+		tb.Fatalf("sandbox organization %d has no technical contact", f.org.ID)
+	}
+	o.TechnicalContact.JobTitle = title
+	f.sb.AddOrganization(o)
+}
+
+func technicalJobTitle(v View) string {
+	if v.Organization == nil || v.Organization.TechnicalContact == nil {
+		return ""
+	}
+	return v.Organization.TechnicalContact.JobTitle
+}
+
 func TestOrganizationViewSharesConcurrentReads(t *testing.T) {
 	f := newFlow(t)
-	gets := func() int {
-		n := 0
-		for _, r := range f.sb.Requests() {
-			if r.Method == http.MethodGet && r.Path == "/services/v2/organization/"+strconv.Itoa(f.org.ID) {
-				n++
-			}
-		}
-		return n
-	}
-	before := gets()
+	gets := func() int { return reads(f.sb, f.org.ID) }
 	// The first read is slow, so that the other views arrive while it is
 	// under way.
 	f.sb.InjectFault(sandbox.Fault{Method: http.MethodGet, Latency: 200 * time.Millisecond})
@@ -31,14 +87,14 @@ func TestOrganizationViewSharesConcurrentReads(t *testing.T) {
 	names := make([]string, viewers)
 	errs := make([]error, viewers)
 	view := func(i int) {
-		org, err := f.svc.OrganizationView(context.Background(), f.org.ID)
+		v, err := f.svc.OrganizationView(context.Background(), f.org.ID)
 		errs[i] = err
 		if err == nil {
-			names[i] = org.Name
+			names[i] = v.Organization.Name
 		}
 	}
 	wg.Go(func() { view(0) })
-	waitForRead(t, gets, before+1)
+	waitForRead(t, gets, 1)
 	for i := 1; i < viewers; i++ {
 		wg.Go(func() { view(i) })
 	}
@@ -48,16 +104,8 @@ func TestOrganizationViewSharesConcurrentReads(t *testing.T) {
 			t.Fatalf("viewer %d: name %q, err %v", i, names[i], errs[i])
 		}
 	}
-	if got := gets() - before; got != 1 {
+	if got := gets(); got != 1 {
 		t.Errorf("%d concurrent views made %d reads, want 1", viewers, got)
-	}
-
-	// Nothing is kept: a view after the read has ended reads again.
-	if _, err := f.svc.OrganizationView(context.Background(), f.org.ID); err != nil {
-		t.Fatal(err)
-	}
-	if got := gets() - before; got != 2 {
-		t.Errorf("a later view made %d reads in all, want 2", got)
 	}
 }
 
@@ -83,6 +131,420 @@ func TestOrganizationViewViewerLeaving(t *testing.T) {
 	if err := <-staying; err != nil {
 		t.Errorf("the viewer who stayed failed with the one who left: %v", err)
 	}
+}
+
+func TestOrganizationViewKeptUntilMaxAge(t *testing.T) {
+	f := newFlow(t)
+	clock := newManualClock()
+	f.svc.now = clock.Now
+	start := clock.Now()
+
+	first := f.view(t, f.org.ID)
+	if !first.ReadAt.Equal(start) || first.Organization.Name != f.org.Name {
+		t.Fatalf("first view: read at %v, name %q; want %v, %q", first.ReadAt, first.Organization.Name, start, f.org.Name)
+	}
+	f.setTechnicalJobTitle(t, "Changed at DigiCert")
+	clock.Advance(DefaultViewMaxAge - time.Second)
+	second := f.view(t, f.org.ID)
+	if got := reads(f.sb, f.org.ID); got != 1 {
+		t.Errorf("a view within the max age made %d reads in all, want 1", got)
+	}
+	if !second.ReadAt.Equal(start) || technicalJobTitle(second) != "SRE" {
+		t.Errorf("view within the max age: read at %v, job title %q; want the copy from %v with SRE", second.ReadAt, technicalJobTitle(second), start)
+	}
+
+	clock.Advance(time.Second)
+	third := f.view(t, f.org.ID)
+	if got := reads(f.sb, f.org.ID); got != 2 {
+		t.Errorf("a view at the max age made %d reads in all, want 2", got)
+	}
+	if want := start.Add(DefaultViewMaxAge); !third.ReadAt.Equal(want) || technicalJobTitle(third) != "Changed at DigiCert" {
+		t.Errorf("view at the max age: read at %v, job title %q; want %v, the new title", third.ReadAt, technicalJobTitle(third), want)
+	}
+}
+
+func TestOrganizationViewCopies(t *testing.T) {
+	f := newFlow(t)
+	first := f.view(t, f.org.ID)
+	first.Organization.Name = "changed by one viewer"
+	first.Organization.TechnicalContact.JobTitle = "changed by one viewer"
+	second := f.view(t, f.org.ID)
+	if second.Organization.Name != f.org.Name || technicalJobTitle(second) != "SRE" {
+		t.Errorf("a viewer changed what the next one sees: %q, %q", second.Organization.Name, technicalJobTitle(second))
+	}
+}
+
+func TestOrganizationViewMaxAgeZeroKeepsNothing(t *testing.T) {
+	f := newFlow(t)
+	f.svc.ViewMaxAge = 0
+	for i := 1; i <= 3; i++ {
+		f.view(t, f.org.ID)
+		if got := reads(f.sb, f.org.ID); got != i {
+			t.Fatalf("after %d views: %d reads, want %d", i, got, i)
+		}
+	}
+	if n := len(f.svc.kept.byID); n != 0 {
+		t.Errorf("entries kept: %d, want 0", n)
+	}
+}
+
+func TestRefreshOrganizationView(t *testing.T) {
+	f := newFlow(t)
+	clock := newManualClock()
+	f.svc.now = clock.Now
+	f.view(t, f.org.ID)
+	f.setTechnicalJobTitle(t, "Changed at DigiCert")
+	clock.Advance(5 * time.Second)
+
+	fresh, err := f.svc.RefreshOrganizationView(context.Background(), f.org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := reads(f.sb, f.org.ID); got != 2 {
+		t.Errorf("a forced read made %d reads in all, want 2", got)
+	}
+	if technicalJobTitle(fresh) != "Changed at DigiCert" || !fresh.ReadAt.Equal(clock.Now()) {
+		t.Errorf("forced read: job title %q at %v, want the new title at %v", technicalJobTitle(fresh), fresh.ReadAt, clock.Now())
+	}
+	after := f.view(t, f.org.ID)
+	if got := reads(f.sb, f.org.ID); got != 2 {
+		t.Errorf("the view after a forced read made %d reads in all, want 2", got)
+	}
+	if technicalJobTitle(after) != "Changed at DigiCert" || !after.ReadAt.Equal(fresh.ReadAt) {
+		t.Errorf("view after a forced read: job title %q at %v, want the forced read's", technicalJobTitle(after), after.ReadAt)
+	}
+}
+
+func TestRefreshOrganizationViewSharesConcurrentReads(t *testing.T) {
+	f := newFlow(t)
+	f.view(t, f.org.ID)
+	gets := func() int { return reads(f.sb, f.org.ID) }
+	f.sb.InjectFault(sandbox.Fault{Method: http.MethodGet, Latency: 200 * time.Millisecond})
+	const viewers = 5
+	errs := make([]error, viewers)
+	var wg sync.WaitGroup
+	refresh := func(i int) {
+		_, errs[i] = f.svc.RefreshOrganizationView(context.Background(), f.org.ID)
+	}
+	wg.Go(func() { refresh(0) })
+	waitForRead(t, gets, 2)
+	for i := 1; i < viewers; i++ {
+		wg.Go(func() { refresh(i) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("forced read %d: %v", i, err)
+		}
+	}
+	if got := gets(); got != 2 {
+		t.Errorf("%d concurrent forced reads made %d reads after the first view, want 1", viewers, got-1)
+	}
+}
+
+func TestOrganizationViewFollowsLiveReads(t *testing.T) {
+	tests := []struct {
+		name string
+		read func(t *testing.T, f *flow)
+	}{
+		{"review", func(t *testing.T, f *flow) {
+			if _, err := f.svc.Review(context.Background(), f.org.ID, Input{Mode: ModeJSON, RequestJSON: `{"contacts":[]}`}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"send refused as stale", func(t *testing.T, f *flow) {
+			res, err := f.svc.Send(context.Background(), f.org.ID, f.formChange(t, func(*Change) {}), "an older fingerprint", testActor)
+			if err != nil || res.Outcome != OutcomeStale {
+				t.Fatalf("Send: outcome %s, err %v; want stale", res.Outcome, err)
+			}
+		}},
+		{"reconcile", func(t *testing.T, f *flow) {
+			appendRequested(t, f, "sub-1", f.org.ID, f.current(t), []digicert.Contact{{ContactType: tech}})
+			if n, err := f.svc.Reconcile(context.Background()); err != nil || n != 1 {
+				t.Fatalf("Reconcile: %d, %v; want 1 reconciled", n, err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFlow(t)
+			f.view(t, f.org.ID)
+			f.setTechnicalJobTitle(t, "Changed at DigiCert")
+			tt.read(t, f)
+			before := reads(f.sb, f.org.ID)
+			v := f.view(t, f.org.ID)
+			if technicalJobTitle(v) != "Changed at DigiCert" {
+				t.Errorf("view after the live read: job title %q, want the one it read", technicalJobTitle(v))
+			}
+			if got := reads(f.sb, f.org.ID) - before; got != 0 {
+				t.Errorf("view after the live read made %d reads, want it served from that read", got)
+			}
+		})
+	}
+}
+
+func TestOrganizationViewDroppedBySend(t *testing.T) {
+	jobTitle := func(ch *Change) { ch.Technical.Action, ch.Technical.JobTitle = ActionUpdate, "Lead SRE" }
+	tests := []struct {
+		name string
+		// faults are injected before the send.
+		faults    []sandbox.Fault
+		want      Outcome
+		wantTitle string
+	}{
+		// A PUT fault that changes nothing lets the send's first read by;
+		// the read after the PUT then fails, leaving nothing to replace
+		// the dropped copy.
+		{"sent, the read after it failing", []sandbox.Fault{{Method: http.MethodPut, Latency: time.Millisecond}, {Method: http.MethodGet, Status: http.StatusForbidden}},
+			OutcomeSent, "Lead SRE"},
+		{"no answer", []sandbox.Fault{{Method: http.MethodPut, Count: 10, DropConnection: true}}, OutcomeNoAnswer, "SRE"},
+		{"refused by DigiCert", []sandbox.Fault{{Method: http.MethodPut, Status: http.StatusBadRequest}}, OutcomeDigiCertError, "SRE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFlow(t)
+			f.view(t, f.org.ID)
+			for _, fault := range tt.faults {
+				f.sb.InjectFault(fault)
+			}
+			res, err := f.svc.Send(context.Background(), f.org.ID, f.formChange(t, jobTitle), f.fingerprint(t), testActor)
+			if err != nil || res.Outcome != tt.want {
+				t.Fatalf("Send: outcome %s, err %v; want %s", res.Outcome, err, tt.want)
+			}
+			// Someone changes the contacts at DigiCert right after: only a
+			// new read shows it.
+			f.setTechnicalJobTitle(t, tt.wantTitle+", checked")
+			before := reads(f.sb, f.org.ID)
+			v := f.view(t, f.org.ID)
+			if got := reads(f.sb, f.org.ID) - before; got != 1 {
+				t.Errorf("view after the send made %d reads, want 1", got)
+			}
+			if got := technicalJobTitle(v); got != tt.wantTitle+", checked" {
+				t.Errorf("view after the send: job title %q, want %q", got, tt.wantTitle+", checked")
+			}
+		})
+	}
+}
+
+func TestOrganizationViewAfterSentShowsNewContacts(t *testing.T) {
+	f := newFlow(t)
+	f.view(t, f.org.ID)
+	in := f.formChange(t, func(ch *Change) { ch.Technical.Action, ch.Technical.JobTitle = ActionUpdate, "Lead SRE" })
+	res, err := f.svc.Send(context.Background(), f.org.ID, in, f.fingerprint(t), testActor)
+	if err != nil || res.Outcome != OutcomeSent {
+		t.Fatalf("Send: outcome %s, err %v; want sent", res.Outcome, err)
+	}
+	before := reads(f.sb, f.org.ID)
+	v := f.view(t, f.org.ID)
+	if got := technicalJobTitle(v); got != "Lead SRE" {
+		t.Errorf("view after the send: job title %q, want Lead SRE", got)
+	}
+	if got := reads(f.sb, f.org.ID) - before; got != 0 {
+		t.Errorf("view after the send made %d reads, want it served from the read after the send", got)
+	}
+}
+
+// heldRead holds the answer to one GET of the sandbox until released: the
+// read is made at once, so what it answers is from before whatever
+// happens while it is held.
+type heldRead struct {
+	mu      sync.Mutex
+	armed   bool
+	held    chan struct{}
+	release chan struct{}
+}
+
+func newHeldRead() *heldRead {
+	return &heldRead{held: make(chan struct{}), release: make(chan struct{})}
+}
+
+// arm makes the next GET be held.
+func (h *heldRead) arm() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.armed = true
+}
+
+func (h *heldRead) take(r *http.Request) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.armed || r.Method != http.MethodGet {
+		return false
+	}
+	h.armed = false
+	return true
+}
+
+func (h *heldRead) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !h.take(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		close(h.held)
+		<-h.release
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
+}
+
+func TestOrganizationViewReadBeforeDropNotKept(t *testing.T) {
+	tests := []struct {
+		name string
+		// faults are injected before the send.
+		faults []sandbox.Fault
+		want   Outcome
+		// wantReads is how many reads the view after the slow one makes.
+		wantReads int
+	}{
+		{"sent, then read again", nil, OutcomeSent, 0},
+		{"sent, the read after it failing", []sandbox.Fault{{Method: http.MethodPut, Latency: time.Millisecond}, {Method: http.MethodGet, Status: http.StatusForbidden}},
+			OutcomeSent, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hold := newHeldRead()
+			f := newFlowWith(t, flowOptions{wrap: hold.wrap, clientDefaults: true})
+			hold.arm()
+			slow := make(chan View, 1)
+			go func() {
+				v, err := f.svc.OrganizationView(context.Background(), f.org.ID)
+				if err != nil {
+					t.Errorf("slow view: %v", err)
+				}
+				slow <- v
+			}()
+			<-hold.held
+
+			for _, fault := range tt.faults {
+				f.sb.InjectFault(fault)
+			}
+			in := f.formChange(t, func(ch *Change) { ch.Technical.Action, ch.Technical.JobTitle = ActionUpdate, "Lead SRE" })
+			res, err := f.svc.Send(context.Background(), f.org.ID, in, f.fingerprint(t), testActor)
+			if err != nil || res.Outcome != tt.want {
+				t.Fatalf("Send: outcome %s, err %v; want %s", res.Outcome, err, tt.want)
+			}
+			close(hold.release)
+			if got := technicalJobTitle(<-slow); got != "SRE" {
+				t.Fatalf("slow view: job title %q, want SRE, read before the send", got)
+			}
+
+			before := reads(f.sb, f.org.ID)
+			v := f.view(t, f.org.ID)
+			if got := technicalJobTitle(v); got != "Lead SRE" {
+				t.Errorf("view after the send: job title %q, want Lead SRE (the slow read from before it was kept)", got)
+			}
+			if got := reads(f.sb, f.org.ID) - before; got != tt.wantReads {
+				t.Errorf("view after the send made %d reads, want %d", got, tt.wantReads)
+			}
+		})
+	}
+}
+
+func TestOrganizationViewViewerAfterDropDoesNotJoinOlderRead(t *testing.T) {
+	hold := newHeldRead()
+	f := newFlowWith(t, flowOptions{wrap: hold.wrap, clientDefaults: true})
+	hold.arm()
+	slow := make(chan View, 1)
+	go func() {
+		v, err := f.svc.OrganizationView(context.Background(), f.org.ID)
+		if err != nil {
+			t.Errorf("slow view: %v", err)
+		}
+		slow <- v
+	}()
+	<-hold.held
+	f.setTechnicalJobTitle(t, "Changed at DigiCert")
+	f.svc.dropView(f.org.ID)
+	// A view that joined the read under way would get its answer once
+	// that is released.
+	release := func() { close(hold.release) }
+	timer := time.AfterFunc(time.Second, release)
+	v := f.view(t, f.org.ID)
+	if timer.Stop() {
+		release()
+	}
+	<-slow
+	if got := technicalJobTitle(v); got != "Changed at DigiCert" {
+		t.Errorf("view after the drop: job title %q, want the new one, not the answer of the read under way", got)
+	}
+}
+
+func TestOrganizationViewEvictsOldest(t *testing.T) {
+	f := newFlow(t)
+	f.svc.kept.capacity = 2
+	second := f.sb.AddOrganization(flowOrganization())
+	third := f.sb.AddOrganization(flowOrganization())
+	for _, id := range []int{f.org.ID, second.ID, third.ID} {
+		f.view(t, id)
+	}
+	if n := len(f.svc.kept.byID); n != 2 {
+		t.Errorf("entries: %d, want the capacity, 2", n)
+	}
+	for _, tc := range []struct {
+		id, wantReads int
+	}{{third.ID, 1}, {second.ID, 1}, {f.org.ID, 2}} {
+		f.view(t, tc.id)
+		if got := reads(f.sb, tc.id); got != tc.wantReads {
+			t.Errorf("organization %d: %d reads in all, want %d", tc.id, got, tc.wantReads)
+		}
+	}
+}
+
+func TestOrganizationViewExpiredDropped(t *testing.T) {
+	f := newFlow(t)
+	clock := newManualClock()
+	f.svc.now = clock.Now
+	second := f.sb.AddOrganization(flowOrganization())
+	f.view(t, f.org.ID)
+	clock.Advance(DefaultViewMaxAge)
+	f.view(t, second.ID)
+	if _, ok := f.svc.kept.byID[f.org.ID]; ok || len(f.svc.kept.byID) != 1 {
+		t.Errorf("entries after one expired: %d, want only the young one", len(f.svc.kept.byID))
+	}
+}
+
+func TestOrganizationViewErrorsNotKept(t *testing.T) {
+	t.Run("not found", func(t *testing.T) {
+		f := newFlow(t)
+		const id = 4242
+		if _, err := f.svc.OrganizationView(context.Background(), id); !errors.Is(err, ErrOrganizationNotFound) {
+			t.Fatalf("view of an unknown organization: %v, want ErrOrganizationNotFound", err)
+		}
+		o := flowOrganization()
+		o.ID = id
+		f.sb.AddOrganization(o)
+		if v := f.view(t, id); v.Organization.ID != id || reads(f.sb, id) != 2 {
+			t.Errorf("view once it exists: id %d after %d reads, want %d after 2", v.Organization.ID, reads(f.sb, id), id)
+		}
+	})
+	t.Run("not found drops the copy", func(t *testing.T) {
+		f := newFlow(t)
+		f.view(t, f.org.ID)
+		f.sb.InjectFault(sandbox.Fault{Method: http.MethodGet, Status: http.StatusNotFound})
+		if _, err := f.svc.Organization(context.Background(), f.org.ID); !errors.Is(err, ErrOrganizationNotFound) {
+			t.Fatalf("read: %v, want ErrOrganizationNotFound", err)
+		}
+		f.view(t, f.org.ID)
+		if got := reads(f.sb, f.org.ID); got != 3 {
+			t.Errorf("view after DigiCert said not found: %d reads in all, want 3", got)
+		}
+	})
+	t.Run("failure", func(t *testing.T) {
+		f := newFlow(t)
+		f.sb.InjectFault(sandbox.Fault{Method: http.MethodGet, Status: http.StatusForbidden})
+		if _, err := f.svc.OrganizationView(context.Background(), f.org.ID); err == nil {
+			t.Fatal("view through a 403: no error")
+		}
+		if v := f.view(t, f.org.ID); v.Organization.Name != f.org.Name || reads(f.sb, f.org.ID) != 2 {
+			t.Errorf("view after a failure: %q after %d reads, want %q after 2", v.Organization.Name, reads(f.sb, f.org.ID), f.org.Name)
+		}
+	})
 }
 
 // waitForRead waits until count reports at least n: the sandbox records a

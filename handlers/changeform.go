@@ -38,9 +38,13 @@ var contactTypes = []struct {
 	{digicert.TechnicalContact, "Technical contact", true},
 }
 
+// basisField is the form's hidden field holding the fingerprint of the
+// contacts it was prefilled with.
+const basisField = "basis"
+
 // readInput reads the submitted change form.
 func readInput(c echo.Context) contacts.Input {
-	in := contacts.Input{Mode: "form", RequestJSON: c.FormValue(contacts.FieldRequestJSON)}
+	in := contacts.Input{Mode: "form", RequestJSON: c.FormValue(contacts.FieldRequestJSON), Basis: c.FormValue(basisField)}
 	if c.FormValue("mode") == "json" {
 		in.Mode = "json"
 	}
@@ -90,6 +94,7 @@ func buildEditForm(action, csrf string, in contacts.Input, current contacts.Curr
 	f := views.EditForm{
 		Action:    action,
 		CSRFToken: csrf,
+		Basis:     in.Basis,
 		JSONOpen:  in.Mode == "json",
 		RequestJSON: components.Textarea{
 			ID:     contacts.FieldRequestJSON,

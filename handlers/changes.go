@@ -46,13 +46,29 @@ func (h changeHandlers) reviewChange(c echo.Context) error {
 		return h.organizationUnavailable(c, id, err)
 	}
 	if review.Errors != nil && !review.Errors.Empty() {
-		return h.renderEdit(c, http.StatusUnprocessableEntity, id, review, in, review.Errors, nil)
+		// The change at DigiCert can be what makes the input fail: a
+		// contact kept as is whose values are no longer DigiCert's.
+		problem := changedSinceLoadProblem(review.ChangedSinceLoad)
+		return h.renderEdit(c, http.StatusUnprocessableEntity, id, review, in, review.Errors, problem)
 	}
 	draftID, err := h.saveDraft(c, id, in)
 	if err != nil {
 		return err
 	}
 	return h.renderReview(c, http.StatusOK, id, review, draftID, nil)
+}
+
+// changedSinceLoadProblem is the notice above a form sent back with errors
+// when the contacts changed at DigiCert after it was prefilled; nil when
+// they did not.
+func changedSinceLoadProblem(changes []string) *views.Problem {
+	if len(changes) == 0 {
+		return nil
+	}
+	details := []string{"This is what changed since:"}
+	details = append(details, changes...)
+	details = append(details, "The form still holds what it was loaded with and what you typed; the contacts as they are now are shown below.")
+	return &views.Problem{Title: "The contacts changed in DigiCert after this form was loaded", Details: details}
 }
 
 // sendChange sends a reviewed change, unless the organization's contacts
@@ -128,14 +144,14 @@ func (h changeHandlers) sendChange(c echo.Context) error {
 // errors.
 func (h changeHandlers) renderEdit(c echo.Context, status, id int, review contacts.Review, in contacts.Input, errs *contacts.ValidationErrors, problem *views.Problem) error {
 	if review.Organization == nil {
-		org, err := h.Contacts.Organization(c.Request().Context(), id)
+		view, err := h.Contacts.RefreshOrganizationView(c.Request().Context(), id)
 		if err != nil {
 			return h.organizationUnavailable(c, id, err)
 		}
-		review.Organization = org
-		review.Current = contacts.CurrentFrom(*org)
+		review.Organization, review.ReadAt = view.Organization, view.ReadAt
+		review.Current = contacts.CurrentFrom(*view.Organization)
 	}
-	p, err := h.organizationPage(c, review.Organization)
+	p, err := h.organizationPage(c, contacts.View{Organization: review.Organization, ReadAt: review.ReadAt})
 	if err != nil {
 		return err
 	}
@@ -152,6 +168,7 @@ func (h changeHandlers) renderReview(c echo.Context, status, id int, review cont
 		Page:             h.page(c, "Review the change to "+review.Organization.Name, "organizations"),
 		OrganizationName: review.Organization.Name,
 		Stale:            stale,
+		ChangedSinceLoad: review.ChangedSinceLoad,
 		PrettyBody:       indentJSON(review.Plan.Body),
 		Curl:             curlCommand(h.DigiCertBaseURL, id, review.Plan.Body),
 		SendURL:          "/organizations/" + strconv.Itoa(id) + "/send",

@@ -103,9 +103,10 @@ func (h organizationHandlers) refreshOrganizations(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/organizations")
 }
 
-// showOrganization shows one organization with its contacts read fresh
-// from DigiCert and the form to change them: prefilled with the current
-// values, or with what was typed when coming back from a review.
+// showOrganization shows one organization with its contacts as last read
+// from DigiCert (read again when that read is too old, or when the viewer
+// asks with fresh=1) and the form to change them: prefilled with the
+// current values, or with what was typed when coming back from a review.
 func (h organizationHandlers) showOrganization(c echo.Context) error {
 	id, ok := parseID(c.Param("id"))
 	if !ok {
@@ -114,12 +115,12 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 	if err := h.canViewOrganization(c, id); err != nil {
 		return err
 	}
-	org, err := h.Contacts.OrganizationView(c.Request().Context(), id)
+	view, err := h.organizationView(c, id)
 	if err != nil {
 		return h.organizationUnavailable(c, id, err)
 	}
-	current := contacts.CurrentFrom(*org)
-	in := contacts.Input{Mode: "form", Change: contacts.ChangeFrom(current)}
+	current := contacts.CurrentFrom(*view.Organization)
+	in := contacts.Input{Mode: "form", Change: contacts.ChangeFrom(current), Basis: contacts.Fingerprint(current)}
 	if draftID := c.QueryParam("draft"); draftID != "" {
 		draft, ok, err := h.loadDraft(c, id, draftID)
 		if err != nil {
@@ -129,7 +130,7 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 			in = draft
 		}
 	}
-	p, err := h.organizationPage(c, org)
+	p, err := h.organizationPage(c, view)
 	if err != nil {
 		return err
 	}
@@ -138,6 +139,16 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 	}
 	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, current, h.Contacts.Locales(), nil)
 	return render(c, http.StatusOK, views.Organization(p))
+}
+
+// organizationView returns the organization as last read from DigiCert, or
+// read again when the viewer asked for it.
+func (h organizationHandlers) organizationView(c echo.Context, id int) (contacts.View, error) {
+	ctx := c.Request().Context()
+	if c.QueryParam("fresh") == "1" {
+		return h.Contacts.RefreshOrganizationView(ctx, id)
+	}
+	return h.Contacts.OrganizationView(ctx, id)
 }
 
 // organizationUnavailable answers when DigiCert could not tell about the
@@ -163,9 +174,10 @@ func (s *server) organizationUnavailable(c echo.Context, id int, err error) erro
 // lists.
 const recentSubmissions = 10
 
-// organizationPage fills the organization's details, current contacts and
-// latest submissions.
-func (s *server) organizationPage(c echo.Context, org *digicert.Organization) (views.OrganizationPage, error) {
+// organizationPage fills the organization's details, current contacts
+// with when they were read, and latest submissions.
+func (s *server) organizationPage(c echo.Context, view contacts.View) (views.OrganizationPage, error) {
+	org := view.Organization
 	p := views.OrganizationPage{
 		Page:        s.page(c, org.Name, "organizations"),
 		ID:          org.ID,
@@ -175,6 +187,9 @@ func (s *server) organizationPage(c echo.Context, org *digicert.Organization) (v
 		AssumedName: org.AssumedName,
 		Status:      org.Status,
 		Telephone:   org.Telephone,
+		ReadAt:      formatTime(view.ReadAt),
+		ReadAtISO:   view.ReadAt.UTC().Format(time.RFC3339),
+		RereadURL:   organizationURL(org.ID) + "?fresh=1",
 		CanEdit:     true,
 	}
 	for _, line := range []string{org.Address, org.Address2, joinNonEmpty(", ", org.City, joinNonEmpty(" ", org.State, org.Zip)), strings.ToUpper(org.Country)} {

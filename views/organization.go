@@ -3,7 +3,7 @@ package views
 import "github.com/contactdesk/contactdesk/views/components"
 
 // OrganizationPage is one organization: its details and current contacts,
-// read fresh from DigiCert, and the form to change them.
+// as last read from DigiCert, and the form to change them.
 type OrganizationPage struct {
 	Page
 	ID      int
@@ -20,6 +20,12 @@ type OrganizationPage struct {
 	Address     []string
 	Telephone   string
 	Contacts    []ContactCard
+	// ReadAt says when the details and contacts were read from DigiCert;
+	// ReadAtISO is the same time for machines.
+	ReadAt    string
+	ReadAtISO string
+	// RereadURL shows the page read again from DigiCert.
+	RereadURL string
 
 	// Problem is a notice above the form: DigiCert's answer to a send, or
 	// that no answer came.
@@ -58,8 +64,11 @@ type ContactCard struct {
 // EditForm is the change form: one fieldset per contact type and the
 // Request JSON panel.
 type EditForm struct {
-	Action      string
-	CSRFToken   string
+	Action    string
+	CSRFToken string
+	// Basis is the fingerprint of the contacts the form was prefilled
+	// with, carried to the review so it can tell whether they changed.
+	Basis       string
 	Fieldsets   []ContactFieldset
 	RequestJSON components.Textarea
 	// JSONOpen opens the panel: it was used, or its errors are shown.

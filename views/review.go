@@ -7,8 +7,11 @@ type ReviewPage struct {
 	OrganizationName string
 	// Stale, when set, lists what changed at DigiCert since the change was
 	// last reviewed; the review below is against the new state.
-	Stale    []string
-	Contacts []ReviewContact
+	Stale []string
+	// ChangedSinceLoad, when set, lists what changed at DigiCert since the
+	// form was prefilled; the review below is against the new state.
+	ChangedSinceLoad []string
+	Contacts         []ReviewContact
 	// PrettyBody is the request body indented for reading; Curl carries
 	// it exactly as sent.
 	PrettyBody  string
