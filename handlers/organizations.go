@@ -201,19 +201,39 @@ func (s *server) organizationPage(c echo.Context, view contacts.View) (views.Org
 		contactCard(digicert.OrganizationContact, "Organization contact", org.OrganizationContact, s.Contacts.Locales()),
 		contactCard(digicert.TechnicalContact, "Technical contact", org.TechnicalContact, s.Contacts.Locales()),
 	}
-	recent, err := s.Store.AuditSubmissions(c.Request().Context(), store.AuditPageQuery{
-		Filter: store.AuditFilter{OrganizationID: org.ID},
-		Limit:  recentSubmissions,
-	})
-	if err != nil {
+	var err error
+	if p.History, err = s.latestSubmissions(c.Request().Context(), org.ID); err != nil {
 		return views.OrganizationPage{}, err
-	}
-	for _, sub := range recent.Submissions {
-		r := auditRow(sub)
-		p.History = append(p.History, views.HistoryRow{URL: r.URL, When: r.Time, Actor: r.User, Summary: r.Summary, Outcome: r.Outcome})
 	}
 	p.HistoryURL = "/audit?organization=" + strconv.Itoa(org.ID)
 	return p, nil
+}
+
+// latestSubmissions lists the organization's latest submissions, read
+// again only when the audit log has changed since they were last read.
+func (s *server) latestSubmissions(ctx context.Context, orgID int) ([]views.HistoryRow, error) {
+	head, err := s.Store.AuditLogHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := strconv.Itoa(orgID)
+	if rows, ok := s.recentHistory.get(head.LastID, key); ok {
+		return rows, nil
+	}
+	recent, err := s.Store.AuditSubmissions(ctx, store.AuditPageQuery{
+		Filter: store.AuditFilter{OrganizationID: orgID},
+		Limit:  recentSubmissions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]views.HistoryRow, 0, len(recent.Submissions))
+	for _, sub := range recent.Submissions {
+		r := auditRow(sub)
+		rows = append(rows, views.HistoryRow{URL: r.URL, When: r.Time, Actor: r.User, Summary: r.Summary, Outcome: r.Outcome})
+	}
+	s.recentHistory.put(head.LastID, key, rows)
+	return rows, nil
 }
 
 func contactCard(contactType, heading string, c *digicert.ExistingContact, locales contacts.LocaleSet) views.ContactCard {

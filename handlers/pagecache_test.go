@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-func TestRenderedCache(t *testing.T) {
-	c := newRenderedCache(3)
+func TestLogCache(t *testing.T) {
+	c := newLogCache[string](3)
 	if _, ok := c.get(1, "a"); ok {
 		t.Fatal("empty cache answered")
 	}

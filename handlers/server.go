@@ -32,6 +32,10 @@ const maxBodyBytes = 256 << 10
 // 30 KB each.
 const auditPagesKept = 256
 
+// recentHistoriesKept is how many organizations' latest submissions are
+// kept: ten rows each.
+const recentHistoriesKept = 4096
+
 // Config is everything the handlers depend on, built by main.
 type Config struct {
 	Store    *store.Store
@@ -69,8 +73,10 @@ type Config struct {
 type server struct {
 	Config
 	throttle *signInThrottle
-	// auditPages keeps rendered audit log pages until the log changes.
-	auditPages *renderedCache
+	// auditPages keeps rendered audit log pages, and recentHistory the
+	// latest submissions of organizations, until the log changes.
+	auditPages    *logCache[string]
+	recentHistory *logCache[[]views.HistoryRow]
 }
 
 // New builds the Echo application with every route and middleware.
@@ -78,7 +84,8 @@ func New(cfg Config) *echo.Echo {
 	s := &server{
 		Config:     cfg,
 		throttle:   newSignInThrottle(failureWindow, throttleMaxKeys),
-		auditPages: newRenderedCache(auditPagesKept),
+		auditPages:    newLogCache[string](auditPagesKept),
+		recentHistory: newLogCache[[]views.HistoryRow](recentHistoriesKept),
 	}
 	e := echo.New()
 	e.HideBanner = true
