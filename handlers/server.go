@@ -82,8 +82,8 @@ type server struct {
 // New builds the Echo application with every route and middleware.
 func New(cfg Config) *echo.Echo {
 	s := &server{
-		Config:     cfg,
-		throttle:   newSignInThrottle(failureWindow, throttleMaxKeys),
+		Config:        cfg,
+		throttle:      newSignInThrottle(failureWindow, throttleMaxKeys),
 		auditPages:    newLogCache[string](auditPagesKept),
 		recentHistory: newLogCache[[]views.HistoryRow](recentHistoriesKept),
 	}
