@@ -41,8 +41,12 @@ type Store struct {
 	reader *sql.DB
 	// statements runs the reads made on every request on reader.
 	statements *statements
-	users      *userCache
-	audit      auditBatcher
+	// writes counts this process's writes; users and head keep the
+	// answers of the reads made on every request until the next one.
+	writes writeCount
+	users  *kept[int, User]
+	head   *kept[struct{}, ChainHead]
+	audit  auditBatcher
 }
 
 // Open opens the SQLite database at path, creating the file and its folder
@@ -65,7 +69,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{writer: writer, users: newUserCache(time.Now)}
+	s := &Store{writer: writer}
+	s.users = newKept[int, User](time.Now, &s.writes)
+	s.head = newKept[struct{}, ChainHead](time.Now, &s.writes)
 	if err := s.Migrate(ctx); err != nil {
 		return nil, errors.Join(err, writer.Close())
 	}
@@ -155,7 +161,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // the write lock from the start and never fails to upgrade a read lock) and
 // commits when fn succeeds.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	defer s.users.forget()
+	defer s.writes.done()
 	return inTx(ctx, s.writer, fn)
 }
 
