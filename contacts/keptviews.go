@@ -74,7 +74,7 @@ func (k *keptViews) recent(id int, now time.Time, maxAge time.Duration) (View, b
 	}
 	// The kept organization is never changed, only replaced: copying it
 	// outside the lock is safe.
-	return View{Organization: cloneOrganization(v.Organization), ReadAt: v.ReadAt}, true
+	return v.clone(), true
 }
 
 // young reports whether something from since is less than maxAge old at
@@ -106,7 +106,7 @@ func (k *keptViews) keep(id int, v View, ticket uint64, now time.Time, maxAge ti
 	if maxAge <= 0 {
 		return
 	}
-	kept := View{Organization: cloneOrganization(v.Organization), ReadAt: v.ReadAt}
+	kept := v.clone()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if ticket <= k.markLocked(id) {

@@ -81,7 +81,7 @@ func (s *Service) readLive(ctx context.Context, id int) (View, error) {
 	if err != nil {
 		return View{}, fmt.Errorf("contacts: read organization %d: %w", id, err)
 	}
-	v := View{Organization: org, ReadAt: readAt}
+	v := View{Organization: org, ReadAt: readAt, Read: ticket}
 	s.kept.keep(id, v, ticket, s.now(), s.ViewMaxAge)
 	return v, nil
 }

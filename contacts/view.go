@@ -24,6 +24,18 @@ const viewReadTimeout = 30 * time.Second
 type View struct {
 	Organization *digicert.Organization
 	ReadAt       time.Time
+	// Read names the read from DigiCert: views with the same Read show
+	// the same answer, so whatever is made from one of them can be shown
+	// for the others. Zero for a view that did not come from
+	// OrganizationView.
+	Read uint64
+}
+
+// clone copies the view, so that no viewer can change what another one,
+// or the kept copy, holds.
+func (v View) clone() View {
+	v.Organization = cloneOrganization(v.Organization)
+	return v
 }
 
 // OrganizationView returns an organization for showing it: the last read
@@ -74,8 +86,7 @@ func (s *Service) sharedViewRead(ctx context.Context, id int, prefix string) (Vi
 		if res.Err != nil {
 			return View{}, res.Err
 		}
-		v := res.Val.(View)
-		return View{Organization: cloneOrganization(v.Organization), ReadAt: v.ReadAt}, nil
+		return res.Val.(View).clone(), nil
 	case <-ctx.Done():
 		return View{}, ctx.Err()
 	}

@@ -153,8 +153,15 @@ func TestOrganizationViewKeptUntilMaxAge(t *testing.T) {
 		t.Errorf("view within the max age: read at %v, job title %q; want the copy from %v with SRE", second.ReadAt, technicalJobTitle(second), start)
 	}
 
+	if first.Read == 0 || second.Read != first.Read {
+		t.Errorf("views of one read are named %d and %d, want one nonzero name", first.Read, second.Read)
+	}
+
 	clock.Advance(time.Second)
 	third := f.view(t, f.org.ID)
+	if third.Read == first.Read {
+		t.Errorf("a new read has the name of the one before it, %d", third.Read)
+	}
 	if got := reads(f.sb, f.org.ID); got != 2 {
 		t.Errorf("a view at the max age made %d reads in all, want 2", got)
 	}

@@ -107,7 +107,13 @@ func (h organizationHandlers) refreshOrganizations(c echo.Context) error {
 // from DigiCert (read again when that read is too old, or when the viewer
 // asks with fresh=1) and the form to change them: prefilled with the
 // current values, or with what was typed when coming back from a review.
+//
+// Without a draft the page's content depends only on the read, the audit
+// log (the latest submissions) and whether the viewer may change the
+// organization, so it is rendered once for them all, with a placeholder
+// where the viewer's form token goes.
 func (h organizationHandlers) showOrganization(c echo.Context) error {
+	ctx := c.Request().Context()
 	id, ok := parseID(c.Param("id"))
 	if !ok {
 		return notFound()
@@ -119,9 +125,14 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 	if err != nil {
 		return h.organizationUnavailable(c, id, err)
 	}
+	canEdit, err := h.mayChangeOrganization(c, id)
+	if err != nil {
+		return err
+	}
 	current := contacts.CurrentFrom(*view.Organization)
 	in := contacts.Input{Mode: "form", Change: contacts.ChangeFrom(current), Basis: contacts.Fingerprint(current)}
-	if draftID := c.QueryParam("draft"); draftID != "" {
+	draftID := c.QueryParam("draft")
+	if draftID != "" {
 		draft, ok, err := h.loadDraft(c, id, draftID)
 		if err != nil {
 			return err
@@ -130,15 +141,32 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 			in = draft
 		}
 	}
+	head, err := h.Store.AuditLogHead(ctx)
+	if err != nil {
+		return err
+	}
+	shared := draftID == "" && view.Read != 0
+	key := strconv.FormatUint(view.Read, 10) + " " + strconv.FormatBool(canEdit)
+	if shared {
+		if content, ok := h.organizationPages.get(head.LastID, key); ok {
+			page := h.page(c, view.Organization.Name, "organizations")
+			return render(c, http.StatusOK, views.Prerendered(page, h.withFormToken(content, page.CSRFToken)))
+		}
+	}
 	p, err := h.organizationPage(c, view)
 	if err != nil {
 		return err
 	}
-	if p.CanEdit, err = h.mayChangeOrganization(c, id); err != nil {
+	p.CanEdit = canEdit
+	p.Form = buildEditForm(reviewURL(id), h.formTokenPlaceholder, in, current, h.Contacts.Locales(), nil)
+	content, err := renderString(ctx, views.OrganizationContent(p))
+	if err != nil {
 		return err
 	}
-	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, current, h.Contacts.Locales(), nil)
-	return render(c, http.StatusOK, views.Organization(p))
+	if shared {
+		h.organizationPages.put(head.LastID, key, content)
+	}
+	return render(c, http.StatusOK, views.Prerendered(p.Page, h.withFormToken(content, p.CSRFToken)))
 }
 
 // organizationView returns the organization as last read from DigiCert, or

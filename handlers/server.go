@@ -7,6 +7,8 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"html"
 	"log/slog"
 	"net"
 	"net/http"
@@ -35,6 +37,10 @@ const auditPagesKept = 256
 // recentHistoriesKept is how many organizations' latest submissions are
 // kept: ten rows each.
 const recentHistoriesKept = 4096
+
+// organizationPagesKept is how many rendered organization pages are kept:
+// about 10 KB each.
+const organizationPagesKept = 1024
 
 // Config is everything the handlers depend on, built by main.
 type Config struct {
@@ -77,15 +83,22 @@ type server struct {
 	// latest submissions of organizations, until the log changes.
 	auditPages    *logCache[string]
 	recentHistory *logCache[[]views.HistoryRow]
+	// organizationPages keeps rendered organization pages, by read from
+	// DigiCert, until the log changes; formTokenPlaceholder stands in
+	// them for the viewer's form token.
+	organizationPages    *logCache[string]
+	formTokenPlaceholder string
 }
 
 // New builds the Echo application with every route and middleware.
 func New(cfg Config) *echo.Echo {
 	s := &server{
-		Config:        cfg,
-		throttle:      newSignInThrottle(failureWindow, throttleMaxKeys),
-		auditPages:    newLogCache[string](auditPagesKept),
-		recentHistory: newLogCache[[]views.HistoryRow](recentHistoriesKept),
+		Config:               cfg,
+		throttle:             newSignInThrottle(failureWindow, throttleMaxKeys),
+		auditPages:           newLogCache[string](auditPagesKept),
+		recentHistory:        newLogCache[[]views.HistoryRow](recentHistoriesKept),
+		organizationPages:    newLogCache[string](organizationPagesKept),
+		formTokenPlaceholder: "form-token-" + rand.Text(),
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -143,6 +156,13 @@ func putRenderBuffer(buf *bytes.Buffer) {
 	}
 	buf.Reset()
 	renderBuffers.Put(buf)
+}
+
+// withFormToken puts the viewer's form token where content, rendered for
+// every viewer, holds the placeholder. The placeholder is random for each
+// process, so no text from DigiCert or a user can contain it by chance.
+func (s *server) withFormToken(content, token string) string {
+	return strings.ReplaceAll(content, s.formTokenPlaceholder, html.EscapeString(token))
 }
 
 // renderString renders a templ component to a string, for content kept
