@@ -129,9 +129,21 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	head, err := h.Store.AuditLogHead(ctx)
+	if err != nil {
+		return err
+	}
+	draftID := c.QueryParam("draft")
+	shared := draftID == "" && view.Read != 0
+	key := strconv.FormatUint(view.Read, 10) + " " + strconv.FormatBool(canEdit)
+	if shared {
+		if content, ok := h.organizationPages.get(head.LastID, key); ok {
+			page := h.page(c, view.Organization.Name, "organizations")
+			return render(c, http.StatusOK, views.Prerendered(page, h.withFormToken(content, page.CSRFToken)))
+		}
+	}
 	current := contacts.CurrentFrom(*view.Organization)
 	in := contacts.Input{Mode: "form", Change: contacts.ChangeFrom(current), Basis: contacts.Fingerprint(current)}
-	draftID := c.QueryParam("draft")
 	if draftID != "" {
 		draft, ok, err := h.loadDraft(c, id, draftID)
 		if err != nil {
@@ -139,18 +151,6 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 		}
 		if ok {
 			in = draft
-		}
-	}
-	head, err := h.Store.AuditLogHead(ctx)
-	if err != nil {
-		return err
-	}
-	shared := draftID == "" && view.Read != 0
-	key := strconv.FormatUint(view.Read, 10) + " " + strconv.FormatBool(canEdit)
-	if shared {
-		if content, ok := h.organizationPages.get(head.LastID, key); ok {
-			page := h.page(c, view.Organization.Name, "organizations")
-			return render(c, http.StatusOK, views.Prerendered(page, h.withFormToken(content, page.CSRFToken)))
 		}
 	}
 	p, err := h.organizationPage(c, view)

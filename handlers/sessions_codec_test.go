@@ -53,10 +53,44 @@ func TestSessionSerializer(t *testing.T) {
 		}
 	}
 
-	for _, bad := range []string{``, `{`, `[]`, `{"user":{"id":"7"}}`, `{"admin":true}`} {
+	valid, err := codec.Serialize(map[any]any{sessionUserID: 7, sessionVersion: 2, sessionCreated: int64(1), sessionSeen: int64(2),
+		flashesKey: []any{views.Flash{Kind: "success", Message: "Sent."}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string][]byte{
+		"empty":            nil,
+		"other format":     append([]byte{2}, valid[1:]...),
+		"gob or JSON":      []byte(`{"user":{"id":7}}`),
+		"bad user marker":  {sessionFormat, 2, 0},
+		"cut in the user":  valid[:4],
+		"cut in a message": valid[:len(valid)-2],
+		"bytes left over":  append(append([]byte{}, valid...), 0),
+		"too many flashes": {sessionFormat, 0, maxSessionFlashes + 1},
+		"length past end":  {sessionFormat, 0, 1, 200, 1, 'x'},
+	} {
 		var got map[any]any
-		if err := codec.Deserialize([]byte(bad), &got); err == nil {
-			t.Errorf("Deserialize(%q) accepted it: %v", bad, got)
+		if err := codec.Deserialize(bad, &got); err == nil {
+			t.Errorf("Deserialize accepted %s (%x): %v", name, bad, got)
 		}
 	}
+}
+
+// FuzzSessionRecord checks that no cookie content, however made, crashes
+// the decoder, and that whatever decodes survives encoding and decoding
+// again unchanged.
+func FuzzSessionRecord(f *testing.F) {
+	f.Add(sessionRecord{}.encode())
+	f.Add(sessionRecord{User: &sessionUser{ID: 1, Version: 2, Created: 3, Seen: 4}, Flashes: []views.Flash{{Kind: "error", Message: "<b>"}}}.encode())
+	f.Add([]byte{sessionFormat, 1, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rec, err := decodeSessionRecord(b)
+		if err != nil {
+			return
+		}
+		again, err := decodeSessionRecord(rec.encode())
+		if err != nil || !reflect.DeepEqual(again, rec) {
+			t.Errorf("%x decoded as %+v, which encodes to %x and decodes as %+v, %v", b, rec, rec.encode(), again, err)
+		}
+	})
 }
