@@ -85,6 +85,9 @@ func TestAuditLogPageShownAgain(t *testing.T) {
 		t.Errorf("editor after a new submission: listed %v, want sub-100 first of 5", got)
 	}
 	r := app.get("/audit")
+	if got := r.Header.Get("Content-Length"); got != fmt.Sprint(len(r.Body)) {
+		t.Errorf("Content-Length %q for a page of %d bytes", got, len(r.Body))
+	}
 	latest, err := app.Store.AuditLogHead(ctx)
 	if err != nil {
 		t.Fatal(err)

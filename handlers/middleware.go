@@ -118,9 +118,10 @@ func (s *server) noStore(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// bodyLimit refuses bodies over maxBodyBytes with 413.
-func (s *server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
-	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", maxBodyBytes)})(next)
+// bodyLimit refuses bodies over maxBodyBytes with 413. It is made once:
+// Echo runs the middleware given to Use anew for every request.
+func (s *server) bodyLimit() echo.MiddlewareFunc {
+	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", maxBodyBytes)})
 }
 
 // csrfMiddleware checks the token of every state-changing request against

@@ -12,7 +12,7 @@ import (
 // routes lists every route of the portal in one place.
 func (s *server) routes(e *echo.Echo) {
 	e.Pre(s.requestIDMiddleware)
-	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.securityHeaders, s.bodyLimit)
+	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.securityHeaders, s.bodyLimit())
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -42,6 +43,7 @@ type options struct {
 	duration, warmup, think   time.Duration
 	mix, compare, fault       string
 	auditOrgs, cpuProfile     string
+	clientProfile             string
 	latency, settle           time.Duration
 	seed                      uint64
 	verbose                   bool
@@ -77,6 +79,7 @@ func parse(args []string) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the users' choices")
 	fs.BoolVar(&o.verbose, "v", false, "show the portal's log")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "with a started portal, write its CPU profile of the first measured run to this file (go tool pprof)")
+	fs.StringVar(&o.clientProfile, "clientprofile", "", "write the load tool's own CPU profile of the whole run to this file: what the client side costs")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -120,6 +123,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	o, err := parse(args)
 	if err != nil {
 		return err
+	}
+	if o.clientProfile != "" {
+		f, err := os.Create(o.clientProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	cfg := loadtest.Config{
 		BaseURL:     o.url,
