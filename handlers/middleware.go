@@ -15,12 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 )
 
-const (
-	requestIDKey   = "request_id"
-	csrfContextKey = "csrf"
-	csrfFormField  = "_csrf"
-	csrfCookieName = "contactdesk_csrf"
-)
+const requestIDKey = "request_id"
 
 // requestIDMiddleware gives every request an id of our own making (a
 // client-supplied X-Request-ID is not trusted), returned in the response
@@ -122,34 +117,6 @@ func (s *server) noStore(next echo.HandlerFunc) echo.HandlerFunc {
 // Echo runs the middleware given to Use anew for every request.
 func (s *server) bodyLimit() echo.MiddlewareFunc {
 	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", maxBodyBytes)})
-}
-
-// csrfMiddleware checks the token of every state-changing request against
-// the one in its cookie. Echo would also accept a same-origin Sec-Fetch-Site
-// header instead of a token; the portal requires the token on every form,
-// so that header is removed before the check.
-func (s *server) csrfMiddleware() echo.MiddlewareFunc {
-	check := middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:" + csrfFormField,
-		ContextKey:     csrfContextKey,
-		CookieName:     csrfCookieName,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.Secure,
-		CookieSameSite: http.SameSiteLaxMode,
-		CookieMaxAge:   12 * 60 * 60,
-		ErrorHandler: func(err error, c echo.Context) error {
-			s.requestLogger(c).Warn("csrf check failed", "path", c.Request().URL.Path, "reason", err.Error())
-			return echo.NewHTTPError(http.StatusForbidden, errCSRF)
-		},
-	})
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		checked := check(next)
-		return func(c echo.Context) error {
-			c.Request().Header.Del(echo.HeaderSecFetchSite)
-			return checked(c)
-		}
-	}
 }
 
 // errCSRF marks a refused CSRF check, so the error page can explain it.
