@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -69,11 +70,37 @@ func TestMetricsAddr(t *testing.T) {
 	if status, _ := get(t, client, base+"/debug/pprof/goroutine"); status == http.StatusOK {
 		t.Errorf("the portal's own address serves /debug/pprof/")
 	}
+	if status, body := get(t, client, "http://"+metricsAddr+"/debug/pprof/cmdline"); status == http.StatusOK {
+		t.Errorf("the metrics address serves the command line, which may hold the API key: %.80q", body)
+	}
 	if status, _ := get(t, client, "http://"+metricsAddr+"/organizations"); status != http.StatusNotFound {
 		t.Errorf("the metrics address serves /organizations: status %d, want 404", status)
 	}
 	if status, _ := get(t, client, base+"/metrics"); status == http.StatusOK {
 		t.Errorf("the portal's /metrics answered an anonymous request with 200")
+	}
+}
+
+// TestProfilesOnlyForThisHost refuses profiles to clients elsewhere.
+func TestProfilesOnlyForThisHost(t *testing.T) {
+	called := false
+	h := loopbackOnly(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
+	for addr, want := range map[string]int{
+		"127.0.0.1:5000":   http.StatusOK,
+		"[::1]:5000":       http.StatusOK,
+		"10.0.0.7:5000":    http.StatusForbidden,
+		"192.0.2.1:443":    http.StatusForbidden,
+		"[2001:db8::1]:80": http.StatusForbidden,
+		"not an address":   http.StatusForbidden,
+	} {
+		called = false
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/debug/pprof/", nil)
+		req.RemoteAddr = addr
+		h.ServeHTTP(rec, req)
+		if rec.Code != want || called != (want == http.StatusOK) {
+			t.Errorf("client %s: status %d, handler called %t; want %d", addr, rec.Code, called, want)
+		}
 	}
 }
 

@@ -195,8 +195,8 @@ func startSandbox(logger *slog.Logger) (baseURL, apiKey string, stop func(), err
 }
 
 // serveMetrics serves /metrics, without sign-in, for a Prometheus scraper
-// on a network of its own, and Go's profiles under /debug/pprof/ for the
-// operators who reach that network. The returned func stops it.
+// on a network of its own, and Go's profiles under /debug/pprof/ to
+// clients on the same host. The returned func stops it.
 func serveMetrics(addr string, meters *metrics.Metrics, logger *slog.Logger) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -204,11 +204,13 @@ func serveMetrics(addr string, meters *metrics.Metrics, logger *slog.Logger) (st
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", meters.Handler())
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	// Profiles answer only on loopback: a CPU profile or trace keeps a
+	// core busy for as long as asked. The command line, which may hold
+	// --api-key, is not served.
+	mux.Handle("GET /debug/pprof/", loopbackOnly(http.HandlerFunc(pprof.Index)))
+	mux.Handle("GET /debug/pprof/profile", loopbackOnly(http.HandlerFunc(pprof.Profile)))
+	mux.Handle("GET /debug/pprof/symbol", loopbackOnly(http.HandlerFunc(pprof.Symbol)))
+	mux.Handle("GET /debug/pprof/trace", loopbackOnly(http.HandlerFunc(pprof.Trace)))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -231,6 +233,18 @@ func serveMetrics(addr string, meters *metrics.Metrics, logger *slog.Logger) (st
 			logger.Warn("metrics listener shutdown", "error", err.Error())
 		}
 	}, nil
+}
+
+// loopbackOnly answers 403 to clients not on this host.
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			http.Error(w, "profiles are served to this host only", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // syncOrganizations fills the organization cache at start-up. A failure is
