@@ -72,10 +72,21 @@ func TestHTTPSHeadersAndCookies(t *testing.T) {
 	if len(cookies) == 0 {
 		t.Fatal("no cookie set")
 	}
+	csrf := false
 	for _, c := range cookies {
 		if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
 			t.Errorf("cookie %s: Secure %v, HttpOnly %v, SameSite %v; want Secure, HttpOnly, Lax", c.Name, c.Secure, c.HttpOnly, c.SameSite)
 		}
+		if strings.Contains(c.Name, "csrf") {
+			csrf = true
+			// What browsers require of a __Host- cookie.
+			if c.Name != "__Host-contactdesk_csrf" || c.Path != "/" || c.Domain != "" {
+				t.Errorf("token cookie behind https: name %q, path %q, domain %q; want __Host-contactdesk_csrf, /, none", c.Name, c.Path, c.Domain)
+			}
+		}
+	}
+	if !csrf {
+		t.Error("no token cookie behind https")
 	}
 }
 

@@ -115,12 +115,13 @@ func (s *server) requireRole(roles ...store.Role) echo.MiddlewareFunc {
 }
 
 // rotateCSRF drops the CSRF cookie when a session starts or ends, so that
-// the next page gets a fresh token and a token seen before the change
-// (by someone looking over a shoulder, or planted before sign-in) is
-// useless after it.
+// the next page gets a fresh token and a token seen before the change (by
+// someone looking over a shoulder) is useless after it. Behind https the
+// cookie's __Host- prefix keeps other hosts from planting one; over plain
+// http nothing can.
 func (s *server) rotateCSRF(c echo.Context) {
 	c.SetCookie(&http.Cookie{
-		Name:     csrfCookieName,
+		Name:     s.csrfCookieName(),
 		Value:    "",
 		Path:     "/",
 		MaxAge:   -1,

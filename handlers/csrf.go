@@ -12,7 +12,12 @@ import (
 const (
 	csrfContextKey = "csrf"
 	csrfFormField  = "_csrf"
-	csrfCookieName = "contactdesk_csrf"
+	// csrfCookieName is the token cookie's name over plain http. Behind
+	// https it carries the __Host- prefix, with which browsers accept the
+	// cookie only from this host, Secure, for the whole site: a sibling
+	// subdomain or a plain-http answer cannot plant a token of its own.
+	csrfCookieName       = "contactdesk_csrf"
+	csrfSecureCookieName = "__Host-" + csrfCookieName
 	// csrfTokenBytes is a form token's randomness; it travels as
 	// unpadded base64url.
 	csrfTokenBytes = 32
@@ -31,10 +36,11 @@ const (
 // and not again on every page: sessions start with a fresh token and last
 // no longer than the cookie.
 func (s *server) csrfMiddleware() echo.MiddlewareFunc {
+	name := s.csrfCookieName()
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			token := ""
-			if ck, err := c.Cookie(csrfCookieName); err == nil && isCSRFToken(ck.Value) {
+			if ck, err := c.Cookie(name); err == nil && isCSRFToken(ck.Value) {
 				token = ck.Value
 			} else {
 				var err error
@@ -42,7 +48,7 @@ func (s *server) csrfMiddleware() echo.MiddlewareFunc {
 					return err
 				}
 				c.SetCookie(&http.Cookie{
-					Name:     csrfCookieName,
+					Name:     name,
 					Value:    token,
 					Path:     "/",
 					MaxAge:   int(csrfCookieLifetime.Seconds()),
@@ -68,6 +74,14 @@ func (s *server) csrfMiddleware() echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// csrfCookieName is the token cookie's name: prefixed behind https.
+func (s *server) csrfCookieName() string {
+	if s.Secure {
+		return csrfSecureCookieName
+	}
+	return csrfCookieName
 }
 
 func newCSRFToken() (string, error) {
