@@ -190,6 +190,11 @@ func (sessionSerializer) Serialize(src any) ([]byte, error) {
 		}
 		fields++
 	}
+	// Only the newest messages are kept: a client that never follows the
+	// redirects that show them must not grow the cookie past what decodes.
+	if n := len(rec.Flashes); n > maxSessionFlashes {
+		rec.Flashes = rec.Flashes[n-maxSessionFlashes:]
+	}
 	switch fields {
 	case 0:
 	case 4:

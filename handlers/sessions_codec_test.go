@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -35,6 +36,23 @@ func TestSessionSerializer(t *testing.T) {
 				t.Errorf("round trip of %v through %s gave %v", tc.values, b, got)
 			}
 		})
+	}
+
+	// Messages nobody read do not pile up past what decodes.
+	var many []any
+	for i := range maxSessionFlashes + 5 {
+		many = append(many, views.Flash{Kind: "success", Message: fmt.Sprint("message ", i)})
+	}
+	b, err := codec.Serialize(map[any]any{flashesKey: many})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept map[any]any
+	if err := codec.Deserialize(b, &kept); err != nil {
+		t.Fatalf("%d messages: %v", len(many), err)
+	}
+	if got := kept[flashesKey].([]any); len(got) != maxSessionFlashes || !reflect.DeepEqual(got[len(got)-1], many[len(many)-1]) {
+		t.Errorf("%d messages kept, the last %v; want the newest %d", len(got), got[len(got)-1], maxSessionFlashes)
 	}
 
 	for _, tc := range []struct {
