@@ -78,7 +78,7 @@ func parse(args []string) (options, error) {
 	fs.DurationVar(&o.settle, "settle", 5*time.Second, "with a started portal, wait after the run before reading its metrics, so that sends still waiting on DigiCert end")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the users' choices")
 	fs.BoolVar(&o.verbose, "v", false, "show the portal's log")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "with a started portal, write its CPU profile of the first measured run to this file (go tool pprof)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "with a started portal, write its CPU profile of the first measured run (at most its first 100 s) to this file (go tool pprof)")
 	fs.StringVar(&o.clientProfile, "clientprofile", "", "write the load tool's own CPU profile of the whole run to this file: what the client side costs")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -276,10 +276,14 @@ func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream
 	return p, up, nil
 }
 
-// profileCPU records the portal's CPU profile for d and writes it to
-// path.
+// maxProfileSeconds bounds a CPU profile: the portal answers profiles
+// within its metrics listener's two-minute write timeout.
+const maxProfileSeconds = 100
+
+// profileCPU records the portal's CPU profile for d, or its first
+// maxProfileSeconds, and writes it to path.
 func profileCPU(ctx context.Context, metricsURL string, d time.Duration, path string) error {
-	url := metricsURL + "/debug/pprof/profile?seconds=" + strconv.Itoa(max(1, int(d.Seconds())))
+	url := metricsURL + "/debug/pprof/profile?seconds=" + strconv.Itoa(min(max(1, int(d.Seconds())), maxProfileSeconds))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -89,10 +90,7 @@ func bare(ctx context.Context, body []byte, flow string, cfg Config) (Summary, e
 		return Summary{}, fmt.Errorf("loadtest: bare handler: %w", err)
 	}
 	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Write(body)
-		}),
+		Handler:           bareHandler(body),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go srv.Serve(ln)
@@ -109,6 +107,18 @@ func bare(ctx context.Context, body []byte, flow string, cfg Config) (Summary, e
 	defer closeAll(users)
 	cfg.Measuring = nil // the portal is not what is loaded
 	return loadPage(ctx, users, "/", "bare "+flow, cfg)
+}
+
+// bareHandler answers every request with body as an HTML page, and
+// nothing else. Its length spares the client decoding chunks, as the
+// portal's pages do.
+func bareHandler(body []byte) http.Handler {
+	length := strconv.Itoa(len(body))
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Length", length)
+		w.Write(body)
+	})
 }
 
 // loadPage has every user ask for path back to back, each on connections

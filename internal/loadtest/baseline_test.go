@@ -1,12 +1,29 @@
 package loadtest
 
 import (
+	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
 
-func TestBareServesThePageBytes(t *testing.T) {
+func TestBareHandlerServesThePageBytes(t *testing.T) {
+	body := []byte(strings.Repeat("<!DOCTYPE html><title>page</title>", 1000))
+	rec := httptest.NewRecorder()
+	bareHandler(body).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/anything", nil))
+	if rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), body) {
+		t.Errorf("status %d, %d bytes; want 200 and the %d bytes of the page", rec.Code, rec.Body.Len(), len(body))
+	}
+	if got := rec.Header().Get("Content-Length"); got != strconv.Itoa(len(body)) {
+		t.Errorf("Content-Length %q, want %d", got, len(body))
+	}
+}
+
+func TestBareRun(t *testing.T) {
 	body := []byte("<!DOCTYPE html><title>page</title>")
 	s, err := bare(context.Background(), body, "page", Config{Users: 2, Duration: 200 * time.Millisecond, MaxRequests: 50})
 	if err != nil {
