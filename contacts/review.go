@@ -54,13 +54,29 @@ type Review struct {
 	// at DigiCert since the form was prefilled (Input.Basis): the input
 	// may have been written against contacts that are no longer there.
 	ChangedSinceLoad []string
+	// Input is the input as validated and planned: the one given or, when
+	// its form was prefilled from contacts that changed at DigiCert since
+	// and those are still remembered, the form rebased onto the current
+	// contacts with Basis set to Fingerprint (see rebase). A draft kept
+	// for the review, to send or to edit again, holds this one.
+	Input Input
+	// Rebased is set when fields of the form that the user did not change
+	// were given DigiCert's current values.
+	Rebased bool
+	// Conflicts lists what the rebase left as the user entered it although
+	// it changed at DigiCert too: fields both changed, and contacts added,
+	// removed or replaced there.
+	Conflicts []Conflict
 }
 
 // Review reads the organization fresh from DigiCert, validates the input
 // against its current contacts and plans the change. A failed validation
 // is not an error: it comes back in Review.Errors. When the input carries
 // the fingerprint of the contacts its form was prefilled with and they
-// have changed since, Review.ChangedSinceLoad says how. The error is
+// have changed since, Review.ChangedSinceLoad says how, and a form is
+// rebased onto the current contacts when those it was prefilled with are
+// still remembered: the fields the user did not change take DigiCert's
+// current values rather than put back the old ones. The error is
 // ErrOrganizationNotFound, a failure to reach DigiCert, or an input mode
 // that is neither ModeForm nor ModeJSON.
 func (s *Service) Review(ctx context.Context, orgID int, in Input) (Review, error) {
@@ -68,11 +84,18 @@ func (s *Service) Review(ctx context.Context, orgID int, in Input) (Review, erro
 	if err != nil {
 		return Review{}, err
 	}
-	rev, err := s.reviewAgainst(v, in)
+	current := CurrentFrom(*v.Organization)
+	changed := IsFingerprint(in.Basis) && in.Basis != Fingerprint(current)
+	reviewed, conflicts := in, []Conflict(nil)
+	if changed {
+		reviewed, conflicts = s.rebaseOnto(orgID, in, current)
+	}
+	rev, err := s.reviewAgainst(v, reviewed)
 	if err != nil {
 		return Review{}, err
 	}
-	if IsFingerprint(in.Basis) && in.Basis != rev.Fingerprint {
+	rev.Rebased, rev.Conflicts = reviewed.Change != in.Change, conflicts
+	if changed {
 		rev.ChangedSinceLoad = s.changesSince(orgID, in.Basis, rev.Current,
 			"The contacts at DigiCert are no longer those the form was prefilled with")
 	}
@@ -80,12 +103,27 @@ func (s *Service) Review(ctx context.Context, orgID int, in Input) (Review, erro
 	return rev, nil
 }
 
+// rebaseOnto rebases a form onto the current contacts of organization
+// orgID from those it was prefilled with, if they are still remembered.
+// Otherwise, and for the request JSON, it returns in as it is: the review
+// can then only warn that the contacts changed.
+func (s *Service) rebaseOnto(orgID int, in Input, current Current) (Input, []Conflict) {
+	if in.Mode != ModeForm {
+		return in, nil
+	}
+	basis, ok := s.seen.recall(orgID, in.Basis)
+	if !ok {
+		return in, nil
+	}
+	return rebase(in, basis, current)
+}
+
 // reviewAgainst validates and plans in against the organization as it was
 // just read.
 func (s *Service) reviewAgainst(v View, in Input) (Review, error) {
 	org := v.Organization
 	current := CurrentFrom(*org)
-	rev := Review{Organization: org, ReadAt: v.ReadAt, Current: current, Fingerprint: Fingerprint(current)}
+	rev := Review{Organization: org, ReadAt: v.ReadAt, Current: current, Fingerprint: Fingerprint(current), Input: in}
 	req, errs, err := s.validateInput(in, current)
 	if err != nil {
 		return Review{}, err

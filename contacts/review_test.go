@@ -227,3 +227,147 @@ func TestIsFingerprint(t *testing.T) {
 		}
 	}
 }
+
+func TestReviewRebasesOntoCurrentContacts(t *testing.T) {
+	const (
+		newTitle     = "Head of PKI"
+		newTelephone = "+1 415 555 0199"
+	)
+	bodyWith := func(jobTitle, telephone string) string {
+		return `{"contacts":[{"first_name":"Raj","last_name":"Patel","email":"raj.patel@acme.example","job_title":"` + jobTitle +
+			`","telephone":"` + telephone + `","language_id":"1","contact_type":"technical_contact"}]}`
+	}
+	changedTitle := []string{"The technical contact's job title changed from SRE to " + newTitle}
+	tests := []struct {
+		name string
+		// edit is what the user does on the form as it was loaded, before
+		// the job title changed at DigiCert.
+		edit          func(*ContactInput)
+		unremembered  bool
+		wantBody      string
+		wantRebased   bool
+		wantConflicts []Conflict
+		// wantTechnical is the technical fieldset of Review.Input.
+		wantTechnical ContactInput
+	}{
+		{
+			name:          "only the telephone changed on the form: the new job title is sent",
+			edit:          func(c *ContactInput) { c.Telephone = newTelephone },
+			wantBody:      bodyWith(newTitle, newTelephone),
+			wantRebased:   true,
+			wantTechnical: ContactInput{Action: ActionUpdate, FirstName: "Raj", LastName: "Patel", Email: "raj.patel@acme.example", JobTitle: newTitle, Telephone: newTelephone, LanguageID: "1"},
+		},
+		{
+			name:     "the job title changed on the form too: the user's is sent, with a conflict",
+			edit:     func(c *ContactInput) { c.JobTitle, c.Telephone = "Lead SRE", newTelephone },
+			wantBody: bodyWith("Lead SRE", newTelephone),
+			wantConflicts: []Conflict{{Kind: ConflictField, ContactType: tech, Field: "job_title", Label: "job title",
+				Basis: "SRE", Current: newTitle, Yours: "Lead SRE"}},
+			wantTechnical: ContactInput{Action: ActionUpdate, FirstName: "Raj", LastName: "Patel", Email: "raj.patel@acme.example", JobTitle: "Lead SRE", Telephone: newTelephone, LanguageID: "1"},
+		},
+		{
+			name:          "contacts of the basis not remembered: the form as sent, warning only",
+			edit:          func(c *ContactInput) { c.Telephone = newTelephone },
+			unremembered:  true,
+			wantBody:      bodyWith("SRE", newTelephone),
+			wantTechnical: ContactInput{Action: ActionUpdate, FirstName: "Raj", LastName: "Patel", Email: "raj.patel@acme.example", JobTitle: "SRE", Telephone: newTelephone, LanguageID: "1"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFlow(t)
+			ctx := context.Background()
+			var loaded Current
+			if tt.unremembered {
+				// A form loaded before a restart: its contacts are not in
+				// this service's memory.
+				loaded = f.current(t)
+			} else {
+				loaded = CurrentFrom(*f.view(t, f.org.ID).Organization)
+			}
+			f.setTechnicalJobTitle(t, newTitle)
+			ch := ChangeFrom(loaded)
+			ch.Technical.Action = ActionUpdate
+			tt.edit(&ch.Technical)
+			in := Input{Mode: ModeForm, Change: ch, Basis: Fingerprint(loaded)}
+
+			rev, err := f.svc.Review(ctx, f.org.ID, in)
+			if err != nil || rev.Errors != nil {
+				t.Fatalf("Review: %v %v", err, rev.Errors)
+			}
+			if string(rev.Plan.Body) != tt.wantBody {
+				t.Errorf("Plan.Body:\n got  %s\n want %s", rev.Plan.Body, tt.wantBody)
+			}
+			if rev.Rebased != tt.wantRebased {
+				t.Errorf("Rebased: got %v, want %v", rev.Rebased, tt.wantRebased)
+			}
+			if !reflect.DeepEqual(rev.Conflicts, tt.wantConflicts) {
+				t.Errorf("Conflicts:\n got  %+v\n want %+v", rev.Conflicts, tt.wantConflicts)
+			}
+			if tt.unremembered {
+				want := []string{"The contacts at DigiCert are no longer those the form was prefilled with"}
+				if !reflect.DeepEqual(rev.ChangedSinceLoad, want) {
+					t.Errorf("ChangedSinceLoad:\n got  %q\n want %q", rev.ChangedSinceLoad, want)
+				}
+				if !reflect.DeepEqual(rev.Input, in) {
+					t.Errorf("Input: got %+v, want the input as sent, %+v", rev.Input, in)
+				}
+				return
+			}
+			if !reflect.DeepEqual(rev.ChangedSinceLoad, changedTitle) {
+				t.Errorf("ChangedSinceLoad:\n got  %q\n want %q", rev.ChangedSinceLoad, changedTitle)
+			}
+			wantInput := Input{Mode: ModeForm, Change: Change{Organization: in.Change.Organization, Technical: tt.wantTechnical}, Basis: rev.Fingerprint}
+			if !reflect.DeepEqual(rev.Input, wantInput) {
+				t.Errorf("Input:\n got  %+v\n want %+v", rev.Input, wantInput)
+			}
+
+			// The reviewed input, as a draft keeps it, reviews again
+			// without a warning and plans the same body.
+			again, err := f.svc.Review(ctx, f.org.ID, rev.Input)
+			if err != nil || again.Errors != nil {
+				t.Fatalf("second Review: %v %v", err, again.Errors)
+			}
+			if again.ChangedSinceLoad != nil || again.Rebased || again.Conflicts != nil || string(again.Plan.Body) != tt.wantBody {
+				t.Errorf("second review: changed %q, rebased %v, conflicts %+v, body %s; want no warning and the body %s",
+					again.ChangedSinceLoad, again.Rebased, again.Conflicts, again.Plan.Body, tt.wantBody)
+			}
+
+			// Sent, it leaves DigiCert with the body's values.
+			res, err := f.svc.Send(ctx, f.org.ID, rev.Input, rev.Fingerprint, testActor)
+			if err != nil || res.Outcome != OutcomeSent {
+				t.Fatalf("Send: outcome %q, error %v", res.Outcome, err)
+			}
+			got := f.current(t).Technical
+			if got == nil || got.JobTitle != tt.wantTechnical.JobTitle || got.Telephone != newTelephone {
+				t.Errorf("technical contact after the send: got %+v, want job title %q and telephone %q", got, tt.wantTechnical.JobTitle, newTelephone)
+			}
+		})
+	}
+}
+
+func TestReviewDoesNotRebaseRequestJSON(t *testing.T) {
+	f := newFlow(t)
+	loaded := CurrentFrom(*f.view(t, f.org.ID).Organization)
+	f.setTechnicalJobTitle(t, "Head of PKI")
+	in := Input{
+		Mode:        ModeJSON,
+		RequestJSON: `{"contacts":[{"first_name":"Raj","last_name":"Patel","email":"raj.patel@acme.example","job_title":"SRE","contact_type":"technical_contact"}]}`,
+		Change:      ChangeFrom(loaded),
+		Basis:       Fingerprint(loaded),
+	}
+	rev, err := f.svc.Review(context.Background(), f.org.ID, in)
+	if err != nil || rev.Errors != nil {
+		t.Fatalf("Review: %v %v", err, rev.Errors)
+	}
+	want := `{"contacts":[{"first_name":"Raj","last_name":"Patel","email":"raj.patel@acme.example","job_title":"SRE","contact_type":"technical_contact"}]}`
+	if string(rev.Plan.Body) != want {
+		t.Errorf("Plan.Body:\n got  %s\n want %s", rev.Plan.Body, want)
+	}
+	if !reflect.DeepEqual(rev.Input, in) || rev.Rebased || rev.Conflicts != nil {
+		t.Errorf("review: input %+v, rebased %v, conflicts %+v; want the input as sent, not rebased", rev.Input, rev.Rebased, rev.Conflicts)
+	}
+	if wantChanged := []string{"The technical contact's job title changed from SRE to Head of PKI"}; !reflect.DeepEqual(rev.ChangedSinceLoad, wantChanged) {
+		t.Errorf("ChangedSinceLoad:\n got  %q\n want %q", rev.ChangedSinceLoad, wantChanged)
+	}
+}

@@ -47,11 +47,16 @@ func (h changeHandlers) reviewChange(c echo.Context) error {
 	}
 	if review.Errors != nil && !review.Errors.Empty() {
 		// The change at DigiCert can be what makes the input fail: a
-		// contact kept as is whose values are no longer DigiCert's.
+		// contact kept as is whose values are no longer DigiCert's. The
+		// form comes back as typed, with the basis it was loaded with, so
+		// that the next review rebases it again.
 		problem := changedSinceLoadProblem(review.ChangedSinceLoad)
 		return h.renderEdit(c, http.StatusUnprocessableEntity, id, review, in, review.Errors, problem)
 	}
-	draftID, err := h.saveDraft(c, id, in)
+	// The draft holds the input as reviewed: rebased onto the contacts as
+	// they are now when they changed since the form was loaded, so that
+	// Send and Back to edit both work from what the review shows.
+	draftID, err := h.saveDraft(c, id, review.Input)
 	if err != nil {
 		return err
 	}
@@ -169,6 +174,8 @@ func (h changeHandlers) renderReview(c echo.Context, status, id int, review cont
 		OrganizationName: review.Organization.Name,
 		Stale:            stale,
 		ChangedSinceLoad: review.ChangedSinceLoad,
+		Rebased:          review.Rebased,
+		Conflicts:        conflictSentences(review.Conflicts),
 		PrettyBody:       indentJSON(review.Plan.Body),
 		Curl:             curlCommand(h.DigiCertBaseURL, id, review.Plan.Body),
 		SendURL:          "/organizations/" + strconv.Itoa(id) + "/send",
@@ -191,6 +198,15 @@ func (h changeHandlers) renderReview(c echo.Context, status, id int, review cont
 		p.Contacts = append(p.Contacts, rc)
 	}
 	return render(c, status, views.Review(p))
+}
+
+// conflictSentences says each conflict of a rebased form in a sentence.
+func conflictSentences(conflicts []contacts.Conflict) []string {
+	var out []string
+	for _, c := range conflicts {
+		out = append(out, c.Sentence())
+	}
+	return out
 }
 
 // draftIDBytes is the size of a draft id's randomness.

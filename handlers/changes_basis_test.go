@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -153,4 +154,130 @@ func TestReviewWarnsWhenContactsChangedSinceLoad(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rebasedSentence is what the review page says when fields the user did
+// not change were given DigiCert's current values.
+const rebasedSentence = "Fields you did not change now carry DigiCert's current values."
+
+func TestReviewRebasesOntoContactsChangedSinceLoad(t *testing.T) {
+	const (
+		newTitle     = "Head of PKI"
+		newTelephone = "+1 555 0123"
+	)
+	// start loads the organization's page, then changes the technical
+	// contact's job title at DigiCert, and returns the form as the page
+	// prefilled it, with the technical contact on Update.
+	start := func(t *testing.T) (*testApp, sandbox.Organization, url.Values) {
+		app := newTestApp(t)
+		org := orgWithTechnical(t, app.Sandbox)
+		page := app.get("/organizations/" + strconv.Itoa(org.ID))
+		m := basisInput.FindStringSubmatch(page.Body)
+		if m == nil {
+			t.Fatal("the form has no basis")
+		}
+		app.setTechnicalJobTitle(org.ID, newTitle)
+		form := prefilled(org, csrfInput.FindStringSubmatch(page.Body)[1])
+		form.Set("basis", m[1])
+		form.Set("technical_contact.action", "update")
+		return app, org, form
+	}
+	// body is the exact request body for the technical contact with this
+	// job title and telephone, as the page shows it.
+	body := func(t *testing.T, org sandbox.Organization, jobTitle, telephone string) string {
+		tc := org.TechnicalContact
+		b, err := digicert.EncodeContacts([]digicert.Contact{{FirstName: tc.FirstName, LastName: tc.LastName, Email: tc.Email,
+			JobTitle: jobTitle, Telephone: telephone, TelephoneExtension: tc.TelephoneExtension, LanguageID: tc.LanguageID,
+			ContactType: digicert.TechnicalContact}})
+		if err != nil {
+			t.Fatalf("EncodeContacts: %v", err)
+		}
+		return html.EscapeString(string(b))
+	}
+	inputValue := func(page, id string) string {
+		input := regexp.MustCompile(`<input[^>]*id="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(page)
+		m := regexp.MustCompile(`value="([^"]*)"`).FindStringSubmatch(input)
+		if m == nil {
+			return ""
+		}
+		return html.UnescapeString(m[1])
+	}
+
+	t.Run("only the telephone changed on the form", func(t *testing.T) {
+		app, org, form := start(t)
+		form.Set("technical_contact.telephone", newTelephone)
+		r, send := app.review(org.ID, form)
+		if r.Status != http.StatusOK {
+			t.Fatalf("review: status %d, want 200", r.Status)
+		}
+		changed := html.EscapeString("The technical contact's job title changed from " + org.TechnicalContact.JobTitle + " to " + newTitle)
+		for _, want := range []string{changedSinceLoad, "<li>" + changed + "</li>", rebasedSentence, body(t, org, newTitle, newTelephone)} {
+			if !strings.Contains(r.Body, want) {
+				t.Errorf("review page lacks %q", want)
+			}
+		}
+		if strings.Contains(r.Body, "You and someone else") {
+			t.Error("review page reports a conflict; want none")
+		}
+
+		// Back to edit shows the rebased form, with the current contacts
+		// as its basis.
+		back := regexp.MustCompile(`href="(/organizations/\d+\?draft=[0-9a-f]+)"`).FindStringSubmatch(r.Body)
+		if back == nil {
+			t.Fatal("review: no Back to edit link")
+		}
+		edit := app.get(html.UnescapeString(back[1]))
+		now, _ := app.Sandbox.Organization(org.ID)
+		if got := basisInput.FindStringSubmatch(edit.Body); got == nil || got[1] != fingerprintOf(now) {
+			t.Errorf("Back to edit: basis %v, want the fingerprint of the contacts now, %s", got, fingerprintOf(now))
+		}
+		for id, want := range map[string]string{"technical_contact.job_title": newTitle, "technical_contact.telephone": newTelephone} {
+			if got := inputValue(edit.Body, id); got != want {
+				t.Errorf("Back to edit: %s holds %q, want %q", id, got, want)
+			}
+		}
+
+		// Reviewed again from there, the change raises no warning.
+		again := prefilled(now, form.Get("_csrf"))
+		again.Set("basis", fingerprintOf(now))
+		again.Set("technical_contact.action", "update")
+		again.Set("technical_contact.telephone", newTelephone)
+		r2, _ := app.review(org.ID, again)
+		if r2.Status != http.StatusOK {
+			t.Fatalf("second review: status %d, want 200", r2.Status)
+		}
+		if strings.Contains(r2.Body, changedSinceLoad) || strings.Contains(r2.Body, rebasedSentence) {
+			t.Error("second review warns that the contacts changed")
+		}
+		if want := body(t, org, newTitle, newTelephone); !strings.Contains(r2.Body, want) {
+			t.Errorf("second review lacks the body %q", want)
+		}
+
+		// Sent, DigiCert keeps the new job title and takes the telephone.
+		if res := app.post("/organizations/"+strconv.Itoa(org.ID)+"/send", send); res.Status != http.StatusSeeOther {
+			t.Fatalf("send: status %d, want 303", res.Status)
+		}
+		after, _ := app.Sandbox.Organization(org.ID)
+		if tc := after.TechnicalContact; tc == nil || tc.JobTitle != newTitle || tc.Telephone != newTelephone {
+			t.Errorf("technical contact after the send: got %+v, want job title %q and telephone %q", tc, newTitle, newTelephone)
+		}
+	})
+	t.Run("the job title changed on the form too", func(t *testing.T) {
+		app, org, form := start(t)
+		form.Set("technical_contact.job_title", "Mine")
+		form.Set("technical_contact.telephone", newTelephone)
+		r, _ := app.review(org.ID, form)
+		if r.Status != http.StatusOK {
+			t.Fatalf("review: status %d, want 200", r.Status)
+		}
+		conflict := html.EscapeString("You and someone else both changed the technical contact's job title: your value, Mine, will be sent.")
+		for _, want := range []string{changedSinceLoad, "<li>" + conflict + "</li>", body(t, org, "Mine", newTelephone)} {
+			if !strings.Contains(r.Body, want) {
+				t.Errorf("review page lacks %q", want)
+			}
+		}
+		if strings.Contains(r.Body, rebasedSentence) {
+			t.Error("review page says fields were given current values; none were")
+		}
+	})
 }

@@ -11,7 +11,12 @@ type ReviewPage struct {
 	// ChangedSinceLoad, when set, lists what changed at DigiCert since the
 	// form was prefilled; the review below is against the new state.
 	ChangedSinceLoad []string
-	Contacts         []ReviewContact
+	// Rebased is set when fields the user did not change were given
+	// DigiCert's current values; Conflicts says, in sentences, what was
+	// sent as the user entered it although it changed at DigiCert too.
+	Rebased   bool
+	Conflicts []string
+	Contacts  []ReviewContact
 	// PrettyBody is the request body indented for reading; Curl carries
 	// it exactly as sent.
 	PrettyBody  string
