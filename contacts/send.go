@@ -114,11 +114,19 @@ func (s *Service) Send(ctx context.Context, orgID int, in Input, fingerprint str
 	if err != nil {
 		return SendResult{}, err
 	}
-	rev, err := s.reviewAgainst(v, in)
+	// When the contacts changed since the review, nothing is sent and the
+	// review is shown again: planned, like any review, from DigiCert's
+	// current values for the fields the user did not change.
+	planned, conflicts := in, []Conflict(nil)
+	if current := CurrentFrom(*v.Organization); Fingerprint(current) != fingerprint && IsFingerprint(in.Basis) && in.Basis != Fingerprint(current) {
+		planned, conflicts = s.rebaseOnto(orgID, in, current)
+	}
+	rev, err := s.reviewAgainst(v, planned)
 	if err != nil {
 		return SendResult{}, err
 	}
-	sub, err := s.newSubmission(orgID, in, rev, actor)
+	rev.Rebased, rev.Conflicts = planned.Change != in.Change, conflicts
+	sub, err := s.newSubmission(orgID, planned, rev, actor)
 	if err != nil {
 		return SendResult{}, err
 	}

@@ -121,6 +121,12 @@ func (h changeHandlers) sendChange(c echo.Context) error {
 				Details: append([]string{"Nothing was sent. This is what changed meanwhile:"}, res.Changes...),
 			})
 		}
+		// The review shown again may be planned from a rebased form: the
+		// next Send must send what it shows.
+		draftID, err := h.saveDraft(c, id, res.Review.Input)
+		if err != nil {
+			return err
+		}
 		return h.renderReview(c, http.StatusConflict, id, res.Review, draftID, res.Changes)
 	case contacts.OutcomeRejected:
 		return h.renderEdit(c, http.StatusUnprocessableEntity, id, res.Review, in, res.Errors, nil)

@@ -281,3 +281,62 @@ func TestReviewRebasesOntoContactsChangedSinceLoad(t *testing.T) {
 		}
 	})
 }
+
+// TestStaleSendRebases checks that a send refused because the contacts
+// changed after the review shows the review again planned from DigiCert's
+// current values for the fields the user did not change, and that the
+// next send sends exactly that.
+func TestStaleSendRebases(t *testing.T) {
+	const (
+		newTitle     = "Head of PKI"
+		newTelephone = "+1 555 0123"
+	)
+	app := newTestApp(t)
+	org := orgWithTechnical(t, app.Sandbox)
+	page := app.get("/organizations/" + strconv.Itoa(org.ID))
+	form := prefilled(org, csrfInput.FindStringSubmatch(page.Body)[1])
+	form.Set("basis", basisInput.FindStringSubmatch(page.Body)[1])
+	form.Set("technical_contact.action", "update")
+	form.Set("technical_contact.telephone", newTelephone)
+	if r, _ := app.review(org.ID, form); r.Status != http.StatusOK || strings.Contains(r.Body, changedSinceLoad) {
+		t.Fatalf("review: status %d, want 200 without a warning", r.Status)
+	}
+	r, send := app.review(org.ID, form)
+	if r.Status != http.StatusOK {
+		t.Fatalf("review: status %d", r.Status)
+	}
+
+	// Someone changes the job title at DigiCert between review and send.
+	app.setTechnicalJobTitle(org.ID, newTitle)
+	stale := app.post("/organizations/"+strconv.Itoa(org.ID)+"/send", send)
+	if stale.Status != http.StatusConflict {
+		t.Fatalf("send after a change at DigiCert: status %d, want 409", stale.Status)
+	}
+	tc := org.TechnicalContact
+	want, err := digicert.EncodeContacts([]digicert.Contact{{FirstName: tc.FirstName, LastName: tc.LastName, Email: tc.Email,
+		JobTitle: newTitle, Telephone: newTelephone, TelephoneExtension: tc.TelephoneExtension, LanguageID: tc.LanguageID,
+		ContactType: digicert.TechnicalContact}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{rebasedSentence, html.EscapeString(string(want))} {
+		if !strings.Contains(stale.Body, s) {
+			t.Errorf("the review shown again lacks %q", s)
+		}
+	}
+	if after, _ := app.Sandbox.Organization(org.ID); after.TechnicalContact.Telephone == newTelephone {
+		t.Fatal("a stale send was sent")
+	}
+
+	// Sending from the review shown again sends what it shows.
+	again := url.Values{"_csrf": send["_csrf"]}
+	again.Set("draft", draftInput.FindStringSubmatch(stale.Body)[1])
+	again.Set("fingerprint", fingerprintInput.FindStringSubmatch(stale.Body)[1])
+	if res := app.post("/organizations/"+strconv.Itoa(org.ID)+"/send", again); res.Status != http.StatusSeeOther {
+		t.Fatalf("second send: status %d, want 303", res.Status)
+	}
+	after, _ := app.Sandbox.Organization(org.ID)
+	if got := after.TechnicalContact; got.JobTitle != newTitle || got.Telephone != newTelephone {
+		t.Errorf("technical contact after the second send: job title %q, telephone %q; want %q, %q", got.JobTitle, got.Telephone, newTitle, newTelephone)
+	}
+}
