@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -113,5 +114,62 @@ func TestMetricsAddrIsValidated(t *testing.T) {
 	var ce *configError
 	if !errors.As(err, &ce) || ce.Variable != "CONTACTDESK_METRICS_ADDR" {
 		t.Errorf("run with a host name in CONTACTDESK_METRICS_ADDR: got %v, want a configError naming it", err)
+	}
+}
+
+// TestRequestLogLine checks the line written for every request: JSON, with
+// the request's id as its X-Request-Id header gives it.
+func TestRequestLogLine(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr lockedBuffer
+	env := envMap(map[string]string{
+		"CONTACTDESK_ADDR":       "127.0.0.1:0",
+		"CONTACTDESK_DB":         filepath.Join(t.TempDir(), "cd.db"),
+		"CONTACTDESK_LOG_FORMAT": "json",
+	})
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env, nil, &stdout, &stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	})
+	running := regexp.MustCompile(`running at (http://\S+)`)
+	deadline := time.Now().Add(10 * time.Second)
+	var base string
+	for base == "" {
+		if m := running.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("serve did not start; log:\n%s", stderr.String())
+		} else {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	res, err := http.Get(base + "/login?from=test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	id := res.Header.Get("X-Request-Id")
+	if id == "" {
+		t.Fatal("no X-Request-Id")
+	}
+	var line map[string]any
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(l), &rec) == nil && rec["msg"] == "request" && rec["path"] == "/login" {
+			line = rec
+		}
+	}
+	if line == nil {
+		t.Fatalf("no request line for /login; log:\n%s", stderr.String())
+	}
+	if line["request_id"] != id || line["method"] != "GET" || line["route"] != "/login" || line["status"] != float64(http.StatusOK) {
+		t.Errorf("request line %v, want request_id %s, GET, route /login, status 200", line, id)
+	}
+	if n := strings.Count(stderr.String(), `"request_id":"`+id+`"`); n != 1 {
+		t.Errorf("request %s named on %d lines, want 1", id, n)
 	}
 }

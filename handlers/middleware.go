@@ -71,13 +71,14 @@ func (s *server) logMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req := c.Request()
-		s.requestLogger(c).Info("request",
-			"method", req.Method,
-			"path", req.URL.Path,
-			"route", c.Path(),
-			"status", c.Response().Status,
-			"bytes", c.Response().Size,
-			"duration", time.Since(start),
+		// The request's context gives the line its request_id (LogHandler).
+		s.Logger.LogAttrs(req.Context(), slog.LevelInfo, "request",
+			slog.String("method", req.Method),
+			slog.String("path", req.URL.Path),
+			slog.String("route", c.Path()),
+			slog.Int("status", c.Response().Status),
+			slog.Int64("bytes", c.Response().Size),
+			slog.Duration("duration", time.Since(start)),
 		)
 		return nil
 	}
