@@ -93,17 +93,33 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-		if s.Secure {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		// The values are shared by every response: each is a list of one,
+		// so that an Add to one of these headers copies it rather than
+		// writing into another response's.
+		for name, values := range s.securityHeaderValues {
+			h[name] = values
 		}
 		return next(c)
 	}
+}
+
+// newSecurityHeaders lists the headers securityHeaders sets: HSTS only
+// when users reach the portal over https.
+func newSecurityHeaders(secure bool) http.Header {
+	h := http.Header{}
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+	if secure {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	for name, values := range h {
+		h[name] = values[:len(values):len(values)]
+	}
+	return h
 }
 
 // noStore keeps pages with account data out of every cache.

@@ -80,6 +80,8 @@ type Config struct {
 type server struct {
 	Config
 	throttle *signInThrottle
+	// securityHeaderValues are the headers every response carries.
+	securityHeaderValues http.Header
 	// auditPages keeps rendered audit log pages, and recentHistory the
 	// latest submissions of organizations, until the log changes.
 	auditPages    *logCache[string]
@@ -100,6 +102,7 @@ func New(cfg Config) *echo.Echo {
 		recentHistory:        newLogCache[[]views.HistoryRow](recentHistoriesKept),
 		organizationPages:    newLogCache[string](organizationPagesKept),
 		formTokenPlaceholder: "form-token-" + rand.Text(),
+		securityHeaderValues: newSecurityHeaders(cfg.Secure),
 	}
 	e := echo.New()
 	e.HideBanner = true

@@ -36,7 +36,7 @@ const (
 
 // Sessions keeps per-browser state in a signed and encrypted cookie.
 type Sessions struct {
-	store *sessions.CookieStore
+	store *cookieStore
 }
 
 // NewSessions makes the session store. keyPairs are alternating
@@ -59,7 +59,7 @@ func NewSessions(secure bool, keyPairs ...[]byte) *Sessions {
 	// MaxAge on the store itself also bounds how old a signed cookie the
 	// codecs accept, not only the cookie's lifetime in the browser.
 	st.MaxAge(st.Options.MaxAge)
-	return &Sessions{store: st}
+	return &Sessions{store: newCookieStore(st, time.Now)}
 }
 
 // sessionRefusedKey marks a request whose session cookie did not decode.
