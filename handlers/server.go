@@ -151,7 +151,14 @@ func render(c echo.Context, status int, component templ.Component) error {
 
 // renderBuffers holds buffers pages were rendered into, so that the next
 // page is written into memory already grown to a page's size.
-var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+//
+// A new buffer starts at renderBufferSize, larger than the largest
+// common page (the audit log's first page, about 30 KB): the pool is
+// emptied by every garbage collection, and growing a buffer from nothing
+// copied each page several times.
+var renderBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, renderBufferSize)) }}
+
+const renderBufferSize = 64 << 10
 
 // maxKeptRenderBuffer is the largest buffer kept for another page: an
 // unusually large page's buffer is left to the garbage collector.
