@@ -92,7 +92,7 @@ func (h auditHandlers) listSubmissions(c echo.Context) error {
 	now := time.Now()
 	key := auditPageKey(currentUser(c), allowed, now, c.QueryString())
 	if content, ok := h.auditPages.get(head.LastID, key); ok {
-		return render(c, http.StatusOK, views.Prerendered(h.page(c, "Audit log", "audit"), content))
+		return h.renderPrerendered(c, http.StatusOK, h.page(c, "Audit log", "audit"), content)
 	}
 	p, status, err := h.auditLog(c, allowed, head, now)
 	if err != nil {
@@ -105,7 +105,7 @@ func (h auditHandlers) listSubmissions(c echo.Context) error {
 	if status == http.StatusOK {
 		h.auditPages.put(head.LastID, key, content)
 	}
-	return render(c, status, views.Prerendered(p.Page, content))
+	return h.renderPrerendered(c, status, p.Page, content)
 }
 
 // auditPageKey names what an audit page shows: the reader's role (admins

@@ -91,6 +91,8 @@ type server struct {
 	// them for the viewer's form token.
 	organizationPages    *logCache[string]
 	formTokenPlaceholder string
+	// layouts keeps the layout around kept content.
+	layouts *layouts
 }
 
 // New builds the Echo application with every route and middleware.
@@ -103,6 +105,7 @@ func New(cfg Config) *echo.Echo {
 		organizationPages:    newLogCache[string](organizationPagesKept),
 		formTokenPlaceholder: "form-token-" + rand.Text(),
 		securityHeaderValues: newSecurityHeaders(cfg.Secure),
+		layouts:              newLayouts(),
 	}
 	e := echo.New()
 	e.HideBanner = true

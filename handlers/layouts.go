@@ -1,0 +1,105 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"html"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// maxLayouts bounds the layouts kept; past it, it starts over.
+const maxLayouts = 1024
+
+// layouts keeps the layout of pages whose content was rendered earlier,
+// split around that content, by everything it shows but the form token:
+// title, navigation, who is signed in. With the content kept too, such a
+// page is put together from three strings and the viewer's token.
+type layouts struct {
+	// marker stands for the content while a layout is rendered, and
+	// token for the viewer's form token; both are random for each
+	// process.
+	marker, token string
+
+	mu    sync.Mutex
+	byKey map[layoutKey]layoutParts
+}
+
+// layoutKey is everything the layout shows, except the form token and the
+// flash message (pages with a message are not put together from parts).
+type layoutKey struct {
+	title, nav      string
+	hasErrors       bool
+	signedIn, admin bool
+	name, email     string
+}
+
+type layoutParts struct{ before, after string }
+
+func newLayouts() *layouts {
+	return &layouts{marker: "content-" + rand.Text(), token: "layout-token-" + rand.Text(), byKey: make(map[layoutKey]layoutParts)}
+}
+
+// renderPrerendered answers with content inside the layout of page: put
+// together from the kept layout when the page has no flash message.
+func (s *server) renderPrerendered(c echo.Context, status int, page views.Page, content string) error {
+	if page.Flash != nil {
+		return render(c, status, views.Prerendered(page, content))
+	}
+	parts, err := s.layouts.parts(c.Request().Context(), page)
+	if err != nil {
+		return err
+	}
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(buf)
+	before := parts.before
+	if i := strings.Index(before, s.layouts.token); i >= 0 {
+		buf.WriteString(before[:i])
+		buf.WriteString(html.EscapeString(page.CSRFToken))
+		before = before[i+len(s.layouts.token):]
+	}
+	buf.WriteString(before)
+	buf.WriteString(content)
+	buf.WriteString(parts.after)
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// parts returns the layout of page split around its content, rendering it
+// the first time.
+func (l *layouts) parts(ctx context.Context, page views.Page) (layoutParts, error) {
+	key := layoutKey{title: page.Title, nav: page.Nav, hasErrors: page.HasErrors}
+	if u := page.User; u != nil {
+		key.signedIn, key.admin, key.name, key.email = true, u.IsAdmin, u.Name, u.Email
+	}
+	l.mu.Lock()
+	parts, ok := l.byKey[key]
+	l.mu.Unlock()
+	if ok {
+		return parts, nil
+	}
+	page.CSRFToken = l.token
+	whole, err := renderString(ctx, views.Prerendered(page, l.marker))
+	if err != nil {
+		return layoutParts{}, err
+	}
+	before, after, found := strings.Cut(whole, l.marker)
+	if !found || strings.Count(before, l.token) > 1 || strings.Contains(after, l.token) {
+		return layoutParts{}, errors.New("handlers: the layout cannot be split around its content")
+	}
+	parts = layoutParts{before: before, after: after}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.byKey) >= maxLayouts {
+		clear(l.byKey)
+	}
+	l.byKey[key] = parts
+	return parts, nil
+}

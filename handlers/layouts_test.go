@@ -1,0 +1,40 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// TestLayoutParts checks that a layout split around its content puts
+// together, with any token, exactly the page rendering it whole gives.
+func TestLayoutParts(t *testing.T) {
+	l := newLayouts()
+	ctx := context.Background()
+	content := `<h1>Audit log</h1><p>Tom &amp; "Jerry"</p>`
+	for _, page := range []views.Page{
+		{Title: "Audit log", Nav: "audit", CSSURL: "/static/app.css", CSRFToken: "tok-1", User: &views.User{Name: "Ada <admin>", Email: "ada@example.com", IsAdmin: true}},
+		{Title: "Audit log", Nav: "audit", CSSURL: "/static/app.css", CSRFToken: "tok-2", User: &views.User{Name: "Ed", Email: "ed@example.com"}},
+		{Title: "Sign in", Nav: "", CSSURL: "/static/app.css", CSRFToken: "tok-3", HasErrors: true},
+	} {
+		want, err := renderString(ctx, views.Prerendered(page, content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // rendered, then kept
+			parts, err := l.parts(ctx, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Replace(parts.before, l.token, page.CSRFToken, 1) + content + parts.after
+			if got != want {
+				t.Errorf("page %q for %v: put together\n%s\nwant\n%s", page.Title, page.User, got, want)
+			}
+		}
+	}
+	if len(l.byKey) != 3 {
+		t.Errorf("%d layouts kept for 3 different pages", len(l.byKey))
+	}
+}
