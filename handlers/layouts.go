@@ -23,9 +23,9 @@ const maxLayouts = 1024
 // title, navigation, who is signed in. With the content kept too, such a
 // page is put together from three strings and the viewer's token.
 type layouts struct {
-	// marker stands for the content while a layout is rendered, and
-	// token for the viewer's form token; both are random for each
-	// process.
+	// marker stands for the content while a layout is rendered; random
+	// for each process. token stands for the viewer's form token, in the
+	// layout and in kept content alike.
 	marker, token string
 
 	mu    sync.Mutex
@@ -43,15 +43,17 @@ type layoutKey struct {
 
 type layoutParts struct{ before, after string }
 
-func newLayouts() *layouts {
-	return &layouts{marker: "content-" + rand.Text(), token: "layout-token-" + rand.Text(), byKey: make(map[layoutKey]layoutParts)}
+func newLayouts(token string) *layouts {
+	return &layouts{marker: "content-" + rand.Text(), token: token, byKey: make(map[layoutKey]layoutParts)}
 }
 
-// renderPrerendered answers with content inside the layout of page: put
-// together from the kept layout when the page has no flash message.
+// renderPrerendered answers with content inside the layout of page, the
+// viewer's form token put where content and layout hold the placeholder.
+// Without a flash message the page is put together from the kept layout.
 func (s *server) renderPrerendered(c echo.Context, status int, page views.Page, content string) error {
+	token := html.EscapeString(page.CSRFToken)
 	if page.Flash != nil {
-		return render(c, status, views.Prerendered(page, content))
+		return render(c, status, views.Prerendered(page, strings.ReplaceAll(content, s.formTokenPlaceholder, token)))
 	}
 	parts, err := s.layouts.parts(c.Request().Context(), page)
 	if err != nil {
@@ -59,17 +61,25 @@ func (s *server) renderPrerendered(c echo.Context, status int, page views.Page, 
 	}
 	buf := renderBuffers.Get().(*bytes.Buffer)
 	defer putRenderBuffer(buf)
-	before := parts.before
-	if i := strings.Index(before, s.layouts.token); i >= 0 {
-		buf.WriteString(before[:i])
-		buf.WriteString(html.EscapeString(page.CSRFToken))
-		before = before[i+len(s.layouts.token):]
+	for _, text := range []string{parts.before, content, parts.after} {
+		writeWithToken(buf, text, s.formTokenPlaceholder, token)
 	}
-	buf.WriteString(before)
-	buf.WriteString(content)
-	buf.WriteString(parts.after)
 	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// writeWithToken writes text to buf with token in place of every
+// placeholder.
+func writeWithToken(buf *bytes.Buffer, text, placeholder, token string) {
+	for {
+		before, after, found := strings.Cut(text, placeholder)
+		buf.WriteString(before)
+		if !found {
+			return
+		}
+		buf.WriteString(token)
+		text = after
+	}
 }
 
 // parts returns the layout of page split around its content, rendering it
@@ -91,7 +101,7 @@ func (l *layouts) parts(ctx context.Context, page views.Page) (layoutParts, erro
 		return layoutParts{}, err
 	}
 	before, after, found := strings.Cut(whole, l.marker)
-	if !found || strings.Count(before, l.token) > 1 || strings.Contains(after, l.token) {
+	if !found {
 		return layoutParts{}, errors.New("handlers: the layout cannot be split around its content")
 	}
 	parts = layoutParts{before: before, after: after}

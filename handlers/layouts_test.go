@@ -1,8 +1,8 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/contactdesk/contactdesk/views"
@@ -11,7 +11,7 @@ import (
 // TestLayoutParts checks that a layout split around its content puts
 // together, with any token, exactly the page rendering it whole gives.
 func TestLayoutParts(t *testing.T) {
-	l := newLayouts()
+	l := newLayouts("form-token-test")
 	ctx := context.Background()
 	content := `<h1>Audit log</h1><p>Tom &amp; "Jerry"</p>`
 	for _, page := range []views.Page{
@@ -28,7 +28,11 @@ func TestLayoutParts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := strings.Replace(parts.before, l.token, page.CSRFToken, 1) + content + parts.after
+			var buf bytes.Buffer
+			for _, text := range []string{parts.before, content, parts.after} {
+				writeWithToken(&buf, text, l.token, page.CSRFToken)
+			}
+			got := buf.String()
 			if got != want {
 				t.Errorf("page %q for %v: put together\n%s\nwant\n%s", page.Title, page.User, got, want)
 			}
@@ -36,5 +40,22 @@ func TestLayoutParts(t *testing.T) {
 	}
 	if len(l.byKey) != 3 {
 		t.Errorf("%d layouts kept for 3 different pages", len(l.byKey))
+	}
+}
+
+func TestWriteWithToken(t *testing.T) {
+	for text, want := range map[string]string{
+		"":                  "",
+		"no placeholder":    "no placeholder",
+		"[P]":               "tok",
+		"a[P]b[P]c":         "atokbtokc",
+		"[P][P]":            "toktok",
+		"[P but not closed": "[P but not closed",
+	} {
+		var buf bytes.Buffer
+		writeWithToken(&buf, text, "[P]", "tok")
+		if buf.String() != want {
+			t.Errorf("writeWithToken(%q) = %q, want %q", text, buf.String(), want)
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"html"
 	"log/slog"
 	"net"
 	"net/http"
@@ -88,7 +87,8 @@ type server struct {
 	recentHistory *logCache[[]views.HistoryRow]
 	// organizationPages keeps rendered organization pages, by read from
 	// DigiCert, until the log changes; formTokenPlaceholder stands in
-	// them for the viewer's form token.
+	// them and in kept layouts for the viewer's form token. It is random
+	// for each process, so no text from DigiCert or a user can hold it.
 	organizationPages    *logCache[string]
 	formTokenPlaceholder string
 	// layouts keeps the layout around kept content.
@@ -97,15 +97,16 @@ type server struct {
 
 // New builds the Echo application with every route and middleware.
 func New(cfg Config) *echo.Echo {
+	formTokenPlaceholder := "form-token-" + rand.Text()
 	s := &server{
 		Config:               cfg,
 		throttle:             newSignInThrottle(failureWindow, throttleMaxKeys),
 		auditPages:           newLogCache[string](auditPagesKept),
 		recentHistory:        newLogCache[[]views.HistoryRow](recentHistoriesKept),
 		organizationPages:    newLogCache[string](organizationPagesKept),
-		formTokenPlaceholder: "form-token-" + rand.Text(),
+		formTokenPlaceholder: formTokenPlaceholder,
 		securityHeaderValues: newSecurityHeaders(cfg.Secure),
-		layouts:              newLayouts(),
+		layouts:              newLayouts(formTokenPlaceholder),
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -173,13 +174,6 @@ func putRenderBuffer(buf *bytes.Buffer) {
 	}
 	buf.Reset()
 	renderBuffers.Put(buf)
-}
-
-// withFormToken puts the viewer's form token where content, rendered for
-// every viewer, holds the placeholder. The placeholder is random for each
-// process, so no text from DigiCert or a user can contain it by chance.
-func (s *server) withFormToken(content, token string) string {
-	return strings.ReplaceAll(content, s.formTokenPlaceholder, html.EscapeString(token))
 }
 
 // renderString renders a templ component to a string, for content kept
