@@ -169,7 +169,7 @@ func (sessionSerializer) Serialize(src any) ([]byte, error) {
 	}
 	var rec sessionRecord
 	var u sessionUser
-	var fields int
+	userFields := 0 // of the four a signed-in session holds
 	for key, value := range values {
 		ok := false
 		switch key {
@@ -182,25 +182,27 @@ func (sessionSerializer) Serialize(src any) ([]byte, error) {
 		case sessionSeen:
 			u.Seen, ok = value.(int64)
 		case flashesKey:
-			ok = appendFlashes(&rec, value)
-			fields-- // not a field of the user
+			if !appendFlashes(&rec, value) {
+				return nil, fmt.Errorf("session: cannot store %v of type %T", key, value)
+			}
+			continue
 		}
 		if !ok {
 			return nil, fmt.Errorf("session: cannot store %v of type %T", key, value)
 		}
-		fields++
+		userFields++
 	}
 	// Only the newest messages are kept: a client that never follows the
 	// redirects that show them must not grow the cookie past what decodes.
 	if n := len(rec.Flashes); n > maxSessionFlashes {
 		rec.Flashes = rec.Flashes[n-maxSessionFlashes:]
 	}
-	switch fields {
+	switch userFields {
 	case 0:
 	case 4:
 		rec.User = &u
 	default:
-		return nil, fmt.Errorf("session: %d of the 4 values of a signed-in user", fields)
+		return nil, fmt.Errorf("session: %d of the 4 values of a signed-in user", userFields)
 	}
 	return rec.encode(), nil
 }
