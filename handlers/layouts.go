@@ -23,9 +23,10 @@ const maxLayouts = 1024
 // title, navigation, who is signed in. With the content kept too, such a
 // page is put together from three strings and the viewer's token.
 type layouts struct {
-	// marker stands for the content while a layout is rendered; random
-	// for each process. token stands for the viewer's form token, in the
-	// layout and in kept content alike.
+	// marker stands for the content while a layout is rendered, token
+	// for the viewer's form token in the layout and in kept content alike.
+	// Both are random for each process, so no text from DigiCert or a
+	// user can hold them.
 	marker, token string
 
 	mu    sync.Mutex
@@ -53,7 +54,7 @@ func newLayouts(token string) *layouts {
 func (s *server) renderPrerendered(c echo.Context, status int, page views.Page, content string) error {
 	token := html.EscapeString(page.CSRFToken)
 	if page.Flash != nil {
-		return render(c, status, views.Prerendered(page, strings.ReplaceAll(content, s.formTokenPlaceholder, token)))
+		return render(c, status, views.Prerendered(page, strings.ReplaceAll(content, s.layouts.token, token)))
 	}
 	parts, err := s.layouts.parts(c.Request().Context(), page)
 	if err != nil {
@@ -62,7 +63,7 @@ func (s *server) renderPrerendered(c echo.Context, status int, page views.Page, 
 	buf := renderBuffers.Get().(*bytes.Buffer)
 	defer putRenderBuffer(buf)
 	for _, text := range []string{parts.before, content, parts.after} {
-		writeWithToken(buf, text, s.formTokenPlaceholder, token)
+		writeWithToken(buf, text, s.layouts.token, token)
 	}
 	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.HTMLBlob(status, buf.Bytes())

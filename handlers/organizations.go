@@ -158,7 +158,7 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 		return err
 	}
 	p.CanEdit = canEdit
-	p.Form = buildEditForm(reviewURL(id), h.formTokenPlaceholder, in, current, h.Contacts.Locales(), nil)
+	p.Form = buildEditForm(reviewURL(id), h.layouts.token, in, current, h.Contacts.Locales(), nil)
 	content, err := renderString(ctx, views.OrganizationContent(p))
 	if err != nil {
 		return err

@@ -86,27 +86,23 @@ type server struct {
 	auditPages    *logCache[string]
 	recentHistory *logCache[[]views.HistoryRow]
 	// organizationPages keeps rendered organization pages, by read from
-	// DigiCert, until the log changes; formTokenPlaceholder stands in
-	// them and in kept layouts for the viewer's form token. It is random
-	// for each process, so no text from DigiCert or a user can hold it.
-	organizationPages    *logCache[string]
-	formTokenPlaceholder string
+	// DigiCert, until the log changes; layouts.token stands in them for
+	// the viewer's form token.
+	organizationPages *logCache[string]
 	// layouts keeps the layout around kept content.
 	layouts *layouts
 }
 
 // New builds the Echo application with every route and middleware.
 func New(cfg Config) *echo.Echo {
-	formTokenPlaceholder := "form-token-" + rand.Text()
 	s := &server{
 		Config:               cfg,
 		throttle:             newSignInThrottle(failureWindow, throttleMaxKeys),
 		auditPages:           newLogCache[string](auditPagesKept),
 		recentHistory:        newLogCache[[]views.HistoryRow](recentHistoriesKept),
 		organizationPages:    newLogCache[string](organizationPagesKept),
-		formTokenPlaceholder: formTokenPlaceholder,
 		securityHeaderValues: newSecurityHeaders(cfg.Secure),
-		layouts:              newLayouts(formTokenPlaceholder),
+		layouts:              newLayouts("form-token-" + rand.Text()),
 	}
 	e := echo.New()
 	e.HideBanner = true
