@@ -139,13 +139,22 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	go syncOrganizations(ctx, service, logger)
 	go reconcileSubmissions(ctx, service, logger)
 
+	// The setup link is made before the portal answers and before it says
+	// it is running, so that it works from the moment it is printed and a
+	// shutdown requested once the portal runs never finds it half made.
+	url := "http://" + displayAddr(ln.Addr())
+	setupLink, err := newSetupLink(ctx, st, cfg.PublicURL, url)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	url := "http://" + displayAddr(ln.Addr())
 	logger.Info("listening", "url", url, "sandbox", cfg.sandboxMode())
 	fmt.Fprintf(stdout, "Contact Desk is running at %s\n", url)
-	if err := announceSetup(ctx, st, cfg.PublicURL, url, logger, stdout); err != nil {
-		return err
+	if setupLink != "" {
+		logger.Warn("no users yet: open the one-time setup link to create the first admin", "url", setupLink)
+		fmt.Fprintf(stdout, "No users yet. Create the first admin at this one-time link:\n  %s\n", setupLink)
 	}
 
 	select {
@@ -283,21 +292,19 @@ func reconcileSubmissions(ctx context.Context, service *contacts.Service, logger
 // queues instead of exhausting memory.
 const passwordHashConcurrency = 2
 
-// announceSetup prints the one-time setup link while no user exists. Each
-// start without users makes a new link; the previous one stops working.
-func announceSetup(ctx context.Context, st *store.Store, publicURL, listenURL string, logger *slog.Logger, stdout io.Writer) error {
+// newSetupLink makes the one-time setup link while no user exists, and
+// returns "" once one does. Each start without users makes a new link; the
+// previous one stops working.
+func newSetupLink(ctx context.Context, st *store.Store, publicURL, listenURL string) (string, error) {
 	token, err := st.NewSetupToken(ctx)
 	if err != nil || token == "" {
-		return err
+		return "", err
 	}
 	base := strings.TrimSuffix(publicURL, "/")
 	if base == "" {
 		base = listenURL
 	}
-	link := base + handlers.SetupPath(token)
-	logger.Warn("no users yet: open the one-time setup link to create the first admin", "url", link)
-	fmt.Fprintf(stdout, "No users yet. Create the first admin at this one-time link:\n  %s\n", link)
-	return nil
+	return base + handlers.SetupPath(token), nil
 }
 
 // displayAddr turns a listen address into one a browser can open.
