@@ -40,7 +40,10 @@ type testApp struct {
 	// Admin is the user the app's own browser is signed in as.
 	Admin store.User
 	// Routes are every route the portal registered.
-	Routes    []*echo.Route
+	Routes []*echo.Route
+	// Handler is the portal itself, for benchmarks that leave the
+	// network out.
+	Handler   http.Handler
 	passwords *store.PasswordHasher
 	client    *http.Client
 }
@@ -123,7 +126,7 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 	t.Cleanup(srv.Close)
 	return &testApp{
 		t: t, URL: srv.URL, Sandbox: sb, Store: st, Service: service,
-		Clock: clock, Routes: e.Routes(), passwords: passwords, client: newTestClient(t),
+		Clock: clock, Routes: e.Routes(), Handler: e, passwords: passwords, client: newTestClient(t),
 	}
 }
 

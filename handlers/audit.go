@@ -98,10 +98,11 @@ func (h auditHandlers) listSubmissions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	content, err := renderString(ctx, views.AuditLogContent(p))
+	text, err := renderString(ctx, views.AuditLogContent(p))
 	if err != nil {
 		return err
 	}
+	content := h.layouts.cut(text)
 	if status == http.StatusOK {
 		h.auditPages.put(head.LastID, key, content)
 	}

@@ -26,7 +26,7 @@ var auditBase = time.Now().UTC().Truncate(time.Hour).Add(-48 * time.Hour)
 // that pages end inside a group of equal times. Submission i is for
 // organization 500+i%3 ("Org i%3"), by user{i%2}@example.com, and succeeds
 // unless i%5 is 4 (DigiCert answers 400).
-func seedSubmissions(t *testing.T, st *store.Store, n int) {
+func seedSubmissions(t testing.TB, st *store.Store, n int) {
 	t.Helper()
 	ctx := context.Background()
 	for i := range n {

@@ -42,19 +42,40 @@ type layoutKey struct {
 	name, email     string
 }
 
-type layoutParts struct{ before, after string }
+type layoutParts struct{ before, after tokenSlots }
 
 func newLayouts(token string) *layouts {
 	return &layouts{marker: "content-" + rand.Text(), token: token, byKey: make(map[layoutKey]layoutParts)}
 }
 
+// tokenSlots is a text cut at every placeholder for the viewer's form
+// token. Kept text is cut once, when it is kept, so that a page put
+// together from it is only copied, never searched.
+type tokenSlots []string
+
+// cut cuts text at every token placeholder.
+func (l *layouts) cut(text string) tokenSlots { return strings.Split(text, l.token) }
+
+// writeTo writes the text to buf with token in every slot.
+func (t tokenSlots) writeTo(buf *bytes.Buffer, token string) {
+	for i, s := range t {
+		if i > 0 {
+			buf.WriteString(token)
+		}
+		buf.WriteString(s)
+	}
+}
+
+// with returns the text with token in every slot.
+func (t tokenSlots) with(token string) string { return strings.Join(t, token) }
+
 // renderPrerendered answers with content inside the layout of page, the
 // viewer's form token put where content and layout hold the placeholder.
 // Without a flash message the page is put together from the kept layout.
-func (s *server) renderPrerendered(c echo.Context, status int, page views.Page, content string) error {
+func (s *server) renderPrerendered(c echo.Context, status int, page views.Page, content tokenSlots) error {
 	token := html.EscapeString(page.CSRFToken)
 	if page.Flash != nil {
-		return render(c, status, views.Prerendered(page, strings.ReplaceAll(content, s.layouts.token, token)))
+		return render(c, status, views.Prerendered(page, content.with(token)))
 	}
 	parts, err := s.layouts.parts(c.Request().Context(), page)
 	if err != nil {
@@ -62,25 +83,11 @@ func (s *server) renderPrerendered(c echo.Context, status int, page views.Page, 
 	}
 	buf := renderBuffers.Get().(*bytes.Buffer)
 	defer putRenderBuffer(buf)
-	for _, text := range []string{parts.before, content, parts.after} {
-		writeWithToken(buf, text, s.layouts.token, token)
+	for _, text := range [...]tokenSlots{parts.before, content, parts.after} {
+		text.writeTo(buf, token)
 	}
 	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.HTMLBlob(status, buf.Bytes())
-}
-
-// writeWithToken writes text to buf with token in place of every
-// placeholder.
-func writeWithToken(buf *bytes.Buffer, text, placeholder, token string) {
-	for {
-		before, after, found := strings.Cut(text, placeholder)
-		buf.WriteString(before)
-		if !found {
-			return
-		}
-		buf.WriteString(token)
-		text = after
-	}
 }
 
 // parts returns the layout of page split around its content, rendering it
@@ -105,7 +112,7 @@ func (l *layouts) parts(ctx context.Context, page views.Page) (layoutParts, erro
 	if !found {
 		return layoutParts{}, errors.New("handlers: the layout cannot be split around its content")
 	}
-	parts = layoutParts{before: before, after: after}
+	parts = layoutParts{before: l.cut(before), after: l.cut(after)}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.byKey) >= maxLayouts {

@@ -29,8 +29,8 @@ func TestLayoutParts(t *testing.T) {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer
-			for _, text := range []string{parts.before, content, parts.after} {
-				writeWithToken(&buf, text, l.token, page.CSRFToken)
+			for _, text := range []tokenSlots{parts.before, l.cut(content), parts.after} {
+				text.writeTo(&buf, page.CSRFToken)
 			}
 			got := buf.String()
 			if got != want {
@@ -43,7 +43,8 @@ func TestLayoutParts(t *testing.T) {
 	}
 }
 
-func TestWriteWithToken(t *testing.T) {
+func TestTokenSlots(t *testing.T) {
+	l := newLayouts("[P]")
 	for text, want := range map[string]string{
 		"":                  "",
 		"no placeholder":    "no placeholder",
@@ -53,9 +54,12 @@ func TestWriteWithToken(t *testing.T) {
 		"[P but not closed": "[P but not closed",
 	} {
 		var buf bytes.Buffer
-		writeWithToken(&buf, text, "[P]", "tok")
+		l.cut(text).writeTo(&buf, "tok")
 		if buf.String() != want {
-			t.Errorf("writeWithToken(%q) = %q, want %q", text, buf.String(), want)
+			t.Errorf("cut(%q).writeTo = %q, want %q", text, buf.String(), want)
+		}
+		if got := l.cut(text).with("tok"); got != want {
+			t.Errorf("cut(%q).with = %q, want %q", text, got, want)
 		}
 	}
 }

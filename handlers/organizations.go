@@ -159,10 +159,11 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 	}
 	p.CanEdit = canEdit
 	p.Form = buildEditForm(reviewURL(id), h.layouts.token, in, current, h.Contacts.Locales(), nil)
-	content, err := renderString(ctx, views.OrganizationContent(p))
+	text, err := renderString(ctx, views.OrganizationContent(p))
 	if err != nil {
 		return err
 	}
+	content := h.layouts.cut(text)
 	if shared {
 		h.organizationPages.put(head.LastID, key, content)
 	}

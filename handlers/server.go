@@ -83,12 +83,12 @@ type server struct {
 	securityHeaderValues http.Header
 	// auditPages keeps rendered audit log pages, and recentHistory the
 	// latest submissions of organizations, until the log changes.
-	auditPages    *logCache[string]
+	auditPages    *logCache[tokenSlots]
 	recentHistory *logCache[[]views.HistoryRow]
 	// organizationPages keeps rendered organization pages, by read from
 	// DigiCert, until the log changes; layouts.token stands in them for
 	// the viewer's form token.
-	organizationPages *logCache[string]
+	organizationPages *logCache[tokenSlots]
 	// layouts keeps the layout around kept content.
 	layouts *layouts
 }
@@ -98,9 +98,9 @@ func New(cfg Config) *echo.Echo {
 	s := &server{
 		Config:               cfg,
 		throttle:             newSignInThrottle(failureWindow, throttleMaxKeys),
-		auditPages:           newLogCache[string](auditPagesKept),
+		auditPages:           newLogCache[tokenSlots](auditPagesKept),
 		recentHistory:        newLogCache[[]views.HistoryRow](recentHistoriesKept),
-		organizationPages:    newLogCache[string](organizationPagesKept),
+		organizationPages:    newLogCache[tokenSlots](organizationPagesKept),
 		securityHeaderValues: newSecurityHeaders(cfg.Secure),
 		layouts:              newLayouts("form-token-" + rand.Text()),
 	}
