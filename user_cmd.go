@@ -115,14 +115,13 @@ func runUserDisable(ctx context.Context, args []string, env func(string) string,
 		if err != nil {
 			return err
 		}
-		u, err = st.DisableUser(ctx, u.ID)
+		_, err = st.DisableUser(ctx, u.ID, cliEvent(store.AuditUserDisabled, func(changed store.User) string {
+			return "Disabled " + describe(changed) + " from the command line; their sessions ended"
+		}))
 		if errors.Is(err, store.ErrLastAdmin) {
 			return fmt.Errorf("%s is the last enabled admin; Contact Desk needs one, so nothing was changed", u.Email)
 		}
 		if err != nil {
-			return err
-		}
-		if err := recordCLIEvent(ctx, st, store.AuditUserDisabled, "Disabled "+describe(u)+" from the command line; their sessions ended"); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Disabled %s. Their sessions have ended.\n", u.Email)

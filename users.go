@@ -40,15 +40,15 @@ func addUser(ctx context.Context, st *store.Store, req newUserRequest, stdout io
 	if err != nil {
 		return err
 	}
-	u, err := st.CreateUser(ctx, store.NewUser{Email: req.email, Name: req.name, Role: req.role, PasswordHash: hash})
+	u, err := st.CreateUser(ctx, store.NewUser{Email: req.email, Name: req.name, Role: req.role, PasswordHash: hash},
+		cliEvent(store.AuditUserCreated, func(created store.User) string {
+			return "Created " + describe(created) + " as " + string(created.Role) + " from the command line"
+		}))
 	if errors.Is(err, store.ErrEmailTaken) {
 		return fmt.Errorf("a user with the email %s already exists", store.NormalizeEmail(req.email))
 	}
 	if err != nil {
 		return cliFieldError(err)
-	}
-	if err := recordCLIEvent(ctx, st, store.AuditUserCreated, "Created "+describe(u)+" as "+string(u.Role)+" from the command line"); err != nil {
-		return err
 	}
 	fmt.Fprintf(stdout, "Added %s (%s) as %s.\n", u.Email, u.Name, u.Role)
 	if req.team == "" {
@@ -62,10 +62,10 @@ func addUser(ctx context.Context, st *store.Store, req newUserRequest, stdout io
 func joinTeam(ctx context.Context, st *store.Store, u store.User, name string, stdout io.Writer) error {
 	team, err := st.TeamByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		if team, err = st.CreateTeam(ctx, name); err != nil {
-			return err
-		}
-		if err := recordCLIEvent(ctx, st, store.AuditTeamChanged, fmt.Sprintf("Created team %q from the command line", team.Name)); err != nil {
+		team, err = st.CreateTeam(ctx, name, cliEvent(store.AuditTeamChanged, func(created store.Team) string {
+			return fmt.Sprintf("Created team %q from the command line", created.Name)
+		}))
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Created the team %s.\n", team.Name)
@@ -73,10 +73,10 @@ func joinTeam(ctx context.Context, st *store.Store, u store.User, name string, s
 	if err != nil {
 		return err
 	}
-	if _, err := st.AddTeamMember(ctx, team.ID, u.ID); err != nil {
-		return err
-	}
-	if err := recordCLIEvent(ctx, st, store.AuditTeamChanged, fmt.Sprintf("Added %s to team %q from the command line", describe(u), team.Name)); err != nil {
+	_, err = st.AddTeamMember(ctx, team.ID, u.ID, cliEvent(store.AuditTeamChanged, func(changed store.Team) string {
+		return fmt.Sprintf("Added %s to team %q from the command line", describe(u), changed.Name)
+	}))
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Added %s to the team %s.\n", u.Email, team.Name)
@@ -113,22 +113,24 @@ func cliFieldError(err error) error {
 	return err
 }
 
-// recordCLIEvent appends a security event made from the command line. It
-// has no actor or client address: whoever ran the command had the
-// database file itself.
-func recordCLIEvent(ctx context.Context, st *store.Store, kind store.AuditKind, summary string) error {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return fmt.Errorf("audit event id: %w", err)
+// cliEvent returns the audit event of a change made from the command line,
+// which the store appends in the change's own transaction (see
+// store.EventFor); summary describes the changed row. It has no actor or
+// client address: whoever ran the command had the database file itself.
+func cliEvent[T any](kind store.AuditKind, summary func(changed T) string) store.EventFor[T] {
+	return func(changed T) (store.AuditEvent, error) {
+		var b [16]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return store.AuditEvent{}, fmt.Errorf("audit event id: %w", err)
+		}
+		return store.AuditEvent{
+			SubmissionID: hex.EncodeToString(b[:]),
+			Kind:         kind,
+			ActorEmail:   "command line",
+			RequestID:    "cli",
+			Summary:      summary(changed),
+		}, nil
 	}
-	_, err := st.AppendAuditEvent(ctx, store.AuditEvent{
-		SubmissionID: hex.EncodeToString(b[:]),
-		Kind:         kind,
-		ActorEmail:   "command line",
-		RequestID:    "cli",
-		Summary:      summary,
-	})
-	return err
 }
 
 func describe(u store.User) string {

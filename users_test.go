@@ -89,7 +89,7 @@ func TestUserAddListDisable(t *testing.T) {
 		t.Errorf("after disable: %+v, %v", u, err)
 	}
 	code, _, stderr = runUserCLI(t, env, "", "user", "disable", "--email", "root@example.com")
-	if code != 1 || !strings.Contains(stderr, "last enabled admin") {
+	if code != 1 || !strings.Contains(stderr, "root@example.com is the last enabled admin") {
 		t.Errorf("disable the last admin: exit %d, stderr %q; want 1 and an explanation", code, stderr)
 	}
 

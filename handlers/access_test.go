@@ -57,15 +57,15 @@ func TestRouteAccess(t *testing.T) {
 	orgs := app.Sandbox.Organizations()
 	owned, other := orgs[0].ID, orgs[1].ID
 
-	red, err := app.Store.CreateTeam(ctx, "Red")
+	red, err := app.Store.CreateTeam(ctx, "Red", fixtureEvent[store.Team](store.AuditTeamChanged))
 	if err != nil {
 		t.Fatal(err)
 	}
-	green, err := app.Store.CreateTeam(ctx, "Green")
+	green, err := app.Store.CreateTeam(ctx, "Green", fixtureEvent[store.Team](store.AuditTeamChanged))
 	if err != nil {
 		t.Fatal(err)
 	}
-	blue, err := app.Store.CreateTeam(ctx, "Blue") // changed by the team routes
+	blue, err := app.Store.CreateTeam(ctx, "Blue", fixtureEvent[store.Team](store.AuditTeamChanged)) // changed by the team routes
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +85,10 @@ func TestRouteAccess(t *testing.T) {
 		{red.ID, users["disabled user"].ID, owned},
 		{green.ID, users["editor outside team"].ID, other},
 	} {
-		if _, err := app.Store.AddTeamMember(ctx, step.team, step.user); err != nil {
+		if _, err := app.Store.AddTeamMember(ctx, step.team, step.user, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := app.Store.AddTeamOrganization(ctx, step.team, step.org); err != nil {
+		if _, err := app.Store.AddTeamOrganization(ctx, step.team, step.org, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -157,7 +157,7 @@ func TestRouteAccess(t *testing.T) {
 		}
 		cookies[role] = b.client.Jar.Cookies(base)
 	}
-	if _, err := app.Store.DisableUser(ctx, users["disabled user"].ID); err != nil {
+	if _, err := app.Store.DisableUser(ctx, users["disabled user"].ID, fixtureEvent[store.User](store.AuditUserDisabled)); err != nil {
 		t.Fatal(err)
 	}
 

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
@@ -178,11 +179,20 @@ func (a *testApp) createUser(email string, role store.Role) store.User {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	u, err := a.Store.CreateUser(ctx, store.NewUser{Email: email, Name: "Test " + string(role), Role: role, PasswordHash: hash})
+	u, err := a.Store.CreateUser(ctx, store.NewUser{Email: email, Name: "Test " + string(role), Role: role, PasswordHash: hash},
+		fixtureEvent[store.User](store.AuditUserCreated))
 	if err != nil {
 		a.t.Fatalf("create user %s: %v", email, err)
 	}
 	return u
+}
+
+// fixtureEvent records a change the tests make in the store directly, as
+// the command line would: with no actor.
+func fixtureEvent[T any](kind store.AuditKind) store.EventFor[T] {
+	return func(T) (store.AuditEvent, error) {
+		return store.AuditEvent{SubmissionID: "fixture-" + rand.Text(), Kind: kind, ActorEmail: "test fixture", Summary: "Test fixture"}, nil
+	}
 }
 
 // signIn signs this browser in through the sign-in form and fails the

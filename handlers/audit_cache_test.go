@@ -26,14 +26,14 @@ func TestAuditLogPageShownAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	editor, user := app.signedIn("editor@example.com", store.RoleEditor)
-	team, err := app.Store.CreateTeam(ctx, "Red")
+	team, err := app.Store.CreateTeam(ctx, "Red", fixtureEvent[store.Team](store.AuditTeamChanged))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Store.AddTeamMember(ctx, team.ID, user.ID); err != nil {
+	if _, err := app.Store.AddTeamMember(ctx, team.ID, user.ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, 501); err != nil {
+	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, 501, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
 		t.Fatal(err)
 	}
 	auditor, _ := app.signedIn("auditor@example.com", store.RoleAuditor)
@@ -62,7 +62,7 @@ func TestAuditLogPageShownAgain(t *testing.T) {
 	}
 
 	// A new organization for the team widens the editor's page at once.
-	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, 500); err != nil {
+	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, 500, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := listedSubmissions(editor.get("/audit").Body), []string{"sub-004", "sub-003", "sub-001", "sub-000"}; !slices.Equal(got, want) {

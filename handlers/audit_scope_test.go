@@ -25,14 +25,14 @@ func TestAuditScope(t *testing.T) {
 	}
 
 	editor, user := app.signedIn("editor@example.com", store.RoleEditor)
-	team, err := app.Store.CreateTeam(ctx, "Red")
+	team, err := app.Store.CreateTeam(ctx, "Red", fixtureEvent[store.Team](store.AuditTeamChanged))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Store.AddTeamMember(ctx, team.ID, user.ID); err != nil {
+	if _, err := app.Store.AddTeamMember(ctx, team.ID, user.ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, 501); err != nil {
+	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, 501, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
 		t.Fatal(err)
 	}
 	auditor, _ := app.signedIn("auditor@example.com", store.RoleAuditor)

@@ -58,13 +58,14 @@ func (h accountHandlers) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	updated, err := h.Store.SetUserPassword(ctx, user.ID, hash)
+	change := newSecurityChange(h.server, c, func(store.User) securityEvent {
+		return securityEvent{kind: store.AuditPasswordChanged, summary: "Changed their password; other sessions ended"}
+	})
+	updated, err := h.Store.SetUserPassword(ctx, user.ID, hash, change.event)
 	if err != nil {
 		return err
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditPasswordChanged, summary: "Changed their password; other sessions ended"}); err != nil {
-		return err
-	}
+	change.committed()
 	if err := h.Sessions.signIn(c, updated, now); err != nil {
 		return err
 	}
@@ -96,12 +97,13 @@ func (h accountHandlers) checkCurrentPassword(c echo.Context, user store.User, p
 // signOutEverywhere ends every session of the user.
 func (h accountHandlers) signOutEverywhere(c echo.Context) error {
 	user := currentUser(c)
-	if _, err := h.Store.EndUserSessions(c.Request().Context(), user.ID); err != nil {
+	change := newSecurityChange(h.server, c, func(store.User) securityEvent {
+		return securityEvent{kind: store.AuditSignedOut, summary: "Signed out everywhere"}
+	})
+	if _, err := h.Store.EndUserSessions(c.Request().Context(), user.ID, change.event); err != nil {
 		return err
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditSignedOut, summary: "Signed out everywhere"}); err != nil {
-		return err
-	}
+	change.committed()
 	if err := h.Sessions.signOut(c); err != nil {
 		return err
 	}

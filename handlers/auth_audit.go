@@ -25,13 +25,65 @@ type securityEvent struct {
 }
 
 // recordSecurityEvent appends e to the audit log with the request's client
-// address and id. Each event has a submission id of its own. A failure to
-// record is returned: a security change that cannot be recorded is an
-// error the user must see.
+// address and id: for sign-ins and sign-outs, which change no stored row.
+// A change to users or teams records its event in its own transaction
+// instead (securityChange). A failure to record is returned: a security
+// event that cannot be recorded is an error the user must see.
 func (s *server) recordSecurityEvent(c echo.Context, e securityEvent) error {
-	id, err := newEventID()
+	ev, err := s.auditEvent(c, e)
 	if err != nil {
 		return err
+	}
+	if _, err := s.Store.AppendAuditEvent(c.Request().Context(), ev); err != nil {
+		return fmt.Errorf("handlers: record %s: %w", e.kind, err)
+	}
+	s.logSecurityEvent(c, ev)
+	return nil
+}
+
+// securityChange is the audit event of one change to users or teams, made
+// from the changed row T. The store appends it in the change's own
+// transaction (event, a store.EventFor), so that the change and its record
+// commit together or not at all; once the change is committed, committed
+// counts and logs it.
+type securityChange[T any] struct {
+	s        *server
+	c        echo.Context
+	describe func(changed T) securityEvent
+	// made is the event the store appended, nil while none was made.
+	made *store.AuditEvent
+}
+
+// newSecurityChange returns the record of a change whose event describe
+// makes from the changed row.
+func newSecurityChange[T any](s *server, c echo.Context, describe func(changed T) securityEvent) *securityChange[T] {
+	return &securityChange[T]{s: s, c: c, describe: describe}
+}
+
+// event makes the change's audit event for the store.
+func (r *securityChange[T]) event(changed T) (store.AuditEvent, error) {
+	ev, err := r.s.auditEvent(r.c, r.describe(changed))
+	if err != nil {
+		return store.AuditEvent{}, err
+	}
+	r.made = &ev
+	return ev, nil
+}
+
+// committed counts and logs the event, once the change is committed. A
+// change that changed nothing made no event, and nothing is logged.
+func (r *securityChange[T]) committed() {
+	if r.made != nil {
+		r.s.logSecurityEvent(r.c, *r.made)
+	}
+}
+
+// auditEvent is e as the audit log stores it, with the request's client
+// address and id and a submission id of its own.
+func (s *server) auditEvent(c echo.Context, e securityEvent) (store.AuditEvent, error) {
+	id, err := newEventID()
+	if err != nil {
+		return store.AuditEvent{}, err
 	}
 	ev := store.AuditEvent{
 		SubmissionID:   id,
@@ -50,12 +102,13 @@ func (s *server) recordSecurityEvent(c echo.Context, e securityEvent) error {
 	if actor != nil {
 		ev.ActorID, ev.ActorEmail = actor.ID, actor.Email
 	}
-	if _, err := s.Store.AppendAuditEvent(c.Request().Context(), ev); err != nil {
-		return fmt.Errorf("handlers: record %s: %w", e.kind, err)
-	}
-	s.Metrics.AuditEvent(string(e.kind))
-	s.requestLogger(c).Info("security event", "kind", string(e.kind), "actor_id", ev.ActorID, "summary", e.summary)
-	return nil
+	return ev, nil
+}
+
+// logSecurityEvent counts a recorded event and writes it to the log.
+func (s *server) logSecurityEvent(c echo.Context, ev store.AuditEvent) {
+	s.Metrics.AuditEvent(string(ev.Kind))
+	s.requestLogger(c).Info("security event", "kind", string(ev.Kind), "actor_id", ev.ActorID, "summary", ev.Summary)
 }
 
 // newEventID is a random submission id for a security event.

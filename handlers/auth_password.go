@@ -68,14 +68,13 @@ func (h passwordLinkHandlers) choosePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	user, err = h.Store.UsePasswordToken(ctx, token, h.now(), hash)
-	if err != nil {
+	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
+		return securityEvent{kind: store.AuditPasswordChanged, actor: &changed, summary: "Chose a password through a one-time link"}
+	})
+	if _, err := h.Store.UsePasswordToken(ctx, token, h.now(), hash, change.event); err != nil {
 		return h.linkNotValid(c, err)
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditPasswordChanged, actor: &user,
-		summary: "Chose a password through a one-time link"}); err != nil {
-		return err
-	}
+	change.committed()
 	// Whoever was signed in in this browser is not necessarily the user.
 	if err := h.Sessions.signOut(c); err != nil {
 		return err

@@ -128,10 +128,10 @@ func TestSignInFormErrors(t *testing.T) {
 func TestSignInSameAnswer(t *testing.T) {
 	app := newTestApp(t)
 	disabled := app.createUser("gone@example.com", store.RoleEditor)
-	if _, err := app.Store.DisableUser(context.Background(), disabled.ID); err != nil {
+	if _, err := app.Store.DisableUser(context.Background(), disabled.ID, fixtureEvent[store.User](store.AuditUserDisabled)); err != nil {
 		t.Fatal(err)
 	}
-	pending, err := app.Store.CreateUser(context.Background(), store.NewUser{Email: "new@example.com", Name: "New", Role: store.RoleEditor})
+	pending, err := app.Store.CreateUser(context.Background(), store.NewUser{Email: "new@example.com", Name: "New", Role: store.RoleEditor}, fixtureEvent[store.User](store.AuditUserCreated))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +554,7 @@ func TestSignInUpgradesWeakHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := app.Store.CreateUser(ctx, store.NewUser{Email: "old@example.com", Name: "Old", Role: store.RoleEditor, PasswordHash: hash})
+	u, err := app.Store.CreateUser(ctx, store.NewUser{Email: "old@example.com", Name: "Old", Role: store.RoleEditor, PasswordHash: hash}, fixtureEvent[store.User](store.AuditUserCreated))
 	if err != nil {
 		t.Fatal(err)
 	}

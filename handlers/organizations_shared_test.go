@@ -22,14 +22,14 @@ func TestOrganizationPageSharedByRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	editor, user := app.signedIn("editor@example.com", store.RoleEditor)
-	team, err := app.Store.CreateTeam(ctx, "Red")
+	team, err := app.Store.CreateTeam(ctx, "Red", fixtureEvent[store.Team](store.AuditTeamChanged))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Store.AddTeamMember(ctx, team.ID, user.ID); err != nil {
+	if _, err := app.Store.AddTeamMember(ctx, team.ID, user.ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, org.ID); err != nil {
+	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, org.ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
 		t.Fatal(err)
 	}
 	auditor, _ := app.signedIn("auditor@example.com", store.RoleAuditor)

@@ -101,7 +101,11 @@ func (h setupHandlers) createFirstAdmin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	user, err := h.Store.CreateFirstAdmin(ctx, token, store.NewUser{Name: form.Name, Email: form.Email, PasswordHash: hash})
+	change := newSecurityChange(h.server, c, func(created store.User) securityEvent {
+		return securityEvent{kind: store.AuditUserCreated, actor: &created,
+			summary: "Created the first admin " + describeUser(created) + " through the setup link"}
+	})
+	user, err := h.Store.CreateFirstAdmin(ctx, token, store.NewUser{Name: form.Name, Email: form.Email, PasswordHash: hash}, change.event)
 	switch {
 	case errors.Is(err, store.ErrSetupClosed):
 		return h.setupClosed(c, err)
@@ -110,10 +114,7 @@ func (h setupHandlers) createFirstAdmin(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditUserCreated, actor: &user,
-		summary: "Created the first admin " + describeUser(user) + " through the setup link"}); err != nil {
-		return err
-	}
+	change.committed()
 	if err := h.Sessions.signIn(c, user, h.now()); err != nil {
 		return err
 	}

@@ -41,7 +41,10 @@ func (h teamHandlers) listTeams(c echo.Context) error {
 
 func (h teamHandlers) createTeam(c echo.Context) error {
 	name := c.FormValue("team_name")
-	t, err := h.Store.CreateTeam(c.Request().Context(), name)
+	change := newSecurityChange(h.server, c, func(created store.Team) securityEvent {
+		return securityEvent{kind: store.AuditTeamChanged, summary: "Created team " + strconv.Quote(created.Name)}
+	})
+	t, err := h.Store.CreateTeam(c.Request().Context(), name, change.event)
 	errs := map[string]string{}
 	switch {
 	case errors.Is(err, store.ErrTeamNameTaken):
@@ -53,9 +56,7 @@ func (h teamHandlers) createTeam(c echo.Context) error {
 	if len(errs) > 0 {
 		return h.renderTeams(c, http.StatusUnprocessableEntity, name, errs)
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditTeamChanged, summary: "Created team " + strconv.Quote(t.Name)}); err != nil {
-		return err
-	}
+	change.committed()
 	return h.done(c, t.ID, "Created the team "+t.Name+". Add its members and organizations below.")
 }
 

@@ -40,16 +40,13 @@ func (h teamHandlers) addMember(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	added, err := h.Store.AddTeamMember(ctx, t.ID, user.ID)
-	if err != nil {
+	change := newSecurityChange(h.server, c, func(changed store.Team) securityEvent {
+		return securityEvent{kind: store.AuditTeamChanged, summary: "Added " + describeUser(user) + " to team " + strconv.Quote(changed.Name)}
+	})
+	if _, err := h.Store.AddTeamMember(ctx, t.ID, user.ID, change.event); err != nil {
 		return err
 	}
-	if added {
-		if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditTeamChanged,
-			summary: "Added " + describeUser(user) + " to team " + strconv.Quote(t.Name)}); err != nil {
-			return err
-		}
-	}
+	change.committed()
 	return h.done(c, t.ID, "Added "+user.Name+" to the team.")
 }
 
@@ -62,22 +59,28 @@ func (h teamHandlers) removeMember(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	const notMember = "That user was not a member of the team; nothing changed."
 	ctx := c.Request().Context()
-	removed, err := h.Store.RemoveTeamMember(ctx, t.ID, userID)
+	// An unknown user is a member of no team: memberships go with their
+	// user.
+	user, err := h.Store.GetUser(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return h.done(c, t.ID, notMember)
+	}
+	if err != nil {
+		return err
+	}
+	change := newSecurityChange(h.server, c, func(changed store.Team) securityEvent {
+		return securityEvent{kind: store.AuditTeamChanged, summary: "Removed " + describeUser(user) + " from team " + strconv.Quote(changed.Name)}
+	})
+	removed, err := h.Store.RemoveTeamMember(ctx, t.ID, user.ID, change.event)
 	if err != nil {
 		return err
 	}
 	if !removed {
-		return h.done(c, t.ID, "That user was not a member of the team; nothing changed.")
+		return h.done(c, t.ID, notMember)
 	}
-	user, err := h.Store.GetUser(ctx, userID)
-	if err != nil {
-		return err
-	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditTeamChanged,
-		summary: "Removed " + describeUser(user) + " from team " + strconv.Quote(t.Name)}); err != nil {
-		return err
-	}
+	change.committed()
 	return h.done(c, t.ID, "Removed "+user.Name+" from the team.")
 }
 
@@ -90,8 +93,12 @@ func (h teamHandlers) addOrganization(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	added, err := h.Store.AddTeamOrganization(ctx, t.ID, orgID)
+	name := organizationLabel(c, h.server, orgID)
+	change := newSecurityChange(h.server, c, func(changed store.Team) securityEvent {
+		return securityEvent{kind: store.AuditTeamChanged, organizationID: orgID,
+			summary: "Gave team " + strconv.Quote(changed.Name) + " the organization " + name}
+	})
+	_, err = h.Store.AddTeamOrganization(c.Request().Context(), t.ID, orgID, change.event)
 	if errors.Is(err, store.ErrNotFound) {
 		// Only organizations in the cache are offered.
 		h.requestLogger(c).Warn("team organization refused: not in the cache", "team_id", t.ID, "organization_id", orgID)
@@ -100,13 +107,7 @@ func (h teamHandlers) addOrganization(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name := organizationLabel(c, h.server, orgID)
-	if added {
-		if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditTeamChanged, organizationID: orgID,
-			summary: "Gave team " + strconv.Quote(t.Name) + " the organization " + name}); err != nil {
-			return err
-		}
-	}
+	change.committed()
 	return h.doneSearching(c, t.ID, "The team now owns "+name+".")
 }
 
@@ -119,18 +120,19 @@ func (h teamHandlers) removeOrganization(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	removed, err := h.Store.RemoveTeamOrganization(c.Request().Context(), t.ID, orgID)
+	name := organizationLabel(c, h.server, orgID)
+	change := newSecurityChange(h.server, c, func(changed store.Team) securityEvent {
+		return securityEvent{kind: store.AuditTeamChanged, organizationID: orgID,
+			summary: "Took the organization " + name + " from team " + strconv.Quote(changed.Name)}
+	})
+	removed, err := h.Store.RemoveTeamOrganization(c.Request().Context(), t.ID, orgID, change.event)
 	if err != nil {
 		return err
 	}
-	name := organizationLabel(c, h.server, orgID)
 	if !removed {
 		return h.doneSearching(c, t.ID, "The team did not own "+name+"; nothing changed.")
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditTeamChanged, organizationID: orgID,
-		summary: "Took the organization " + name + " from team " + strconv.Quote(t.Name)}); err != nil {
-		return err
-	}
+	change.committed()
 	return h.doneSearching(c, t.ID, "The team no longer owns "+name+".")
 }
 
@@ -139,13 +141,13 @@ func (h teamHandlers) deleteTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Store.DeleteTeam(c.Request().Context(), t.ID); err != nil {
+	change := newSecurityChange(h.server, c, func(deleted store.Team) securityEvent {
+		return securityEvent{kind: store.AuditTeamChanged, summary: "Deleted team " + strconv.Quote(deleted.Name)}
+	})
+	if err := h.Store.DeleteTeam(c.Request().Context(), t.ID, change.event); err != nil {
 		return err
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditTeamChanged,
-		summary: "Deleted team " + strconv.Quote(t.Name)}); err != nil {
-		return err
-	}
+	change.committed()
 	if err := h.Sessions.addFlash(c, "success", "Deleted the team "+t.Name+"."); err != nil {
 		return err
 	}

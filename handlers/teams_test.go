@@ -153,3 +153,36 @@ func TestAuditorSeesNoChangeForm(t *testing.T) {
 		t.Error("admin's organization page lacks the change form")
 	}
 }
+
+// TestTeamChangeMovesTheAuditHead checks that a change whose event is
+// appended in its own transaction moves the head of the log at once, so
+// that pages kept for the old head are not shown again.
+func TestTeamChangeMovesTheAuditHead(t *testing.T) {
+	app := newTestApp(t)
+	ctx := context.Background()
+	before, err := app.Store.AuditLogHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second is served from what the first rendered
+		if r := app.get("/audit"); !strings.Contains(r.Body, before.LastHash) {
+			t.Fatalf("the admin's audit log does not show the head %s", before.LastHash)
+		}
+	}
+	if r := app.post("/teams", url.Values{"_csrf": {app.token()}, "team_name": {"Red"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("create team: status %d", r.Status)
+	}
+	after, err := app.Store.AuditLogHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.LastID != before.LastID+1 {
+		t.Errorf("head %d after creating a team, want its event %d", after.LastID, before.LastID+1)
+	}
+	if got := app.securityKinds(app.Admin.Email, 1); len(got) != 1 || got[0] != "team_changed" {
+		t.Errorf("admin's newest security event = %v, want team_changed", got)
+	}
+	if r := app.get("/audit"); !strings.Contains(r.Body, after.LastHash) {
+		t.Errorf("after the change the audit log does not show the new head %s", after.LastHash)
+	}
+}

@@ -172,17 +172,18 @@ func (h userHandlers) changeRole(c echo.Context) error {
 	if role == u.Role {
 		return h.done(c, u, "The role of "+u.Name+" is already "+role.Label()+".")
 	}
-	changed, err := h.Store.SetUserRole(c.Request().Context(), u.ID, role)
+	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
+		return securityEvent{kind: store.AuditUserChanged,
+			summary: "Changed the role of " + describeUser(changed) + " from " + string(u.Role) + " to " + string(role) + "; their sessions ended"}
+	})
+	changed, err := h.Store.SetUserRole(c.Request().Context(), u.ID, role, change.event)
 	if errors.Is(err, store.ErrLastAdmin) {
 		return h.lastAdminRefused(c, u)
 	}
 	if err != nil {
 		return err
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditUserChanged,
-		summary: "Changed the role of " + describeUser(changed) + " from " + string(u.Role) + " to " + string(role) + "; their sessions ended"}); err != nil {
-		return err
-	}
+	change.committed()
 	return h.done(c, changed, changed.Name+" is now "+articleRole(role)+". Their sessions have ended.")
 }
 
@@ -197,17 +198,17 @@ func (h userHandlers) disableUser(c echo.Context) error {
 	if refused, err := h.refuseSelf(c, u, "disable"); refused || err != nil {
 		return err
 	}
-	changed, err := h.Store.DisableUser(c.Request().Context(), u.ID)
+	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
+		return securityEvent{kind: store.AuditUserDisabled, summary: "Disabled " + describeUser(changed) + "; their sessions ended"}
+	})
+	changed, err := h.Store.DisableUser(c.Request().Context(), u.ID, change.event)
 	if errors.Is(err, store.ErrLastAdmin) {
 		return h.lastAdminRefused(c, u)
 	}
 	if err != nil {
 		return err
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditUserDisabled,
-		summary: "Disabled " + describeUser(changed) + "; their sessions ended"}); err != nil {
-		return err
-	}
+	change.committed()
 	return h.done(c, changed, changed.Name+" is disabled and signed out everywhere.")
 }
 
@@ -216,14 +217,14 @@ func (h userHandlers) enableUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	changed, err := h.Store.EnableUser(c.Request().Context(), u.ID)
+	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
+		return securityEvent{kind: store.AuditUserChanged, summary: "Enabled " + describeUser(changed)}
+	})
+	changed, err := h.Store.EnableUser(c.Request().Context(), u.ID, change.event)
 	if err != nil {
 		return err
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditUserChanged,
-		summary: "Enabled " + describeUser(changed)}); err != nil {
-		return err
-	}
+	change.committed()
 	return h.done(c, changed, changed.Name+" can sign in again.")
 }
 
@@ -235,14 +236,15 @@ func (h userHandlers) resetPassword(c echo.Context) error {
 	if refused, err := h.refuseSelf(c, u, "reset the password of"); refused || err != nil {
 		return err
 	}
-	changed, token, err := h.Store.ResetPassword(c.Request().Context(), u.ID, h.now().Add(passwordLinkLifetime))
+	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
+		return securityEvent{kind: store.AuditUserChanged,
+			summary: "Reset the password of " + describeUser(changed) + " and issued a one-time link; their sessions ended"}
+	})
+	changed, token, err := h.Store.ResetPassword(c.Request().Context(), u.ID, h.now().Add(passwordLinkLifetime), change.event)
 	if err != nil {
 		return err
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditUserChanged,
-		summary: "Reset the password of " + describeUser(changed) + " and issued a one-time link; their sessions ended"}); err != nil {
-		return err
-	}
+	change.committed()
 	return h.done(c, changed, "The password of "+changed.Name+" is removed and their sessions have ended. "+
 		"Send them this one-time link to choose a new one; it works once, within 24 hours: "+h.passwordLink(c, token))
 }
@@ -252,14 +254,14 @@ func (h userHandlers) endSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	changed, err := h.Store.EndUserSessions(c.Request().Context(), u.ID)
+	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
+		return securityEvent{kind: store.AuditSignedOut, summary: "Signed " + describeUser(changed) + " out everywhere"}
+	})
+	changed, err := h.Store.EndUserSessions(c.Request().Context(), u.ID, change.event)
 	if err != nil {
 		return err
 	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditSignedOut,
-		summary: "Signed " + describeUser(changed) + " out everywhere"}); err != nil {
-		return err
-	}
+	change.committed()
 	return h.done(c, changed, changed.Name+" is signed out everywhere.")
 }
 

@@ -68,30 +68,32 @@ func (h userHandlers) createUser(c echo.Context) error {
 	if len(errs) > 0 {
 		return h.renderNewUser(c, http.StatusUnprocessableEntity, form, errs)
 	}
-	user, err := h.Store.CreateUser(ctx, store.NewUser{Name: form.Name, Email: form.Email, Role: store.Role(form.Role)})
+	nu := store.NewUser{Name: form.Name, Email: form.Email, Role: store.Role(form.Role)}
+	if team != nil {
+		nu.TeamID = team.ID
+	}
+	change := newSecurityChange(h.server, c, func(created store.User) securityEvent {
+		summary := "Created " + describeUser(created) + " as " + string(created.Role)
+		if team != nil {
+			summary += " in team " + strconv.Quote(team.Name)
+		}
+		return securityEvent{kind: store.AuditUserCreated, summary: summary + "; issued a one-time password link"}
+	})
+	user, token, err := h.Store.InviteUser(ctx, nu, h.now().Add(passwordLinkLifetime), change.event)
 	switch {
 	case errors.Is(err, store.ErrEmailTaken):
 		errs["email"] = "A user with this email address already exists"
+		return h.renderNewUser(c, http.StatusUnprocessableEntity, form, errs)
+	case errors.Is(err, store.ErrNotFound):
+		// The team was deleted since the form was checked.
+		errs["team"] = "Select a team from the list"
 		return h.renderNewUser(c, http.StatusUnprocessableEntity, form, errs)
 	case setFieldError(errs, err):
 		return h.renderNewUser(c, http.StatusUnprocessableEntity, form, errs)
 	case err != nil:
 		return err
 	}
-	token, err := h.Store.CreatePasswordToken(ctx, user.ID, h.now().Add(passwordLinkLifetime))
-	if err != nil {
-		return err
-	}
-	summary := "Created " + describeUser(user) + " as " + string(user.Role)
-	if team != nil {
-		if _, err := h.Store.AddTeamMember(ctx, team.ID, user.ID); err != nil {
-			return err
-		}
-		summary += " in team " + strconv.Quote(team.Name)
-	}
-	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditUserCreated, summary: summary + "; issued a one-time password link"}); err != nil {
-		return err
-	}
+	change.committed()
 	return h.done(c, user, "Added "+user.Name+". Send them this one-time link to choose their password; it works once, within 24 hours: "+h.passwordLink(c, token))
 }
 

@@ -36,7 +36,7 @@ func (a *testApp) choosePassword(link, password string) response {
 func TestCreateUserAndChoosePassword(t *testing.T) {
 	app := newTestApp(t)
 	ctx := context.Background()
-	team, err := app.Store.CreateTeam(ctx, "Red")
+	team, err := app.Store.CreateTeam(ctx, "Red", fixtureEvent[store.Team](store.AuditTeamChanged))
 	if err != nil {
 		t.Fatal(err)
 	}

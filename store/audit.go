@@ -83,7 +83,8 @@ func (k AuditKind) Security() bool {
 // Status are zero when they do not apply (no id and no HTTP status is zero);
 // they are stored as NULL. Times are UTC.
 type AuditEvent struct {
-	// ID is assigned by AppendAuditEvent; ids increase by one per event.
+	// ID is assigned when the event is appended; ids increase by one per
+	// event.
 	ID int64
 	// SubmissionID is shared by the events of one submission.
 	SubmissionID string
@@ -113,8 +114,8 @@ type AuditEvent struct {
 	RequestID  string
 	// Summary is a one-line description for lists.
 	Summary string
-	// PrevHash and Hash link the event into the chain; AppendAuditEvent
-	// sets them.
+	// PrevHash and Hash link the event into the chain; they are set when
+	// the event is appended.
 	PrevHash string
 	Hash     string
 }
@@ -154,13 +155,11 @@ const auditColumns = `id, submission_id, kind, occurred_at, actor_id, actor_emai
 // committed and synced. Concurrent appends are committed together, each
 // chained to the one before it, in one write transaction (see
 // auditBatcher). The append does not stop when ctx ends: a record the
-// caller decided to write is written.
+// caller decided to write is written. Changes to users and teams append
+// their events in their own transactions instead (see EventFor).
 func (s *Store) AppendAuditEvent(ctx context.Context, e AuditEvent) (AuditEvent, error) {
 	if err := ctx.Err(); err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
-	}
-	if e.OccurredAt.IsZero() {
-		e.OccurredAt = time.Now()
 	}
 	r, err := newAuditRow(e)
 	if err != nil {
@@ -193,6 +192,35 @@ func scanChainHead(row *sql.Row) (ChainHead, error) {
 		return head, nil
 	}
 	return head, err
+}
+
+// insertAuditRows chains rows, in order, to the newest event and inserts
+// them within tx, setting their ids and hashes. Every append, batched or
+// made in the transaction of the change it records, goes through here. The
+// head is read inside the write transaction, which holds the write lock
+// from its start, so no other append can come between the read and the
+// inserts.
+func insertAuditRows(ctx context.Context, tx *sql.Tx, rows ...*auditRow) error {
+	head, err := chainHead(ctx, tx)
+	if err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		r.id = head.LastID + 1
+		r.prevHash = head.LastHash
+		r.hash = r.chainHash()
+		if _, err := stmt.ExecContext(ctx, r.values()...); err != nil {
+			return fmt.Errorf("event %d: %w", r.id, err)
+		}
+		head.LastID, head.LastHash = r.id, r.hash
+	}
+	return nil
 }
 
 // AuditChainHead returns the number of events and the newest event's id and

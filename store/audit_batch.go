@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"sync"
 	"time"
 )
@@ -74,26 +73,11 @@ func (b *auditBatcher) flush(write func(context.Context, func(*sql.Tx) error) er
 func commitBatch(batch []*pendingAppend, write func(context.Context, func(*sql.Tx) error) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
+	rows := make([]*auditRow, len(batch))
+	for i, p := range batch {
+		rows[i] = &p.row
+	}
 	return write(ctx, func(tx *sql.Tx) error {
-		head, err := chainHead(ctx, tx)
-		if err != nil {
-			return err
-		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, p := range batch {
-			p.row.id = head.LastID + 1
-			p.row.prevHash = head.LastHash
-			p.row.hash = p.row.chainHash()
-			if _, err := stmt.ExecContext(ctx, p.row.values()...); err != nil {
-				return fmt.Errorf("event %d: %w", p.row.id, err)
-			}
-			head.LastID, head.LastHash = p.row.id, p.row.hash
-		}
-		return nil
+		return insertAuditRows(ctx, tx, rows...)
 	})
 }

@@ -33,7 +33,8 @@ type auditRow struct {
 	hash             string
 }
 
-// newAuditRow checks e and converts it to its stored form.
+// newAuditRow checks e and converts it to its stored form. A zero
+// OccurredAt becomes the current time.
 func newAuditRow(e AuditEvent) (auditRow, error) {
 	if !e.Kind.Valid() {
 		return auditRow{}, fmt.Errorf("unknown event kind %q", e.Kind)
@@ -49,6 +50,9 @@ func newAuditRow(e AuditEvent) (auditRow, error) {
 	}
 	if len(e.ContactsAfter) > 0 && !json.Valid(e.ContactsAfter) {
 		return auditRow{}, errors.New("contacts after is not valid JSON")
+	}
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = time.Now()
 	}
 	codes := ""
 	if len(e.ErrorCodes) > 0 {

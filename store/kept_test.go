@@ -46,11 +46,11 @@ func TestKeptReads(t *testing.T) {
 	}
 	defer other.Close()
 
-	admin, err := st.CreateUser(ctx, NewUser{Email: "admin@example.com", Name: "Admin", Role: RoleAdmin, PasswordHash: "x"})
+	admin, err := st.CreateUser(ctx, NewUser{Email: "admin@example.com", Name: "Admin", Role: RoleAdmin, PasswordHash: "x"}, testEvent[User](AuditUserCreated))
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := st.CreateUser(ctx, NewUser{Email: "ed@example.com", Name: "Ed", Role: RoleEditor, PasswordHash: "x"})
+	u, err := st.CreateUser(ctx, NewUser{Email: "ed@example.com", Name: "Ed", Role: RoleEditor, PasswordHash: "x"}, testEvent[User](AuditUserCreated))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,16 +84,20 @@ func TestKeptReads(t *testing.T) {
 	if got := user().Role; got != RoleEditor {
 		t.Fatalf("role %s, want editor", got)
 	}
-	if got := head(); got != 0 {
-		t.Fatalf("head %d of an empty log", got)
+	if got := head(); got != 2 {
+		t.Fatalf("head %d of a log holding the two users' creation, want 2", got)
 	}
 
-	// This process's own writes are seen at once.
-	if _, err := st.SetUserRole(ctx, u.ID, RoleAuditor); err != nil {
+	// This process's own writes are seen at once, the events that record
+	// them included.
+	if _, err := st.SetUserRole(ctx, u.ID, RoleAuditor, testEvent[User](AuditUserChanged)); err != nil {
 		t.Fatal(err)
 	}
 	if got := user().Role; got != RoleAuditor {
 		t.Errorf("after this process's write: role %s, want auditor", got)
+	}
+	if got := head(); got != 3 {
+		t.Errorf("after this process's write: head %d, want its event 3", got)
 	}
 	if id := appendEvent(st); head() != id {
 		t.Errorf("after this process's append: head %d, want %d", head(), id)
@@ -101,7 +105,7 @@ func TestKeptReads(t *testing.T) {
 
 	// Another process's writes are seen once the kept answers are too old.
 	user() // kept again since the append
-	if _, err := other.DisableUser(ctx, u.ID); err != nil {
+	if _, err := other.DisableUser(ctx, u.ID, testEvent[User](AuditUserDisabled)); err != nil {
 		t.Fatal(err)
 	}
 	id := appendEvent(other)

@@ -14,11 +14,11 @@ import (
 func TestStatementsSeeEveryCommit(t *testing.T) {
 	st := openTestStore(t)
 	ctx := context.Background()
-	admin, err := st.CreateUser(ctx, NewUser{Email: "admin@example.com", Name: "Admin", Role: RoleAdmin, PasswordHash: "x"})
+	admin, err := st.CreateUser(ctx, NewUser{Email: "admin@example.com", Name: "Admin", Role: RoleAdmin, PasswordHash: "x"}, testEvent[User](AuditUserCreated))
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := st.CreateUser(ctx, NewUser{Email: "ed@example.com", Name: "Ed", Role: RoleEditor, PasswordHash: "x"})
+	u, err := st.CreateUser(ctx, NewUser{Email: "ed@example.com", Name: "Ed", Role: RoleEditor, PasswordHash: "x"}, testEvent[User](AuditUserCreated))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestStatementsSeeEveryCommit(t *testing.T) {
 		if round%2 == 0 {
 			role = RoleAuditor
 		}
-		changed, err := st.SetUserRole(ctx, u.ID, role)
+		changed, err := st.SetUserRole(ctx, u.ID, role, testEvent[User](AuditUserChanged))
 		if err != nil {
 			t.Fatal(err)
 		}

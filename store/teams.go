@@ -55,9 +55,10 @@ const teamColumns = `id, name, created_at,
 	(SELECT count(*) FROM team_members m WHERE m.team_id = teams.id),
 	(SELECT count(*) FROM team_organizations o WHERE o.team_id = teams.id)`
 
-// CreateTeam adds a team. It returns a *FieldError for a bad name and
-// ErrTeamNameTaken when the name is in use.
-func (s *Store) CreateTeam(ctx context.Context, name string) (Team, error) {
+// CreateTeam adds a team and records the change with event (see
+// EventFor). It returns a *FieldError for a bad name and ErrTeamNameTaken
+// when the name is in use.
+func (s *Store) CreateTeam(ctx context.Context, name string, event EventFor[Team]) (Team, error) {
 	name = strings.TrimSpace(name)
 	if err := CheckTeamName(name); err != nil {
 		return Team{}, err
@@ -79,6 +80,9 @@ func (s *Store) CreateTeam(ctx context.Context, name string) (Team, error) {
 		}
 		id, err := res.LastInsertId()
 		if err != nil {
+			return err
+		}
+		if err := recordTeamChange(ctx, tx, int(id), event); err != nil {
 			return err
 		}
 		t, err = queryTeam(ctx, tx, int(id))
@@ -172,11 +176,19 @@ func queryTeams(ctx context.Context, q queryer, query string, args ...any) ([]Te
 	return teams, rows.Err()
 }
 
-// DeleteTeam removes a team with its memberships and organizations, or
-// returns ErrNotFound.
-func (s *Store) DeleteTeam(ctx context.Context, id int) error {
+// DeleteTeam removes a team with its memberships and organizations and
+// records the change with event (see EventFor), which is given the team as
+// it was. It returns ErrNotFound when there is no such team.
+func (s *Store) DeleteTeam(ctx context.Context, id int, event EventFor[Team]) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		return execOne(ctx, tx, `DELETE FROM teams WHERE id = ?`, id)
+		t, err := queryTeam(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := execOne(ctx, tx, `DELETE FROM teams WHERE id = ?`, id); err != nil {
+			return err
+		}
+		return recordChange(ctx, tx, event, t)
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete team %d: %w", id, err)
@@ -196,10 +208,12 @@ func (s *Store) TeamMembers(ctx context.Context, teamID int) ([]User, error) {
 	return users, nil
 }
 
-// AddTeamMember makes the user a member of the team. It reports whether
-// anything changed (false when the user already was a member) and returns
-// ErrNotFound when the team or the user does not exist.
-func (s *Store) AddTeamMember(ctx context.Context, teamID, userID int) (bool, error) {
+// AddTeamMember makes the user a member of the team and records the
+// change with event (see EventFor). It reports whether
+// anything changed (false when the user already was a member: nothing is
+// recorded) and returns ErrNotFound when the team or the user does not
+// exist.
+func (s *Store) AddTeamMember(ctx context.Context, teamID, userID int, event EventFor[Team]) (bool, error) {
 	var added bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := queryTeam(ctx, tx, teamID); err != nil {
@@ -211,7 +225,10 @@ func (s *Store) AddTeamMember(ctx context.Context, teamID, userID int) (bool, er
 		var err error
 		added, err = execChanged(ctx, tx,
 			`INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)`, teamID, userID)
-		return err
+		if err != nil || !added {
+			return err
+		}
+		return recordTeamChange(ctx, tx, teamID, event)
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: add user %d to team %d: %w", userID, teamID, err)
@@ -220,14 +237,17 @@ func (s *Store) AddTeamMember(ctx context.Context, teamID, userID int) (bool, er
 }
 
 // RemoveTeamMember takes the user out of the team, reporting whether they
-// were a member.
-func (s *Store) RemoveTeamMember(ctx context.Context, teamID, userID int) (bool, error) {
+// were a member, and records the change with event (see EventFor).
+func (s *Store) RemoveTeamMember(ctx context.Context, teamID, userID int, event EventFor[Team]) (bool, error) {
 	var removed bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
 		removed, err = execChanged(ctx, tx,
 			`DELETE FROM team_members WHERE team_id = ? AND user_id = ?`, teamID, userID)
-		return err
+		if err != nil || !removed {
+			return err
+		}
+		return recordTeamChange(ctx, tx, teamID, event)
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: remove user %d from team %d: %w", userID, teamID, err)
@@ -260,10 +280,12 @@ func (s *Store) TeamOrganizations(ctx context.Context, teamID int) ([]TeamOrgani
 	return orgs, nil
 }
 
-// AddTeamOrganization gives the team an organization from the cache. It
-// reports whether anything changed, and returns ErrNotFound when the team
-// does not exist or the cache does not list the organization.
-func (s *Store) AddTeamOrganization(ctx context.Context, teamID, organizationID int) (bool, error) {
+// AddTeamOrganization gives the team an organization from the cache and
+// records the change with event (see EventFor). It reports
+// whether anything changed (false when the team already owned it: nothing
+// is recorded), and returns ErrNotFound when the team does not exist or
+// the cache does not list the organization.
+func (s *Store) AddTeamOrganization(ctx context.Context, teamID, organizationID int, event EventFor[Team]) (bool, error) {
 	var added bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := queryTeam(ctx, tx, teamID); err != nil {
@@ -281,7 +303,10 @@ func (s *Store) AddTeamOrganization(ctx context.Context, teamID, organizationID 
 		added, err = execChanged(ctx, tx,
 			`INSERT OR IGNORE INTO team_organizations (team_id, organization_id) VALUES (?, ?)`,
 			teamID, organizationID)
-		return err
+		if err != nil || !added {
+			return err
+		}
+		return recordTeamChange(ctx, tx, teamID, event)
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: add organization %d to team %d: %w", organizationID, teamID, err)
@@ -290,15 +315,19 @@ func (s *Store) AddTeamOrganization(ctx context.Context, teamID, organizationID 
 }
 
 // RemoveTeamOrganization takes the organization from the team, reporting
-// whether the team owned it.
-func (s *Store) RemoveTeamOrganization(ctx context.Context, teamID, organizationID int) (bool, error) {
+// whether the team owned it, and records the change with event (see
+// EventFor).
+func (s *Store) RemoveTeamOrganization(ctx context.Context, teamID, organizationID int, event EventFor[Team]) (bool, error) {
 	var removed bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
 		removed, err = execChanged(ctx, tx,
 			`DELETE FROM team_organizations WHERE team_id = ? AND organization_id = ?`,
 			teamID, organizationID)
-		return err
+		if err != nil || !removed {
+			return err
+		}
+		return recordTeamChange(ctx, tx, teamID, event)
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: remove organization %d from team %d: %w", organizationID, teamID, err)
@@ -344,6 +373,16 @@ func (s *Store) UserOwnsOrganization(ctx context.Context, userID, organizationID
 		return false, fmt.Errorf("store: does user %d own organization %d: %w", userID, organizationID, err)
 	}
 	return owns, nil
+}
+
+// recordTeamChange appends, within tx, the event that event makes from the
+// team as the change left it.
+func recordTeamChange(ctx context.Context, tx *sql.Tx, teamID int, event EventFor[Team]) error {
+	t, err := queryTeam(ctx, tx, teamID)
+	if err != nil {
+		return err
+	}
+	return recordChange(ctx, tx, event, t)
 }
 
 // execChanged runs a statement and reports whether it changed a row.

@@ -19,18 +19,18 @@ func TestTeams(t *testing.T) {
 	ed := createTestUser(t, s, "ed@example.com", RoleEditor)
 	other := createTestUser(t, s, "other@example.com", RoleEditor)
 
-	red, err := s.CreateTeam(ctx, " Red ")
+	red, err := s.CreateTeam(ctx, " Red ", testEvent[Team](AuditTeamChanged))
 	if err != nil || red.Name != "Red" {
 		t.Fatalf("CreateTeam = %+v, %v", red, err)
 	}
-	if _, err := s.CreateTeam(ctx, "RED"); !errors.Is(err, ErrTeamNameTaken) {
+	if _, err := s.CreateTeam(ctx, "RED", testEvent[Team](AuditTeamChanged)); !errors.Is(err, ErrTeamNameTaken) {
 		t.Errorf("same name in other case: %v, want ErrTeamNameTaken", err)
 	}
 	var fe *FieldError
-	if _, err := s.CreateTeam(ctx, "  "); !errors.As(err, &fe) {
+	if _, err := s.CreateTeam(ctx, "  ", testEvent[Team](AuditTeamChanged)); !errors.As(err, &fe) {
 		t.Errorf("blank name: %v, want a FieldError", err)
 	}
-	blue, err := s.CreateTeam(ctx, "Blue")
+	blue, err := s.CreateTeam(ctx, "Blue", testEvent[Team](AuditTeamChanged))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,25 +41,25 @@ func TestTeams(t *testing.T) {
 			t.Errorf("%s = %v, %v; want %v", what, changed, err, want)
 		}
 	}
-	changed, err := s.AddTeamMember(ctx, red.ID, ed.ID)
+	changed, err := s.AddTeamMember(ctx, red.ID, ed.ID, testEvent[Team](AuditTeamChanged))
 	mustChange("add member", changed, err, true)
-	changed, err = s.AddTeamMember(ctx, red.ID, ed.ID)
+	changed, err = s.AddTeamMember(ctx, red.ID, ed.ID, testEvent[Team](AuditTeamChanged))
 	mustChange("add member again", changed, err, false)
-	changed, err = s.AddTeamOrganization(ctx, red.ID, 12)
+	changed, err = s.AddTeamOrganization(ctx, red.ID, 12, testEvent[Team](AuditTeamChanged))
 	mustChange("add organization", changed, err, true)
-	changed, err = s.AddTeamOrganization(ctx, red.ID, 11)
+	changed, err = s.AddTeamOrganization(ctx, red.ID, 11, testEvent[Team](AuditTeamChanged))
 	mustChange("add organization", changed, err, true)
-	changed, err = s.AddTeamOrganization(ctx, blue.ID, 13)
+	changed, err = s.AddTeamOrganization(ctx, blue.ID, 13, testEvent[Team](AuditTeamChanged))
 	mustChange("add organization to blue", changed, err, true)
 
 	for _, tt := range []struct {
 		name string
 		err  error
 	}{
-		{"unknown user", second(s.AddTeamMember(ctx, red.ID, 999))},
-		{"unknown team", second(s.AddTeamMember(ctx, 999, ed.ID))},
-		{"organization not in the cache", second(s.AddTeamOrganization(ctx, red.ID, 99))},
-		{"organization to unknown team", second(s.AddTeamOrganization(ctx, 999, 11))},
+		{"unknown user", second(s.AddTeamMember(ctx, red.ID, 999, testEvent[Team](AuditTeamChanged)))},
+		{"unknown team", second(s.AddTeamMember(ctx, 999, ed.ID, testEvent[Team](AuditTeamChanged)))},
+		{"organization not in the cache", second(s.AddTeamOrganization(ctx, red.ID, 99, testEvent[Team](AuditTeamChanged)))},
+		{"organization to unknown team", second(s.AddTeamOrganization(ctx, 999, 11, testEvent[Team](AuditTeamChanged)))},
 	} {
 		if !errors.Is(tt.err, ErrNotFound) {
 			t.Errorf("%s: error = %v, want ErrNotFound", tt.name, tt.err)
@@ -109,20 +109,20 @@ func TestTeams(t *testing.T) {
 		t.Errorf("TeamByName = %+v, %v", byName, err)
 	}
 
-	changed, err = s.RemoveTeamOrganization(ctx, red.ID, 12)
+	changed, err = s.RemoveTeamOrganization(ctx, red.ID, 12, testEvent[Team](AuditTeamChanged))
 	mustChange("remove organization", changed, err, true)
-	changed, err = s.RemoveTeamOrganization(ctx, red.ID, 12)
+	changed, err = s.RemoveTeamOrganization(ctx, red.ID, 12, testEvent[Team](AuditTeamChanged))
 	mustChange("remove organization again", changed, err, false)
-	changed, err = s.RemoveTeamMember(ctx, red.ID, ed.ID)
+	changed, err = s.RemoveTeamMember(ctx, red.ID, ed.ID, testEvent[Team](AuditTeamChanged))
 	mustChange("remove member", changed, err, true)
 	if ids, err := s.UserOrganizationIDs(ctx, ed.ID); err != nil || len(ids) != 0 {
 		t.Errorf("after leaving the team: UserOrganizationIDs = %v, %v; want none", ids, err)
 	}
 
-	if err := s.DeleteTeam(ctx, blue.ID); err != nil {
+	if err := s.DeleteTeam(ctx, blue.ID, testEvent[Team](AuditTeamChanged)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteTeam(ctx, blue.ID); !errors.Is(err, ErrNotFound) {
+	if err := s.DeleteTeam(ctx, blue.ID, testEvent[Team](AuditTeamChanged)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("delete twice: %v, want ErrNotFound", err)
 	}
 	if orgs, err := s.TeamOrganizations(ctx, blue.ID); err != nil || len(orgs) != 0 {

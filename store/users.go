@@ -74,8 +74,10 @@ type NewUser struct {
 	Name  string
 	Role  Role
 	// PasswordHash may be empty: the user then sets a password through a
-	// one-time link (CreatePasswordToken).
+	// one-time link (InviteUser, ResetPassword).
 	PasswordHash string
+	// TeamID, when not zero, is a team the user joins as they are created.
+	TeamID int
 }
 
 var (
@@ -166,17 +168,22 @@ func checkNewUser(nu NewUser) (NewUser, error) {
 
 const userColumns = `id, email, name, role, password_hash, disabled, session_version, created_at, updated_at`
 
-// CreateUser adds a user. It returns a *FieldError for a bad email, name or
-// role, and ErrEmailTaken when the email is in use.
-func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+// CreateUser adds a user, in the team nu.TeamID names if any, and records
+// the change with event (see EventFor). It returns a *FieldError for a bad
+// email, name or role, ErrEmailTaken when the email is in use and
+// ErrNotFound when the team does not exist.
+func (s *Store) CreateUser(ctx context.Context, nu NewUser, event EventFor[User]) (User, error) {
 	nu, err := checkNewUser(nu)
 	if err != nil {
 		return User{}, err
 	}
 	var u User
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		u, err = insertUser(ctx, tx, nu, time.Now())
-		return err
+		var err error
+		if u, err = insertUser(ctx, tx, nu, time.Now()); err != nil {
+			return err
+		}
+		return recordChange(ctx, tx, event, u)
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("store: create user: %w", err)
@@ -184,7 +191,13 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	return u, nil
 }
 
+// insertUser adds the user, and their membership of nu.TeamID if any.
 func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time.Time) (User, error) {
+	if nu.TeamID != 0 {
+		if _, err := queryTeam(ctx, tx, nu.TeamID); err != nil {
+			return User{}, err
+		}
+	}
 	var taken bool
 	if err := tx.QueryRowContext(ctx,
 		`SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)`, nu.Email).Scan(&taken); err != nil {
@@ -204,6 +217,12 @@ func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time.Time) (Use
 	id, err := res.LastInsertId()
 	if err != nil {
 		return User{}, err
+	}
+	if nu.TeamID != 0 {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO team_members (team_id, user_id) VALUES (?, ?)`, nu.TeamID, id); err != nil {
+			return User{}, err
+		}
 	}
 	return queryUser(ctx, tx, `WHERE id = ?`, id)
 }
@@ -252,32 +271,34 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 }
 
 // SetUserRole gives the user another role and ends their sessions, so the
-// new role applies at once. It returns ErrLastAdmin rather than leave no
-// enabled admin.
-func (s *Store) SetUserRole(ctx context.Context, id int, role Role) (User, error) {
+// new role applies at once, and records the change with event (see
+// EventFor). It returns ErrLastAdmin rather than leave no enabled admin.
+func (s *Store) SetUserRole(ctx context.Context, id int, role Role, event EventFor[User]) (User, error) {
 	if err := CheckRole(role); err != nil {
 		return User{}, err
 	}
-	u, err := s.updateUser(ctx, id, true, `role = ?`, string(role))
+	u, err := s.updateUser(ctx, id, true, event, `role = ?`, string(role))
 	if err != nil {
 		return User{}, fmt.Errorf("store: set role of user %d: %w", id, err)
 	}
 	return u, nil
 }
 
-// DisableUser stops the user from signing in and ends their sessions. It
-// returns ErrLastAdmin rather than leave no enabled admin.
-func (s *Store) DisableUser(ctx context.Context, id int) (User, error) {
-	u, err := s.updateUser(ctx, id, true, `disabled = 1`)
+// DisableUser stops the user from signing in and ends their sessions, and
+// records the change with event (see EventFor). It returns ErrLastAdmin
+// rather than leave no enabled admin.
+func (s *Store) DisableUser(ctx context.Context, id int, event EventFor[User]) (User, error) {
+	u, err := s.updateUser(ctx, id, true, event, `disabled = 1`)
 	if err != nil {
 		return User{}, fmt.Errorf("store: disable user %d: %w", id, err)
 	}
 	return u, nil
 }
 
-// EnableUser lets a disabled user sign in again.
-func (s *Store) EnableUser(ctx context.Context, id int) (User, error) {
-	u, err := s.updateUser(ctx, id, false, `disabled = 0`)
+// EnableUser lets a disabled user sign in again, and records the change
+// with event (see EventFor).
+func (s *Store) EnableUser(ctx context.Context, id int, event EventFor[User]) (User, error) {
+	u, err := s.updateUser(ctx, id, false, event, `disabled = 0`)
 	if err != nil {
 		return User{}, fmt.Errorf("store: enable user %d: %w", id, err)
 	}
@@ -285,12 +306,13 @@ func (s *Store) EnableUser(ctx context.Context, id int) (User, error) {
 }
 
 // SetUserPassword stores a new password hash and ends the user's
-// sessions, so that whoever knew the old password is signed out.
-func (s *Store) SetUserPassword(ctx context.Context, id int, passwordHash string) (User, error) {
+// sessions, so that whoever knew the old password is signed out, and
+// records the change with event (see EventFor).
+func (s *Store) SetUserPassword(ctx context.Context, id int, passwordHash string, event EventFor[User]) (User, error) {
 	if passwordHash == "" {
 		return User{}, fmt.Errorf("store: set password of user %d: empty hash", id)
 	}
-	u, err := s.updateUser(ctx, id, false, `password_hash = ?`, passwordHash)
+	u, err := s.updateUser(ctx, id, false, event, `password_hash = ?`, passwordHash)
 	if err != nil {
 		return User{}, fmt.Errorf("store: set password of user %d: %w", id, err)
 	}
@@ -298,25 +320,29 @@ func (s *Store) SetUserPassword(ctx context.Context, id int, passwordHash string
 }
 
 // EndUserSessions signs the user out everywhere: every session cookie
-// issued so far stops working.
-func (s *Store) EndUserSessions(ctx context.Context, id int) (User, error) {
-	u, err := s.updateUser(ctx, id, false, "")
+// issued so far stops working. It records the change with event (see
+// EventFor).
+func (s *Store) EndUserSessions(ctx context.Context, id int, event EventFor[User]) (User, error) {
+	u, err := s.updateUser(ctx, id, false, event, "")
 	if err != nil {
 		return User{}, fmt.Errorf("store: end sessions of user %d: %w", id, err)
 	}
 	return u, nil
 }
 
-// updateUser applies set (SQL assignments, or "") to one user and raises
-// their session version, in one transaction: every change to a user ends
-// their sessions. With guardAdmins, a change that leaves no enabled admin is
-// undone and ErrLastAdmin returned.
-func (s *Store) updateUser(ctx context.Context, id int, guardAdmins bool, set string, args ...any) (User, error) {
+// updateUser applies set (SQL assignments, or "") to one user, raises
+// their session version and appends the event of the change, in one
+// transaction: every change to a user ends their sessions. With
+// guardAdmins, a change that leaves no enabled admin is undone and
+// ErrLastAdmin returned.
+func (s *Store) updateUser(ctx context.Context, id int, guardAdmins bool, event EventFor[User], set string, args ...any) (User, error) {
 	var u User
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		u, err = updateUserTx(ctx, tx, id, guardAdmins, set, args...)
-		return err
+		if u, err = updateUserTx(ctx, tx, id, guardAdmins, set, args...); err != nil {
+			return err
+		}
+		return recordChange(ctx, tx, event, u)
 	})
 	return u, err
 }

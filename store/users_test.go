@@ -9,7 +9,7 @@ import (
 
 func createTestUser(t *testing.T, s *Store, email string, role Role) User {
 	t.Helper()
-	u, err := s.CreateUser(context.Background(), NewUser{Email: email, Name: "User " + email, Role: role, PasswordHash: "$argon2id$placeholder"})
+	u, err := s.CreateUser(context.Background(), NewUser{Email: email, Name: "User " + email, Role: role, PasswordHash: "$argon2id$placeholder"}, testEvent[User](AuditUserCreated))
 	if err != nil {
 		t.Fatalf("CreateUser(%s): %v", email, err)
 	}
@@ -20,7 +20,7 @@ func TestCreateUser(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t)
 
-	u, err := s.CreateUser(ctx, NewUser{Email: "  Ada@Example.COM ", Name: " Ada Lovelace ", Role: RoleEditor})
+	u, err := s.CreateUser(ctx, NewUser{Email: "  Ada@Example.COM ", Name: " Ada Lovelace ", Role: RoleEditor}, testEvent[User](AuditUserCreated))
 	if err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
@@ -38,7 +38,7 @@ func TestCreateUser(t *testing.T) {
 	if _, err := s.GetUser(ctx, u.ID+100); !errors.Is(err, ErrNotFound) {
 		t.Errorf("GetUser(unknown) error = %v, want ErrNotFound", err)
 	}
-	if _, err := s.CreateUser(ctx, NewUser{Email: "ada@EXAMPLE.com", Name: "Other", Role: RoleAdmin}); !errors.Is(err, ErrEmailTaken) {
+	if _, err := s.CreateUser(ctx, NewUser{Email: "ada@EXAMPLE.com", Name: "Other", Role: RoleAdmin}, testEvent[User](AuditUserCreated)); !errors.Is(err, ErrEmailTaken) {
 		t.Errorf("second user with the same email: error = %v, want ErrEmailTaken", err)
 	}
 	if n, err := s.CountUsers(ctx); err != nil || n != 1 {
@@ -66,7 +66,7 @@ func TestCreateUserRefusesBadValues(t *testing.T) {
 	s := openTestStore(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := s.CreateUser(context.Background(), tt.user)
+			_, err := s.CreateUser(context.Background(), tt.user, testEvent[User](AuditUserCreated))
 			var fe *FieldError
 			if !errors.As(err, &fe) || fe.Field != tt.field || fe.Message == "" {
 				t.Fatalf("error = %v, want a FieldError on %s", err, tt.field)
@@ -84,16 +84,17 @@ func TestUserChangesEndSessions(t *testing.T) {
 	createTestUser(t, s, "admin@example.com", RoleAdmin)
 	u := createTestUser(t, s, "ed@example.com", RoleEditor)
 
+	event := testEvent[User](AuditUserChanged)
 	steps := []struct {
 		name   string
 		change func() (User, error)
 		check  func(User) bool
 	}{
-		{"role", func() (User, error) { return s.SetUserRole(ctx, u.ID, RoleAuditor) }, func(v User) bool { return v.Role == RoleAuditor }},
-		{"disable", func() (User, error) { return s.DisableUser(ctx, u.ID) }, func(v User) bool { return v.Disabled }},
-		{"enable", func() (User, error) { return s.EnableUser(ctx, u.ID) }, func(v User) bool { return !v.Disabled }},
-		{"password", func() (User, error) { return s.SetUserPassword(ctx, u.ID, "$argon2id$new") }, func(v User) bool { return v.PasswordHash == "$argon2id$new" }},
-		{"sign out everywhere", func() (User, error) { return s.EndUserSessions(ctx, u.ID) }, func(User) bool { return true }},
+		{"role", func() (User, error) { return s.SetUserRole(ctx, u.ID, RoleAuditor, event) }, func(v User) bool { return v.Role == RoleAuditor }},
+		{"disable", func() (User, error) { return s.DisableUser(ctx, u.ID, event) }, func(v User) bool { return v.Disabled }},
+		{"enable", func() (User, error) { return s.EnableUser(ctx, u.ID, event) }, func(v User) bool { return !v.Disabled }},
+		{"password", func() (User, error) { return s.SetUserPassword(ctx, u.ID, "$argon2id$new", event) }, func(v User) bool { return v.PasswordHash == "$argon2id$new" }},
+		{"sign out everywhere", func() (User, error) { return s.EndUserSessions(ctx, u.ID, event) }, func(User) bool { return true }},
 	}
 	version := u.SessionVersion
 	for _, st := range steps {
@@ -112,10 +113,10 @@ func TestUserChangesEndSessions(t *testing.T) {
 			t.Errorf("%s: stored %+v, %v; returned %+v", st.name, stored, err, got)
 		}
 	}
-	if _, err := s.DisableUser(ctx, 9999); !errors.Is(err, ErrNotFound) {
+	if _, err := s.DisableUser(ctx, 9999, event); !errors.Is(err, ErrNotFound) {
 		t.Errorf("DisableUser(unknown) error = %v, want ErrNotFound", err)
 	}
-	if _, err := s.SetUserRole(ctx, u.ID, "owner"); err == nil {
+	if _, err := s.SetUserRole(ctx, u.ID, "owner", event); err == nil {
 		t.Error("SetUserRole accepted an unknown role")
 	}
 }
@@ -126,13 +127,13 @@ func TestLastAdminStays(t *testing.T) {
 	a := createTestUser(t, s, "a@example.com", RoleAdmin)
 	b := createTestUser(t, s, "b@example.com", RoleAdmin)
 
-	if _, err := s.DisableUser(ctx, a.ID); err != nil {
+	if _, err := s.DisableUser(ctx, a.ID, testEvent[User](AuditUserDisabled)); err != nil {
 		t.Fatalf("disable one of two admins: %v", err)
 	}
-	if _, err := s.SetUserRole(ctx, b.ID, RoleEditor); !errors.Is(err, ErrLastAdmin) {
+	if _, err := s.SetUserRole(ctx, b.ID, RoleEditor, testEvent[User](AuditUserChanged)); !errors.Is(err, ErrLastAdmin) {
 		t.Errorf("demote the last admin: error = %v, want ErrLastAdmin", err)
 	}
-	if _, err := s.DisableUser(ctx, b.ID); !errors.Is(err, ErrLastAdmin) {
+	if _, err := s.DisableUser(ctx, b.ID, testEvent[User](AuditUserDisabled)); !errors.Is(err, ErrLastAdmin) {
 		t.Errorf("disable the last admin: error = %v, want ErrLastAdmin", err)
 	}
 	if got, err := s.GetUser(ctx, b.ID); err != nil || got.Role != RoleAdmin || got.Disabled || got.SessionVersion != b.SessionVersion {
@@ -143,7 +144,7 @@ func TestLastAdminStays(t *testing.T) {
 	// changes among the others still work.
 	s2 := openTestStore(t)
 	e := createTestUser(t, s2, "e@example.com", RoleEditor)
-	if _, err := s2.SetUserRole(ctx, e.ID, RoleAuditor); err != nil {
+	if _, err := s2.SetUserRole(ctx, e.ID, RoleAuditor, testEvent[User](AuditUserChanged)); err != nil {
 		t.Errorf("role change with no admin at all: %v", err)
 	}
 }

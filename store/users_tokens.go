@@ -100,10 +100,11 @@ func checkSetupToken(ctx context.Context, tx *sql.Tx, token string) error {
 }
 
 // CreateFirstAdmin creates the first user, an admin, through the setup
-// link. The token check, the insert and the token's removal share one
-// transaction, so the link works exactly once. It returns ErrSetupClosed
-// for a bad token or when a user exists, and a *FieldError for bad values.
-func (s *Store) CreateFirstAdmin(ctx context.Context, token string, nu NewUser) (User, error) {
+// link, and records the change with event (see EventFor). The token check,
+// the insert, the token's removal and the event share one transaction, so
+// the link works exactly once. It returns ErrSetupClosed for a bad token or
+// when a user exists, and a *FieldError for bad values.
+func (s *Store) CreateFirstAdmin(ctx context.Context, token string, nu NewUser, event EventFor[User]) (User, error) {
 	nu.Role = RoleAdmin
 	nu, err := checkNewUser(nu)
 	if err != nil {
@@ -120,8 +121,11 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, token string, nu NewUser) 
 		if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, setupTokenKey); err != nil {
 			return err
 		}
-		u, err = insertUser(ctx, tx, nu, time.Now())
-		return err
+		var err error
+		if u, err = insertUser(ctx, tx, nu, time.Now()); err != nil {
+			return err
+		}
+		return recordChange(ctx, tx, event, u)
 	})
 	if errors.Is(err, ErrSetupClosed) {
 		return User{}, err
@@ -132,28 +136,43 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, token string, nu NewUser) 
 	return u, nil
 }
 
-// CreatePasswordToken returns a one-time token with which the user can set
-// a password until expires. Earlier tokens of the user stop working.
-func (s *Store) CreatePasswordToken(ctx context.Context, userID int, expires time.Time) (string, error) {
-	var token string
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := queryUser(ctx, tx, `WHERE id = ?`, userID); err != nil {
+// InviteUser creates a user without a password, as CreateUser does, and
+// returns a one-time token, valid until expires, with which they choose
+// one. The user, the token and the event that records them (see EventFor)
+// share one transaction.
+func (s *Store) InviteUser(ctx context.Context, nu NewUser, expires time.Time, event EventFor[User]) (User, string, error) {
+	if nu.PasswordHash != "" {
+		return User{}, "", errors.New("store: invite user: the user chooses their password")
+	}
+	nu, err := checkNewUser(nu)
+	if err != nil {
+		return User{}, "", err
+	}
+	var (
+		u     User
+		token string
+	)
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if u, err = insertUser(ctx, tx, nu, time.Now()); err != nil {
 			return err
 		}
-		var err error
-		token, err = replacePasswordToken(ctx, tx, userID, expires)
-		return err
+		if token, err = replacePasswordToken(ctx, tx, u.ID, expires); err != nil {
+			return err
+		}
+		return recordChange(ctx, tx, event, u)
 	})
 	if err != nil {
-		return "", fmt.Errorf("store: create password token for user %d: %w", userID, err)
+		return User{}, "", fmt.Errorf("store: invite user: %w", err)
 	}
-	return token, nil
+	return u, token, nil
 }
 
 // ResetPassword removes the user's password, ends their sessions and
 // returns a one-time token, valid until expires, with which they choose a
-// new one. Until then nobody can sign in as the user.
-func (s *Store) ResetPassword(ctx context.Context, userID int, expires time.Time) (User, string, error) {
+// new one. Until then nobody can sign in as the user. It records the
+// change with event (see EventFor).
+func (s *Store) ResetPassword(ctx context.Context, userID int, expires time.Time, event EventFor[User]) (User, string, error) {
 	var (
 		u     User
 		token string
@@ -163,8 +182,10 @@ func (s *Store) ResetPassword(ctx context.Context, userID int, expires time.Time
 		if u, err = updateUserTx(ctx, tx, userID, false, `password_hash = ''`); err != nil {
 			return err
 		}
-		token, err = replacePasswordToken(ctx, tx, userID, expires)
-		return err
+		if token, err = replacePasswordToken(ctx, tx, userID, expires); err != nil {
+			return err
+		}
+		return recordChange(ctx, tx, event, u)
 	})
 	if err != nil {
 		return User{}, "", fmt.Errorf("store: reset password of user %d: %w", userID, err)
@@ -213,10 +234,10 @@ func passwordTokenUser(ctx context.Context, tx *sql.Tx, token string, now time.T
 }
 
 // UsePasswordToken sets the password of the token's user to passwordHash,
-// ends their sessions and removes the token, in one transaction, so a link
-// works once. It returns ErrNotFound when the token is unknown, used or
-// expired at now.
-func (s *Store) UsePasswordToken(ctx context.Context, token string, now time.Time, passwordHash string) (User, error) {
+// ends their sessions, removes the token and records the change with event
+// (see EventFor), in one transaction, so a link works once. It returns
+// ErrNotFound when the token is unknown, used or expired at now.
+func (s *Store) UsePasswordToken(ctx context.Context, token string, now time.Time, passwordHash string, event EventFor[User]) (User, error) {
 	if passwordHash == "" {
 		return User{}, errors.New("store: use password token: empty hash")
 	}
@@ -229,8 +250,10 @@ func (s *Store) UsePasswordToken(ctx context.Context, token string, now time.Tim
 		if _, err := tx.ExecContext(ctx, `DELETE FROM password_tokens WHERE user_id = ?`, owner.ID); err != nil {
 			return err
 		}
-		u, err = updateUserTx(ctx, tx, owner.ID, false, `password_hash = ?`, passwordHash)
-		return err
+		if u, err = updateUserTx(ctx, tx, owner.ID, false, `password_hash = ?`, passwordHash); err != nil {
+			return err
+		}
+		return recordChange(ctx, tx, event, u)
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("store: use password token: %w", err)

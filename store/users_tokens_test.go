@@ -35,14 +35,14 @@ func TestSetupToken(t *testing.T) {
 		t.Errorf("current token: CheckSetupToken = %v, want nil", err)
 	}
 	admin := NewUser{Email: "root@example.com", Name: "Root", Role: RoleEditor, PasswordHash: "$argon2id$x"}
-	if _, err := s.CreateFirstAdmin(ctx, "wrong", admin); !errors.Is(err, ErrSetupClosed) {
+	if _, err := s.CreateFirstAdmin(ctx, "wrong", admin, testEvent[User](AuditUserCreated)); !errors.Is(err, ErrSetupClosed) {
 		t.Errorf("wrong token: CreateFirstAdmin = %v, want ErrSetupClosed", err)
 	}
-	u, err := s.CreateFirstAdmin(ctx, token, admin)
+	u, err := s.CreateFirstAdmin(ctx, token, admin, testEvent[User](AuditUserCreated))
 	if err != nil || u.Role != RoleAdmin || u.Email != "root@example.com" {
 		t.Fatalf("CreateFirstAdmin = %+v, %v; want an admin whatever role was asked", u, err)
 	}
-	if _, err := s.CreateFirstAdmin(ctx, token, NewUser{Email: "two@example.com", Name: "Two", PasswordHash: "$argon2id$x"}); !errors.Is(err, ErrSetupClosed) {
+	if _, err := s.CreateFirstAdmin(ctx, token, NewUser{Email: "two@example.com", Name: "Two", PasswordHash: "$argon2id$x"}, testEvent[User](AuditUserCreated)); !errors.Is(err, ErrSetupClosed) {
 		t.Errorf("token used twice: CreateFirstAdmin = %v, want ErrSetupClosed", err)
 	}
 	if _, err := s.GetSetting(ctx, setupTokenKey); !errors.Is(err, ErrNotFound) {
@@ -67,7 +67,7 @@ func TestCreateFirstAdminRace(t *testing.T) {
 	)
 	for i := range 5 {
 		wg.Go(func() {
-			_, err := s.CreateFirstAdmin(ctx, token, NewUser{Email: string(rune('a'+i)) + "@example.com", Name: "N", PasswordHash: "$argon2id$x"})
+			_, err := s.CreateFirstAdmin(ctx, token, NewUser{Email: string(rune('a'+i)) + "@example.com", Name: "N", PasswordHash: "$argon2id$x"}, testEvent[User](AuditUserCreated))
 			if err == nil {
 				mu.Lock()
 				wins++
@@ -87,16 +87,16 @@ func TestPasswordTokens(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t)
 	createTestUser(t, s, "admin@example.com", RoleAdmin)
-	u, err := s.CreateUser(ctx, NewUser{Email: "new@example.com", Name: "New", Role: RoleEditor})
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	first, err := s.CreatePasswordToken(ctx, u.ID, now.Add(time.Hour))
+	u, first, err := s.InviteUser(ctx, NewUser{Email: "new@example.com", Name: "New", Role: RoleEditor}, now.Add(time.Hour), testEvent[User](AuditUserCreated))
+	if err != nil || u.HasPassword() {
+		t.Fatalf("InviteUser = %+v, %v; want a user without a password", u, err)
+	}
+	_, token, err := s.ResetPassword(ctx, u.ID, now.Add(time.Hour), testEvent[User](AuditUserChanged))
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := s.CreatePasswordToken(ctx, u.ID, now.Add(time.Hour))
+	u, err = s.GetUser(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,28 +109,28 @@ func TestPasswordTokens(t *testing.T) {
 	if _, err := s.PasswordTokenUser(ctx, token, now.Add(2*time.Hour)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("expired token: PasswordTokenUser = %v, want ErrNotFound", err)
 	}
-	if _, err := s.UsePasswordToken(ctx, token, now.Add(2*time.Hour), "$argon2id$late"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.UsePasswordToken(ctx, token, now.Add(2*time.Hour), "$argon2id$late", testEvent[User](AuditPasswordChanged)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("expired token: UsePasswordToken = %v, want ErrNotFound", err)
 	}
-	got, err := s.UsePasswordToken(ctx, token, now, "$argon2id$chosen")
+	got, err := s.UsePasswordToken(ctx, token, now, "$argon2id$chosen", testEvent[User](AuditPasswordChanged))
 	if err != nil || got.PasswordHash != "$argon2id$chosen" || got.SessionVersion != u.SessionVersion+1 {
 		t.Fatalf("UsePasswordToken = %+v, %v; want the hash set and the version raised", got, err)
 	}
-	if _, err := s.UsePasswordToken(ctx, token, now, "$argon2id$again"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.UsePasswordToken(ctx, token, now, "$argon2id$again", testEvent[User](AuditPasswordChanged)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("token used twice: %v, want ErrNotFound", err)
 	}
 
-	reset, resetToken, err := s.ResetPassword(ctx, u.ID, now.Add(time.Hour))
+	reset, resetToken, err := s.ResetPassword(ctx, u.ID, now.Add(time.Hour), testEvent[User](AuditUserChanged))
 	if err != nil || reset.HasPassword() || reset.SessionVersion != got.SessionVersion+1 {
 		t.Fatalf("ResetPassword = %+v, %v; want no password and the version raised", reset, err)
 	}
-	if _, err := s.DisableUser(ctx, u.ID); err != nil {
+	if _, err := s.DisableUser(ctx, u.ID, testEvent[User](AuditUserDisabled)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UsePasswordToken(ctx, resetToken, now, "$argon2id$disabled"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.UsePasswordToken(ctx, resetToken, now, "$argon2id$disabled", testEvent[User](AuditPasswordChanged)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("token of a disabled user: %v, want ErrNotFound", err)
 	}
-	if _, err := s.CreatePasswordToken(ctx, 999, now.Add(time.Hour)); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.ResetPassword(ctx, 999, now.Add(time.Hour), testEvent[User](AuditUserChanged)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("token for an unknown user: %v, want ErrNotFound", err)
 	}
 }
