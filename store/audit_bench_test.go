@@ -62,34 +62,30 @@ func BenchmarkVerifyAuditChain(b *testing.B) {
 }
 
 // seedAuditEvents appends n events made by event(i) in one transaction,
-// chaining them exactly as AppendAuditEvent does, which would take one
-// synchronous commit per event.
+// chained by the code every append uses, without the synchronous commit
+// per event that AppendAuditEvent would take.
 func seedAuditEvents(tb testing.TB, s *Store, n int, event func(i int) AuditEvent) {
 	tb.Helper()
 	ctx := context.Background()
+	const chunk = 1000
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		head, err := chainHead(ctx, tx)
-		if err != nil {
-			return err
-		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		hasher := newChainHasher()
-		for i := range n {
-			r, err := newAuditRow(event(i))
-			if err != nil {
+		rows := make([]auditRow, 0, chunk)
+		ptrs := make([]*auditRow, 0, chunk)
+		for i := 0; i < n; i += chunk {
+			rows, ptrs = rows[:0], ptrs[:0]
+			for j := i; j < min(i+chunk, n); j++ {
+				r, err := newAuditRow(event(j))
+				if err != nil {
+					return err
+				}
+				rows = append(rows, r)
+			}
+			for k := range rows {
+				ptrs = append(ptrs, &rows[k])
+			}
+			if err := insertAuditRows(ctx, tx, ptrs...); err != nil {
 				return err
 			}
-			r.id, r.prevHash = head.LastID+1, head.LastHash
-			r.hash = sum(hasher, []byte(r.prevHash), r.hashedColumns())
-			if _, err := stmt.ExecContext(ctx, r.values()...); err != nil {
-				return err
-			}
-			head = ChainHead{LastID: r.id, LastHash: r.hash}
 		}
 		return nil
 	})
