@@ -50,6 +50,7 @@ type options struct {
 }
 
 func main() {
+	loadtest.ServeBareIfAsked()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"os"
 	"testing"
 	"time"
+
+	"github.com/contactdesk/contactdesk/internal/loadtest"
 )
 
 func TestIDRange(t *testing.T) {
@@ -82,4 +85,11 @@ func TestParseNeedsATarget(t *testing.T) {
 			t.Errorf("parse(%q) error = %v, want error %v", tt.args, err, tt.wantErr)
 		}
 	}
+}
+
+// TestMain lets the tests' binary serve as a bare handler's process, as
+// the command does.
+func TestMain(m *testing.M) {
+	loadtest.ServeBareIfAsked()
+	os.Exit(m.Run())
 }

@@ -1,11 +1,18 @@
 package loadtest
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -81,32 +88,127 @@ func Compare(ctx context.Context, cfg Config, flow string) (Comparison, error) {
 	return cmp, nil
 }
 
-// bare serves body from a plain net/http handler on loopback and loads it
-// as cfg would load a page: cfg.Users clients, each with its own
-// connections, back to back, for cfg.Duration after cfg.Warmup.
+// bare serves body from a plain net/http handler in a process of its own
+// on loopback and loads it as cfg would load a page: cfg.Users clients,
+// each with its own connections, back to back, for cfg.Duration after
+// cfg.Warmup.
 func bare(ctx context.Context, body []byte, flow string, cfg Config) (Summary, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stop, err := startBare(body)
 	if err != nil {
 		return Summary{}, fmt.Errorf("loadtest: bare handler: %w", err)
+	}
+	users := make([]*User, cfg.Users)
+	for i := range users {
+		if users[i], err = NewUser(base, NewRecorder()); err != nil {
+			closeAll(users[:i])
+			return Summary{}, errors.Join(err, stop())
+		}
+	}
+	cfg.Measuring = nil // the portal is not what is loaded
+	s, err := loadPage(ctx, users, "/", "bare "+flow, cfg)
+	closeAll(users)
+	if stopErr := stop(); stopErr != nil {
+		err = errors.Join(err, fmt.Errorf("loadtest: bare handler: %w", stopErr))
+	}
+	return s, err
+}
+
+// bareBodyEnv names the file whose bytes a bare handler's process serves.
+// The load tool starts itself with it set (see ServeBareIfAsked), so that
+// the bare handler runs in a process of its own, as the portal does: in
+// the load tool's process it would share the client's scheduler and be
+// spared the switches between processes that every request to the portal
+// costs.
+const bareBodyEnv = "CONTACTDESK_LOADTEST_BARE_BODY"
+
+// ServeBareIfAsked serves the bare handler and exits when this process
+// was started to be one; otherwise it returns at once. Every program that
+// compares pages, tests included, calls it first in main or TestMain.
+func ServeBareIfAsked() {
+	path := os.Getenv(bareBodyEnv)
+	if path == "" {
+		return
+	}
+	if err := serveBare(path, os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest: bare handler:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// serveBare serves the bytes of the file at path on a loopback port,
+// writes the port's address as one line to out, and serves until in ends:
+// the load tool closed it, or died.
+func serveBare(path string, in io.Reader, out io.Writer) error {
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
 	}
 	srv := &http.Server{
 		Handler:           bareHandler(body),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	base := "http://" + ln.Addr().String()
-
-	users := make([]*User, cfg.Users)
-	for i := range users {
-		if users[i], err = NewUser(base, NewRecorder()); err != nil {
-			closeAll(users[:i])
-			return Summary{}, err
-		}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if _, err := fmt.Fprintln(out, ln.Addr().String()); err != nil {
+		return errors.Join(err, srv.Close())
 	}
-	defer closeAll(users)
-	cfg.Measuring = nil // the portal is not what is loaded
-	return loadPage(ctx, users, "/", "bare "+flow, cfg)
+	if _, err := io.Copy(io.Discard, in); err != nil {
+		return errors.Join(err, srv.Close())
+	}
+	if err := srv.Close(); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// startBare starts this program again as a bare handler serving body and
+// returns its base URL, and stop, which ends the process and waits for it.
+func startBare(body []byte) (base string, stop func() error, err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp("", "loadtest-bare-")
+	if err != nil {
+		return "", nil, err
+	}
+	path := filepath.Join(dir, "page.html")
+	if err := os.WriteFile(path, body, 0o600); err != nil {
+		return "", nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), bareBodyEnv+"="+path)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	stop = func() error {
+		stdin.Close()
+		return errors.Join(cmd.Wait(), os.RemoveAll(dir))
+	}
+	// The first line is the address; without one the process failed,
+	// and said why on standard error.
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		return "", nil, errors.Join(fmt.Errorf("no address from %s: %w", self, err), stop())
+	}
+	return "http://" + strings.TrimSpace(line), stop, nil
 }
 
 // bareHandler answers every request with body as an HTML page, and

@@ -3,6 +3,8 @@ package loadtest
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -34,6 +36,32 @@ func TestBareRun(t *testing.T) {
 	}
 	if s.Requests > 100 {
 		t.Errorf("bare handler served %d requests, want at most 2 users × 50", s.Requests)
+	}
+}
+
+// TestBareProcess starts the bare handler in a process of its own, loads
+// the page from it, and stops it.
+func TestBareProcess(t *testing.T) {
+	body := []byte(strings.Repeat("<p>page & \"bytes\"</p>", 500))
+	base, stop, err := startBare(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(errors.Join(err, stop()))
+	}
+	got, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK || !bytes.Equal(got, body) {
+		t.Errorf("GET from the bare process: status %d, %d bytes, %v; want 200 and the %d bytes", res.StatusCode, len(got), err, len(body))
+	}
+	http.DefaultClient.CloseIdleConnections()
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if _, err := http.Get(base + "/"); err == nil {
+		t.Errorf("the bare process still answers after stop")
 	}
 }
 
