@@ -128,10 +128,26 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 
+	// The setup link is made before anything else runs and before the
+	// portal answers or says it is running, so that it works from the
+	// moment it is printed and a shutdown requested once the portal runs
+	// never finds it half made. A stop asked for while it is made ends
+	// the start quietly.
+	url := "http://" + displayAddr(ln.Addr())
+	setupLink, err := newSetupLink(ctx, st, cfg.PublicURL, url)
+	if err != nil {
+		err = errors.Join(err, ln.Close())
+		if ctx.Err() != nil {
+			logger.Info("stopped while starting", "reason", err.Error())
+			return nil
+		}
+		return err
+	}
+
 	if cfg.MetricsAddr != "" {
 		stopMetrics, err := serveMetrics(cfg.MetricsAddr, meters, logger)
 		if err != nil {
-			return err
+			return errors.Join(err, ln.Close())
 		}
 		defer stopMetrics()
 	}
@@ -139,15 +155,6 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	go syncOrganizations(ctx, service, logger)
 	go reconcileSubmissions(ctx, service, logger)
 
-	// The setup link is made before the portal answers and before it says
-	// it is running, so that it works from the moment it is printed and a
-	// shutdown requested once the portal runs never finds it half made.
-	url := "http://" + displayAddr(ln.Addr())
-	setupLink, err := newSetupLink(ctx, st, cfg.PublicURL, url)
-	if err != nil {
-		ln.Close()
-		return err
-	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	logger.Info("listening", "url", url, "sandbox", cfg.sandboxMode())

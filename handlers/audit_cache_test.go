@@ -36,6 +36,19 @@ func TestAuditLogPageShownAgain(t *testing.T) {
 	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, 501, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
 		t.Fatal(err)
 	}
+	// An editor of another team, with another organization: the same
+	// role at the same head of the log, shown other submissions.
+	blueEditor, blueUser := app.signedIn("blue@example.com", store.RoleEditor)
+	blue, err := app.Store.CreateTeam(ctx, "Blue", fixtureEvent[store.Team](store.AuditTeamChanged))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Store.AddTeamMember(ctx, blue.ID, blueUser.ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Store.AddTeamOrganization(ctx, blue.ID, 502, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
+		t.Fatal(err)
+	}
 	auditor, _ := app.signedIn("auditor@example.com", store.RoleAuditor)
 	all := wantListed(6, func(int) bool { return true })
 
@@ -49,6 +62,9 @@ func TestAuditLogPageShownAgain(t *testing.T) {
 		if got, want := listedSubmissions(r.Body), []string{"sub-004", "sub-001"}; !slices.Equal(got, want) || strings.Contains(r.Body, head) || !strings.Contains(r.Body, ">Test editor</a>") || strings.Contains(r.Body, "Security events") {
 			t.Errorf("editor: listed %v, want %v; chain head shown %t, own name shown %t, security link %t",
 				got, want, strings.Contains(r.Body, head), strings.Contains(r.Body, ">Test editor</a>"), strings.Contains(r.Body, "Security events"))
+		}
+		if got, want := listedSubmissions(blueEditor.get("/audit").Body), []string{"sub-005", "sub-002"}; !slices.Equal(got, want) {
+			t.Errorf("editor of another team: listed %v, want %v", got, want)
 		}
 		r = auditor.get("/audit")
 		if got := listedSubmissions(r.Body); !slices.Equal(got, all) || strings.Contains(r.Body, head) || !strings.Contains(r.Body, "Security events") {

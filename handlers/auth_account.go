@@ -62,10 +62,10 @@ func (h accountHandlers) changePassword(c echo.Context) error {
 		return securityEvent{kind: store.AuditPasswordChanged, summary: "Changed their password; other sessions ended"}
 	})
 	updated, err := h.Store.SetUserPassword(ctx, user.ID, hash, change.event)
+	change.finish(err)
 	if err != nil {
 		return err
 	}
-	change.committed()
 	if err := h.Sessions.signIn(c, updated, now); err != nil {
 		return err
 	}
@@ -100,10 +100,11 @@ func (h accountHandlers) signOutEverywhere(c echo.Context) error {
 	change := newSecurityChange(h.server, c, func(store.User) securityEvent {
 		return securityEvent{kind: store.AuditSignedOut, summary: "Signed out everywhere"}
 	})
-	if _, err := h.Store.EndUserSessions(c.Request().Context(), user.ID, change.event); err != nil {
+	_, err := h.Store.EndUserSessions(c.Request().Context(), user.ID, change.event)
+	change.finish(err)
+	if err != nil {
 		return err
 	}
-	change.committed()
 	if err := h.Sessions.signOut(c); err != nil {
 		return err
 	}

@@ -44,13 +44,14 @@ func (s *server) recordSecurityEvent(c echo.Context, e securityEvent) error {
 // securityChange is the audit event of one change to users or teams, made
 // from the changed row T. The store appends it in the change's own
 // transaction (event, a store.EventFor), so that the change and its record
-// commit together or not at all; once the change is committed, committed
-// counts and logs it.
+// commit together or not at all; finish, given the store's answer, counts
+// and logs it once it is committed.
 type securityChange[T any] struct {
 	s        *server
 	c        echo.Context
 	describe func(changed T) securityEvent
-	// made is the event the store appended, nil while none was made.
+	// made is the event given to the store, nil while none was made. It is
+	// stored only if the change commits.
 	made *store.AuditEvent
 }
 
@@ -70,12 +71,14 @@ func (r *securityChange[T]) event(changed T) (store.AuditEvent, error) {
 	return ev, nil
 }
 
-// committed counts and logs the event, once the change is committed. A
-// change that changed nothing made no event, and nothing is logged.
-func (r *securityChange[T]) committed() {
-	if r.made != nil {
+// finish counts and logs the event when the store's call that took it
+// returned err nil: the change and its event committed. A change that
+// failed, was refused or changed nothing is neither counted nor logged.
+func (r *securityChange[T]) finish(err error) {
+	if err == nil && r.made != nil {
 		r.s.logSecurityEvent(r.c, *r.made)
 	}
+	r.made = nil
 }
 
 // auditEvent is e as the audit log stores it, with the request's client

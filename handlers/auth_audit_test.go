@@ -18,9 +18,9 @@ import (
 )
 
 // TestSecurityChangeCountedOnceCommitted checks that a change's event is
-// counted and logged after its change commits, and only then: not for a
-// change that changed nothing, nor for one undone after its event was
-// made.
+// counted and logged after its change commits, once, and only then: not
+// for a change that changed nothing, nor for one undone after its event
+// was made.
 func TestSecurityChangeCountedOnceCommitted(t *testing.T) {
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "cd.db"))
 	if err != nil {
@@ -65,10 +65,11 @@ func TestSecurityChangeCountedOnceCommitted(t *testing.T) {
 	if got := counted(); got != "none" || logs.Len() != 0 {
 		t.Errorf("before committed: counted %q, logged %q; want nothing yet", got, logs.String())
 	}
-	created.committed()
+	created.finish(err)
 	if got := counted(); !strings.HasSuffix(got, " 1") || !strings.Contains(logs.String(), `summary="Created team Red"`) {
 		t.Errorf("after committed: counted %q, logged %q; want one event", got, logs.String())
 	}
+	created.finish(nil)
 
 	user, err := st.CreateUser(ctx, store.NewUser{Email: "ed@example.com", Name: "Ed", Role: store.RoleEditor, TeamID: team.ID},
 		newSecurityChange(s, c, func(store.User) securityEvent {
@@ -78,17 +79,23 @@ func TestSecurityChangeCountedOnceCommitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := teamEvent("Added Ed again")
-	if changed, err := st.AddTeamMember(ctx, team.ID, user.ID, again.event); err != nil || changed {
+	changed, err := st.AddTeamMember(ctx, team.ID, user.ID, again.event)
+	if err != nil || changed {
 		t.Fatalf("AddTeamMember of a member = %t, %v", changed, err)
 	}
-	again.committed()
+	again.finish(err)
 	undone := newSecurityChange(s, c, func(store.Team) securityEvent {
 		cancel() // the request ends while the change is written
 		return securityEvent{kind: store.AuditTeamChanged, summary: "Created team Blue"}
 	})
-	if _, err := st.CreateTeam(ctx, "Blue", undone.event); err == nil {
+	_, err = st.CreateTeam(ctx, "Blue", undone.event)
+	if err == nil {
 		t.Fatal("CreateTeam succeeded after its request ended")
 	}
+	if undone.made == nil {
+		t.Fatal("the undone change made no event: the case is not tested")
+	}
+	undone.finish(err)
 	if got := counted(); !strings.HasSuffix(got, " 1") || strings.Count(logs.String(), "security event") != 1 {
 		t.Errorf("after changes that recorded nothing: counted %q, logged %q; want the first event only", got, logs.String())
 	}

@@ -71,10 +71,11 @@ func (h passwordLinkHandlers) choosePassword(c echo.Context) error {
 	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
 		return securityEvent{kind: store.AuditPasswordChanged, actor: &changed, summary: "Chose a password through a one-time link"}
 	})
-	if _, err := h.Store.UsePasswordToken(ctx, token, h.now(), hash, change.event); err != nil {
+	_, err = h.Store.UsePasswordToken(ctx, token, h.now(), hash, change.event)
+	change.finish(err)
+	if err != nil {
 		return h.linkNotValid(c, err)
 	}
-	change.committed()
 	// Whoever was signed in in this browser is not necessarily the user.
 	if err := h.Sessions.signOut(c); err != nil {
 		return err

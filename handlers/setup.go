@@ -106,6 +106,7 @@ func (h setupHandlers) createFirstAdmin(c echo.Context) error {
 			summary: "Created the first admin " + describeUser(created) + " through the setup link"}
 	})
 	user, err := h.Store.CreateFirstAdmin(ctx, token, store.NewUser{Name: form.Name, Email: form.Email, PasswordHash: hash}, change.event)
+	change.finish(err)
 	switch {
 	case errors.Is(err, store.ErrSetupClosed):
 		return h.setupClosed(c, err)
@@ -114,7 +115,6 @@ func (h setupHandlers) createFirstAdmin(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	change.committed()
 	if err := h.Sessions.signIn(c, user, h.now()); err != nil {
 		return err
 	}

@@ -45,6 +45,7 @@ func (h teamHandlers) createTeam(c echo.Context) error {
 		return securityEvent{kind: store.AuditTeamChanged, summary: "Created team " + strconv.Quote(created.Name)}
 	})
 	t, err := h.Store.CreateTeam(c.Request().Context(), name, change.event)
+	change.finish(err)
 	errs := map[string]string{}
 	switch {
 	case errors.Is(err, store.ErrTeamNameTaken):
@@ -56,7 +57,6 @@ func (h teamHandlers) createTeam(c echo.Context) error {
 	if len(errs) > 0 {
 		return h.renderTeams(c, http.StatusUnprocessableEntity, name, errs)
 	}
-	change.committed()
 	return h.done(c, t.ID, "Created the team "+t.Name+". Add its members and organizations below.")
 }
 

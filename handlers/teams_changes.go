@@ -43,10 +43,11 @@ func (h teamHandlers) addMember(c echo.Context) error {
 	change := newSecurityChange(h.server, c, func(changed store.Team) securityEvent {
 		return securityEvent{kind: store.AuditTeamChanged, summary: "Added " + describeUser(user) + " to team " + strconv.Quote(changed.Name)}
 	})
-	if _, err := h.Store.AddTeamMember(ctx, t.ID, user.ID, change.event); err != nil {
+	_, err = h.Store.AddTeamMember(ctx, t.ID, user.ID, change.event)
+	change.finish(err)
+	if err != nil {
 		return err
 	}
-	change.committed()
 	return h.done(c, t.ID, "Added "+user.Name+" to the team.")
 }
 
@@ -74,13 +75,13 @@ func (h teamHandlers) removeMember(c echo.Context) error {
 		return securityEvent{kind: store.AuditTeamChanged, summary: "Removed " + describeUser(user) + " from team " + strconv.Quote(changed.Name)}
 	})
 	removed, err := h.Store.RemoveTeamMember(ctx, t.ID, user.ID, change.event)
+	change.finish(err)
 	if err != nil {
 		return err
 	}
 	if !removed {
 		return h.done(c, t.ID, notMember)
 	}
-	change.committed()
 	return h.done(c, t.ID, "Removed "+user.Name+" from the team.")
 }
 
@@ -99,6 +100,7 @@ func (h teamHandlers) addOrganization(c echo.Context) error {
 			summary: "Gave team " + strconv.Quote(changed.Name) + " the organization " + name}
 	})
 	_, err = h.Store.AddTeamOrganization(c.Request().Context(), t.ID, orgID, change.event)
+	change.finish(err)
 	if errors.Is(err, store.ErrNotFound) {
 		// Only organizations in the cache are offered.
 		h.requestLogger(c).Warn("team organization refused: not in the cache", "team_id", t.ID, "organization_id", orgID)
@@ -107,7 +109,6 @@ func (h teamHandlers) addOrganization(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	change.committed()
 	return h.doneSearching(c, t.ID, "The team now owns "+name+".")
 }
 
@@ -126,13 +127,13 @@ func (h teamHandlers) removeOrganization(c echo.Context) error {
 			summary: "Took the organization " + name + " from team " + strconv.Quote(changed.Name)}
 	})
 	removed, err := h.Store.RemoveTeamOrganization(c.Request().Context(), t.ID, orgID, change.event)
+	change.finish(err)
 	if err != nil {
 		return err
 	}
 	if !removed {
 		return h.doneSearching(c, t.ID, "The team did not own "+name+"; nothing changed.")
 	}
-	change.committed()
 	return h.doneSearching(c, t.ID, "The team no longer owns "+name+".")
 }
 
@@ -144,10 +145,11 @@ func (h teamHandlers) deleteTeam(c echo.Context) error {
 	change := newSecurityChange(h.server, c, func(deleted store.Team) securityEvent {
 		return securityEvent{kind: store.AuditTeamChanged, summary: "Deleted team " + strconv.Quote(deleted.Name)}
 	})
-	if err := h.Store.DeleteTeam(c.Request().Context(), t.ID, change.event); err != nil {
+	err = h.Store.DeleteTeam(c.Request().Context(), t.ID, change.event)
+	change.finish(err)
+	if err != nil {
 		return err
 	}
-	change.committed()
 	if err := h.Sessions.addFlash(c, "success", "Deleted the team "+t.Name+"."); err != nil {
 		return err
 	}

@@ -154,9 +154,10 @@ func TestAuditorSeesNoChangeForm(t *testing.T) {
 	}
 }
 
-// TestTeamChangeMovesTheAuditHead checks that a change whose event is
-// appended in its own transaction moves the head of the log at once, so
-// that pages kept for the old head are not shown again.
+// TestTeamChangeMovesTheAuditHead checks that a team created through the
+// portal moves the head of the log by its one event before the answer, so
+// that the audit page an admin sees next is rendered for the new head, not
+// shown again from the old one.
 func TestTeamChangeMovesTheAuditHead(t *testing.T) {
 	app := newTestApp(t)
 	ctx := context.Background()

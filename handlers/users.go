@@ -177,13 +177,13 @@ func (h userHandlers) changeRole(c echo.Context) error {
 			summary: "Changed the role of " + describeUser(changed) + " from " + string(u.Role) + " to " + string(role) + "; their sessions ended"}
 	})
 	changed, err := h.Store.SetUserRole(c.Request().Context(), u.ID, role, change.event)
+	change.finish(err)
 	if errors.Is(err, store.ErrLastAdmin) {
 		return h.lastAdminRefused(c, u)
 	}
 	if err != nil {
 		return err
 	}
-	change.committed()
 	return h.done(c, changed, changed.Name+" is now "+articleRole(role)+". Their sessions have ended.")
 }
 
@@ -202,13 +202,13 @@ func (h userHandlers) disableUser(c echo.Context) error {
 		return securityEvent{kind: store.AuditUserDisabled, summary: "Disabled " + describeUser(changed) + "; their sessions ended"}
 	})
 	changed, err := h.Store.DisableUser(c.Request().Context(), u.ID, change.event)
+	change.finish(err)
 	if errors.Is(err, store.ErrLastAdmin) {
 		return h.lastAdminRefused(c, u)
 	}
 	if err != nil {
 		return err
 	}
-	change.committed()
 	return h.done(c, changed, changed.Name+" is disabled and signed out everywhere.")
 }
 
@@ -221,10 +221,10 @@ func (h userHandlers) enableUser(c echo.Context) error {
 		return securityEvent{kind: store.AuditUserChanged, summary: "Enabled " + describeUser(changed)}
 	})
 	changed, err := h.Store.EnableUser(c.Request().Context(), u.ID, change.event)
+	change.finish(err)
 	if err != nil {
 		return err
 	}
-	change.committed()
 	return h.done(c, changed, changed.Name+" can sign in again.")
 }
 
@@ -241,10 +241,10 @@ func (h userHandlers) resetPassword(c echo.Context) error {
 			summary: "Reset the password of " + describeUser(changed) + " and issued a one-time link; their sessions ended"}
 	})
 	changed, token, err := h.Store.ResetPassword(c.Request().Context(), u.ID, h.now().Add(passwordLinkLifetime), change.event)
+	change.finish(err)
 	if err != nil {
 		return err
 	}
-	change.committed()
 	return h.done(c, changed, "The password of "+changed.Name+" is removed and their sessions have ended. "+
 		"Send them this one-time link to choose a new one; it works once, within 24 hours: "+h.passwordLink(c, token))
 }
@@ -258,10 +258,10 @@ func (h userHandlers) endSessions(c echo.Context) error {
 		return securityEvent{kind: store.AuditSignedOut, summary: "Signed " + describeUser(changed) + " out everywhere"}
 	})
 	changed, err := h.Store.EndUserSessions(c.Request().Context(), u.ID, change.event)
+	change.finish(err)
 	if err != nil {
 		return err
 	}
-	change.committed()
 	return h.done(c, changed, changed.Name+" is signed out everywhere.")
 }
 

@@ -80,6 +80,7 @@ func (h userHandlers) createUser(c echo.Context) error {
 		return securityEvent{kind: store.AuditUserCreated, summary: summary + "; issued a one-time password link"}
 	})
 	user, token, err := h.Store.InviteUser(ctx, nu, h.now().Add(passwordLinkLifetime), change.event)
+	change.finish(err)
 	switch {
 	case errors.Is(err, store.ErrEmailTaken):
 		errs["email"] = "A user with this email address already exists"
@@ -93,7 +94,6 @@ func (h userHandlers) createUser(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	change.committed()
 	return h.done(c, user, "Added "+user.Name+". Send them this one-time link to choose their password; it works once, within 24 hours: "+h.passwordLink(c, token))
 }
 

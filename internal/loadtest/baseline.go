@@ -3,6 +3,7 @@ package loadtest
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,36 +114,53 @@ func bare(ctx context.Context, body []byte, flow string, cfg Config) (Summary, e
 	return s, err
 }
 
-// bareBodyEnv names the file whose bytes a bare handler's process serves.
-// The load tool starts itself with it set (see ServeBareIfAsked), so that
-// the bare handler runs in a process of its own, as the portal does: in
-// the load tool's process it would share the client's scheduler and be
-// spared the switches between processes that every request to the portal
-// costs.
-const bareBodyEnv = "CONTACTDESK_LOADTEST_BARE_BODY"
+// bareEnv, set to 1, makes the load tool a bare handler's process (see
+// ServeBareIfAsked). The load tool starts itself that way so that the bare
+// handler runs in a process of its own, as the portal does: in the load
+// tool's process it would share the client's scheduler and be spared the
+// switches between processes that every request to the portal costs.
+const bareEnv = "CONTACTDESK_LOADTEST_BARE"
+
+// bareAddrPrefix starts the line on which a bare handler's process says
+// where it listens.
+const bareAddrPrefix = "bare handler listening on "
+
+// bareStartTimeout bounds the wait for a bare handler's process to listen.
+const bareStartTimeout = 10 * time.Second
 
 // ServeBareIfAsked serves the bare handler and exits when this process
 // was started to be one; otherwise it returns at once. Every program that
 // compares pages, tests included, calls it first in main or TestMain.
 func ServeBareIfAsked() {
-	path := os.Getenv(bareBodyEnv)
-	if path == "" {
+	if os.Getenv(bareEnv) != "1" {
 		return
 	}
-	if err := serveBare(path, os.Stdin, os.Stdout); err != nil {
+	// Ctrl-C in the terminal reaches the whole process group; the load
+	// tool stops this process when it is done, by closing its input.
+	signal.Ignore(os.Interrupt)
+	if err := serveBare(os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest: bare handler:", err)
 		os.Exit(1)
 	}
 	os.Exit(0)
 }
 
-// serveBare serves the bytes of the file at path on a loopback port,
-// writes the port's address as one line to out, and serves until in ends:
-// the load tool closed it, or died.
-func serveBare(path string, in io.Reader, out io.Writer) error {
-	body, err := os.ReadFile(path)
-	if err != nil {
-		return err
+// serveBare reads the page from in (its length as 8 bytes, big-endian,
+// then its bytes), serves it on a loopback port, writes the port's
+// address on one line to out, and serves until in ends: the load tool
+// closed it, or died.
+func serveBare(in io.Reader, out io.Writer) error {
+	var size [8]byte
+	if _, err := io.ReadFull(in, size[:]); err != nil {
+		return fmt.Errorf("read the page's length: %w", err)
+	}
+	n := binary.BigEndian.Uint64(size[:])
+	if n > maxBareBody {
+		return fmt.Errorf("a page of %d bytes is over the %d a bare handler serves", n, maxBareBody)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(in, body); err != nil {
+		return fmt.Errorf("read the page: %w", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -154,7 +172,7 @@ func serveBare(path string, in io.Reader, out io.Writer) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	if _, err := fmt.Fprintln(out, ln.Addr().String()); err != nil {
+	if _, err := fmt.Fprintln(out, bareAddrPrefix+ln.Addr().String()); err != nil {
 		return errors.Join(err, srv.Close())
 	}
 	if _, err := io.Copy(io.Discard, in); err != nil {
@@ -169,46 +187,84 @@ func serveBare(path string, in io.Reader, out io.Writer) error {
 	return nil
 }
 
+// maxBareBody bounds the page a bare handler serves; the portal's pages
+// are tens of kilobytes.
+const maxBareBody = 64 << 20
+
 // startBare starts this program again as a bare handler serving body and
 // returns its base URL, and stop, which ends the process and waits for it.
 func startBare(body []byte) (base string, stop func() error, err error) {
+	if os.Getenv(bareEnv) != "" {
+		// This program did not call ServeBareIfAsked first: starting it
+		// again would start it again, without end.
+		return "", nil, errors.New("already a bare handler's process: call ServeBareIfAsked first in main or TestMain")
+	}
+	if len(body) > maxBareBody {
+		return "", nil, fmt.Errorf("a page of %d bytes is over the %d a bare handler serves", len(body), maxBareBody)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return "", nil, err
 	}
-	dir, err := os.MkdirTemp("", "loadtest-bare-")
-	if err != nil {
-		return "", nil, err
-	}
-	path := filepath.Join(dir, "page.html")
-	if err := os.WriteFile(path, body, 0o600); err != nil {
-		return "", nil, errors.Join(err, os.RemoveAll(dir))
-	}
 	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), bareBodyEnv+"="+path)
+	cmd.Env = append(os.Environ(), bareEnv+"=1")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return "", nil, errors.Join(err, os.RemoveAll(dir))
+		return "", nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", nil, errors.Join(err, os.RemoveAll(dir))
+		return "", nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return "", nil, errors.Join(err, os.RemoveAll(dir))
+		return "", nil, err
 	}
 	stop = func() error {
-		stdin.Close()
-		return errors.Join(cmd.Wait(), os.RemoveAll(dir))
+		return errors.Join(stdin.Close(), cmd.Wait())
 	}
-	// The first line is the address; without one the process failed,
-	// and said why on standard error.
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	addr, err := bareAddress(stdin, stdout, body)
 	if err != nil {
-		return "", nil, errors.Join(fmt.Errorf("no address from %s: %w", self, err), stop())
+		// The process may be waiting for its input or blocked writing;
+		// it is of no use now.
+		return "", nil, errors.Join(fmt.Errorf("start %s as a bare handler: %w", self, err), cmd.Process.Kill(), stop())
 	}
-	return "http://" + strings.TrimSpace(line), stop, nil
+	return "http://" + addr, stop, nil
+}
+
+// bareAddress sends the page to a starting bare handler's process and
+// reads where it listens, within bareStartTimeout.
+func bareAddress(stdin io.Writer, stdout io.Reader, body []byte) (string, error) {
+	type answer struct {
+		addr string
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		var size [8]byte
+		binary.BigEndian.PutUint64(size[:], uint64(len(body)))
+		if _, err := stdin.Write(append(size[:], body...)); err != nil {
+			answered <- answer{err: fmt.Errorf("send the page: %w", err)}
+			return
+		}
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil {
+			answered <- answer{err: fmt.Errorf("no address (its errors are above): %w", err)}
+			return
+		}
+		addr, ok := strings.CutPrefix(strings.TrimSpace(line), bareAddrPrefix)
+		if _, _, err := net.SplitHostPort(addr); !ok || err != nil {
+			answered <- answer{err: fmt.Errorf("answered %q, not an address", line)}
+			return
+		}
+		answered <- answer{addr: addr}
+	}()
+	select {
+	case a := <-answered:
+		return a.addr, a.err
+	case <-time.After(bareStartTimeout):
+		return "", fmt.Errorf("no address within %s", bareStartTimeout)
+	}
 }
 
 // bareHandler answers every request with body as an HTML page, and

@@ -1,8 +1,10 @@
 package loadtest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net/http"
@@ -62,6 +64,65 @@ func TestBareProcess(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/"); err == nil {
 		t.Errorf("the bare process still answers after stop")
+	}
+}
+
+// TestServeBareStopsWhenItsInputEnds checks the bare handler's process
+// from the inside: it serves the page it was sent, says where, and stops
+// when the load tool closes its input.
+func TestServeBareStopsWhenItsInputEnds(t *testing.T) {
+	body := []byte("<!DOCTYPE html><title>bare</title>")
+	in, send := io.Pipe()
+	said, out := io.Pipe()
+	served := make(chan error, 1)
+	go func() { served <- serveBare(in, out) }()
+	go func() {
+		var size [8]byte
+		binary.BigEndian.PutUint64(size[:], uint64(len(body)))
+		send.Write(append(size[:], body...))
+	}()
+	line, err := bufio.NewReader(said).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), bareAddrPrefix)
+	if !ok {
+		t.Fatalf("first line %q, want %q and an address", line, bareAddrPrefix)
+	}
+	res, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || !bytes.Equal(got, body) {
+		t.Errorf("served %q, %v; want %q", got, err, body)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	send.Close()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("serveBare after its input ended: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serveBare still serving 10 s after its input ended")
+	}
+}
+
+func TestServeBareRefusesAnOversizedPage(t *testing.T) {
+	var size [8]byte
+	binary.BigEndian.PutUint64(size[:], maxBareBody+1)
+	err := serveBare(bytes.NewReader(size[:]), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "over the") {
+		t.Errorf("serveBare of a page over the limit: %v, want a refusal", err)
+	}
+}
+
+func TestStartBareRefusesToRecurse(t *testing.T) {
+	t.Setenv(bareEnv, "1")
+	if _, _, err := startBare([]byte("page")); err == nil {
+		t.Error("startBare in a bare handler's process started another")
 	}
 }
 
