@@ -176,10 +176,17 @@ func (h userHandlers) changeRole(c echo.Context) error {
 		return securityEvent{kind: store.AuditUserChanged,
 			summary: "Changed the role of " + describeUser(changed) + " from " + string(u.Role) + " to " + string(role) + "; their sessions ended"}
 	})
-	changed, err := h.Store.SetUserRole(c.Request().Context(), u.ID, role, change.event)
+	changed, err := h.Store.SetUserRole(c.Request().Context(), u.ID, u.Role, role, change.event)
 	change.finish(err)
 	if errors.Is(err, store.ErrLastAdmin) {
 		return h.lastAdminRefused(c, u)
+	}
+	if errors.Is(err, store.ErrRoleChanged) {
+		h.requestLogger(c).Warn("role change refused: changed meanwhile", "user_id", u.ID)
+		if err := h.Sessions.addFlash(c, "error", "Nothing was changed: the role of "+u.Name+" was changed by someone else at the same moment. Check it and choose again."); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, userURL(u.ID))
 	}
 	if err != nil {
 		return err

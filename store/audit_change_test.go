@@ -97,7 +97,7 @@ func testChanges() []testChange {
 			return err
 		}, userNamed("invited@example.com", func(User) bool { return true })},
 		{"change role", func(ctx context.Context, f *changeFixture, user EventFor[User], _ EventFor[Team]) error {
-			_, err := f.s.SetUserRole(ctx, f.ed.ID, RoleAuditor, user)
+			_, err := f.s.SetUserRole(ctx, f.ed.ID, RoleEditor, RoleAuditor, user)
 			return err
 		}, ed(func(u User) bool { return u.Role == RoleAuditor })},
 		{"disable", func(ctx context.Context, f *changeFixture, user EventFor[User], _ EventFor[Team]) error {
@@ -391,11 +391,12 @@ func TestRefusedChangesRecordNothing(t *testing.T) {
 		err  error
 		want error // nil for a change that changes nothing
 	}{
-		{"demote the last admin", second(f.s.SetUserRole(ctx, f.admin.ID, RoleEditor, user)), ErrLastAdmin},
+		{"demote the last admin", second(f.s.SetUserRole(ctx, f.admin.ID, RoleAdmin, RoleEditor, user)), ErrLastAdmin},
+		{"role changed meanwhile", second(f.s.SetUserRole(ctx, f.ed.ID, RoleAuditor, RoleAdmin, user)), ErrRoleChanged},
 		{"disable the last admin", second(f.s.DisableUser(ctx, f.admin.ID, user)), ErrLastAdmin},
 		{"disable an unknown user", second(f.s.DisableUser(ctx, 999, user)), ErrNotFound},
 		{"enable an unknown user", second(f.s.EnableUser(ctx, 999, user)), ErrNotFound},
-		{"role of an unknown user", second(f.s.SetUserRole(ctx, 999, RoleAuditor, user)), ErrNotFound},
+		{"role of an unknown user", second(f.s.SetUserRole(ctx, 999, RoleEditor, RoleAuditor, user)), ErrNotFound},
 		{"password of an unknown user", second(f.s.SetUserPassword(ctx, 999, "$argon2id$x", user)), ErrNotFound},
 		{"sessions of an unknown user", second(f.s.EndUserSessions(ctx, 999, user)), ErrNotFound},
 		{"reset an unknown user", third(f.s.ResetPassword(ctx, 999, f.now.Add(time.Hour), user)), ErrNotFound},
@@ -457,8 +458,7 @@ func TestChangeEventsKeepTheChainWhole(t *testing.T) {
 	for g := range changers {
 		wg.Go(func() {
 			for i := range rounds {
-				role := []Role{RoleAuditor, RoleEditor}[i%2]
-				if _, err := f.s.SetUserRole(ctx, f.ed.ID, role, testEvent[User](AuditUserChanged)); err != nil {
+				if _, err := f.s.EndUserSessions(ctx, f.ed.ID, testEvent[User](AuditSignedOut)); err != nil {
 					t.Error(err)
 					return
 				}

@@ -90,7 +90,7 @@ func TestKeptReads(t *testing.T) {
 
 	// This process's own writes are seen at once, the events that record
 	// them included.
-	if _, err := st.SetUserRole(ctx, u.ID, RoleAuditor, testEvent[User](AuditUserChanged)); err != nil {
+	if _, err := st.SetUserRole(ctx, u.ID, RoleEditor, RoleAuditor, testEvent[User](AuditUserChanged)); err != nil {
 		t.Fatal(err)
 	}
 	if got := user().Role; got != RoleAuditor {

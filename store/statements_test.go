@@ -23,11 +23,11 @@ func TestStatementsSeeEveryCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for round := range 20 {
-		role := RoleEditor
+		from, role := RoleAuditor, RoleEditor
 		if round%2 == 0 {
-			role = RoleAuditor
+			from, role = RoleEditor, RoleAuditor
 		}
-		changed, err := st.SetUserRole(ctx, u.ID, role, testEvent[User](AuditUserChanged))
+		changed, err := st.SetUserRole(ctx, u.ID, from, role, testEvent[User](AuditUserChanged))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -85,6 +85,9 @@ var (
 	ErrEmailTaken = errors.New("store: a user with this email already exists")
 	// ErrLastAdmin reports a change that would leave no enabled admin.
 	ErrLastAdmin = errors.New("store: the last enabled admin cannot be disabled or given another role")
+	// ErrRoleChanged is returned when a user's role is not the one the
+	// change was asked from: it changed meanwhile.
+	ErrRoleChanged = errors.New("store: the user's role changed meanwhile")
 )
 
 // FieldError is a value the store refuses, with a message fit to show the
@@ -270,14 +273,29 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// SetUserRole gives the user another role and ends their sessions, so the
-// new role applies at once, and records the change with event (see
-// EventFor). It returns ErrLastAdmin rather than leave no enabled admin.
-func (s *Store) SetUserRole(ctx context.Context, id int, role Role, event EventFor[User]) (User, error) {
-	if err := CheckRole(role); err != nil {
+// SetUserRole gives the user the role to in place of from, ends their
+// sessions, so the new role applies at once, and records the change with
+// event (see EventFor). It returns ErrRoleChanged when the user's role is
+// no longer from, so that the event never names a role the user did not
+// have, and ErrLastAdmin rather than leave no enabled admin.
+func (s *Store) SetUserRole(ctx context.Context, id int, from, to Role, event EventFor[User]) (User, error) {
+	if err := CheckRole(to); err != nil {
 		return User{}, err
 	}
-	u, err := s.updateUser(ctx, id, true, event, `role = ?`, string(role))
+	var u User
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		current, err := queryUser(ctx, tx, `WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if current.Role != from {
+			return ErrRoleChanged
+		}
+		if u, err = updateUserTx(ctx, tx, id, true, `role = ?`, string(to)); err != nil {
+			return err
+		}
+		return recordChange(ctx, tx, event, u)
+	})
 	if err != nil {
 		return User{}, fmt.Errorf("store: set role of user %d: %w", id, err)
 	}

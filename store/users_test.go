@@ -90,7 +90,7 @@ func TestUserChangesEndSessions(t *testing.T) {
 		change func() (User, error)
 		check  func(User) bool
 	}{
-		{"role", func() (User, error) { return s.SetUserRole(ctx, u.ID, RoleAuditor, event) }, func(v User) bool { return v.Role == RoleAuditor }},
+		{"role", func() (User, error) { return s.SetUserRole(ctx, u.ID, RoleEditor, RoleAuditor, event) }, func(v User) bool { return v.Role == RoleAuditor }},
 		{"disable", func() (User, error) { return s.DisableUser(ctx, u.ID, event) }, func(v User) bool { return v.Disabled }},
 		{"enable", func() (User, error) { return s.EnableUser(ctx, u.ID, event) }, func(v User) bool { return !v.Disabled }},
 		{"password", func() (User, error) { return s.SetUserPassword(ctx, u.ID, "$argon2id$new", event) }, func(v User) bool { return v.PasswordHash == "$argon2id$new" }},
@@ -116,7 +116,7 @@ func TestUserChangesEndSessions(t *testing.T) {
 	if _, err := s.DisableUser(ctx, 9999, event); !errors.Is(err, ErrNotFound) {
 		t.Errorf("DisableUser(unknown) error = %v, want ErrNotFound", err)
 	}
-	if _, err := s.SetUserRole(ctx, u.ID, "owner", event); err == nil {
+	if _, err := s.SetUserRole(ctx, u.ID, RoleAuditor, "owner", event); err == nil {
 		t.Error("SetUserRole accepted an unknown role")
 	}
 }
@@ -130,7 +130,7 @@ func TestLastAdminStays(t *testing.T) {
 	if _, err := s.DisableUser(ctx, a.ID, testEvent[User](AuditUserDisabled)); err != nil {
 		t.Fatalf("disable one of two admins: %v", err)
 	}
-	if _, err := s.SetUserRole(ctx, b.ID, RoleEditor, testEvent[User](AuditUserChanged)); !errors.Is(err, ErrLastAdmin) {
+	if _, err := s.SetUserRole(ctx, b.ID, RoleAdmin, RoleEditor, testEvent[User](AuditUserChanged)); !errors.Is(err, ErrLastAdmin) {
 		t.Errorf("demote the last admin: error = %v, want ErrLastAdmin", err)
 	}
 	if _, err := s.DisableUser(ctx, b.ID, testEvent[User](AuditUserDisabled)); !errors.Is(err, ErrLastAdmin) {
@@ -144,7 +144,7 @@ func TestLastAdminStays(t *testing.T) {
 	// changes among the others still work.
 	s2 := openTestStore(t)
 	e := createTestUser(t, s2, "e@example.com", RoleEditor)
-	if _, err := s2.SetUserRole(ctx, e.ID, RoleAuditor, testEvent[User](AuditUserChanged)); err != nil {
+	if _, err := s2.SetUserRole(ctx, e.ID, RoleEditor, RoleAuditor, testEvent[User](AuditUserChanged)); err != nil {
 		t.Errorf("role change with no admin at all: %v", err)
 	}
 }
