@@ -82,11 +82,10 @@ func (s *Store) CreateTeam(ctx context.Context, name string, event EventFor[Team
 		if err != nil {
 			return err
 		}
-		if err := recordTeamChange(ctx, tx, int(id), event); err != nil {
+		if t, err = queryTeam(ctx, tx, int(id)); err != nil {
 			return err
 		}
-		t, err = queryTeam(ctx, tx, int(id))
-		return err
+		return recordChange(ctx, tx, event, t)
 	})
 	if err != nil {
 		return Team{}, fmt.Errorf("store: create team: %w", err)

@@ -196,11 +196,6 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser, event EventFor[User]
 
 // insertUser adds the user, and their membership of nu.TeamID if any.
 func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time.Time) (User, error) {
-	if nu.TeamID != 0 {
-		if _, err := queryTeam(ctx, tx, nu.TeamID); err != nil {
-			return User{}, err
-		}
-	}
 	var taken bool
 	if err := tx.QueryRowContext(ctx,
 		`SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)`, nu.Email).Scan(&taken); err != nil {
@@ -208,6 +203,11 @@ func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time.Time) (Use
 	}
 	if taken {
 		return User{}, ErrEmailTaken
+	}
+	if nu.TeamID != 0 {
+		if _, err := queryTeam(ctx, tx, nu.TeamID); err != nil {
+			return User{}, err
+		}
 	}
 	at := formatTime(now)
 	res, err := tx.ExecContext(ctx,
