@@ -361,6 +361,24 @@ type heldRead struct {
 	release chan struct{}
 }
 
+// heldView starts a view of f's organization whose read from DigiCert
+// hold keeps waiting, and returns once the read is held. The view comes on
+// the channel after hold.release is closed.
+func (f *flow) heldView(t *testing.T, hold *heldRead) <-chan View {
+	t.Helper()
+	hold.arm()
+	slow := make(chan View, 1)
+	go func() {
+		v, err := f.svc.OrganizationView(context.Background(), f.org.ID)
+		if err != nil {
+			t.Errorf("slow view: %v", err)
+		}
+		slow <- v
+	}()
+	<-hold.held
+	return slow
+}
+
 func newHeldRead() *heldRead {
 	return &heldRead{held: make(chan struct{}), release: make(chan struct{})}
 }
@@ -417,16 +435,7 @@ func TestOrganizationViewReadBeforeDropNotKept(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			hold := newHeldRead()
 			f := newFlowWith(t, flowOptions{wrap: hold.wrap, clientDefaults: true})
-			hold.arm()
-			slow := make(chan View, 1)
-			go func() {
-				v, err := f.svc.OrganizationView(context.Background(), f.org.ID)
-				if err != nil {
-					t.Errorf("slow view: %v", err)
-				}
-				slow <- v
-			}()
-			<-hold.held
+			slow := f.heldView(t, hold)
 
 			for _, fault := range tt.faults {
 				f.sb.InjectFault(fault)
@@ -456,16 +465,7 @@ func TestOrganizationViewReadBeforeDropNotKept(t *testing.T) {
 func TestOrganizationViewViewerAfterDropDoesNotJoinOlderRead(t *testing.T) {
 	hold := newHeldRead()
 	f := newFlowWith(t, flowOptions{wrap: hold.wrap, clientDefaults: true})
-	hold.arm()
-	slow := make(chan View, 1)
-	go func() {
-		v, err := f.svc.OrganizationView(context.Background(), f.org.ID)
-		if err != nil {
-			t.Errorf("slow view: %v", err)
-		}
-		slow <- v
-	}()
-	<-hold.held
+	slow := f.heldView(t, hold)
 	f.setTechnicalJobTitle(t, "Changed at DigiCert")
 	f.svc.dropView(f.org.ID)
 	// A view that joined the read under way would get its answer once
