@@ -252,6 +252,27 @@ func (a *testApp) signedIn(email string, role store.Role) (*testApp, store.User)
 	return b, u
 }
 
+// teamEditor returns a new browser signed in as a new editor, the one
+// member of a new team that owns organizations, and the team.
+func (a *testApp) teamEditor(email, team string, organizations ...int) (*testApp, store.Team) {
+	a.t.Helper()
+	ctx := context.Background()
+	b, u := a.signedIn(email, store.RoleEditor)
+	t, err := a.Store.CreateTeam(ctx, team, fixtureEvent[store.Team](store.AuditTeamChanged))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if _, err := a.Store.AddTeamMember(ctx, t.ID, u.ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
+		a.t.Fatal(err)
+	}
+	for _, id := range organizations {
+		if _, err := a.Store.AddTeamOrganization(ctx, t.ID, id, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
+			a.t.Fatal(err)
+		}
+	}
+	return b, t
+}
+
 // sync fills the organization cache from the sandbox.
 func (a *testApp) sync() {
 	a.t.Helper()

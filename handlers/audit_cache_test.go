@@ -25,30 +25,10 @@ func TestAuditLogPageShownAgain(t *testing.T) {
 	if err := app.Store.ReplaceOrganizations(ctx, cached, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	editor, user := app.signedIn("editor@example.com", store.RoleEditor)
-	team, err := app.Store.CreateTeam(ctx, "Red", fixtureEvent[store.Team](store.AuditTeamChanged))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Store.AddTeamMember(ctx, team.ID, user.ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, 501, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
-		t.Fatal(err)
-	}
+	editor, team := app.teamEditor("editor@example.com", "Red", 501)
 	// An editor of another team, with another organization: the same
 	// role at the same head of the log, shown other submissions.
-	blueEditor, blueUser := app.signedIn("blue@example.com", store.RoleEditor)
-	blue, err := app.Store.CreateTeam(ctx, "Blue", fixtureEvent[store.Team](store.AuditTeamChanged))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Store.AddTeamMember(ctx, blue.ID, blueUser.ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Store.AddTeamOrganization(ctx, blue.ID, 502, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
-		t.Fatal(err)
-	}
+	blueEditor, _ := app.teamEditor("blue@example.com", "Blue", 502)
 	auditor, _ := app.signedIn("auditor@example.com", store.RoleAuditor)
 	all := wantListed(6, func(int) bool { return true })
 

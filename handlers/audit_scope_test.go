@@ -24,17 +24,7 @@ func TestAuditScope(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	editor, user := app.signedIn("editor@example.com", store.RoleEditor)
-	team, err := app.Store.CreateTeam(ctx, "Red", fixtureEvent[store.Team](store.AuditTeamChanged))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Store.AddTeamMember(ctx, team.ID, user.ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, 501, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
-		t.Fatal(err)
-	}
+	editor, _ := app.teamEditor("editor@example.com", "Red", 501)
 	auditor, _ := app.signedIn("auditor@example.com", store.RoleAuditor)
 
 	// Submission i is for organization 500+i%3: 1 and 4 are the team's.

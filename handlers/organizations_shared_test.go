@@ -21,17 +21,7 @@ func TestOrganizationPageSharedByRead(t *testing.T) {
 	if err := app.Store.ReplaceOrganizations(ctx, []store.Organization{{ID: org.ID, Name: org.Name, Status: "active", IsActive: true}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	editor, user := app.signedIn("editor@example.com", store.RoleEditor)
-	team, err := app.Store.CreateTeam(ctx, "Red", fixtureEvent[store.Team](store.AuditTeamChanged))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Store.AddTeamMember(ctx, team.ID, user.ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Store.AddTeamOrganization(ctx, team.ID, org.ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
-		t.Fatal(err)
-	}
+	editor, _ := app.teamEditor("editor@example.com", "Red", org.ID)
 	auditor, _ := app.signedIn("auditor@example.com", store.RoleAuditor)
 	path := "/organizations/" + strconv.Itoa(org.ID)
 	reviewAction := `action="/organizations/` + strconv.Itoa(org.ID) + `/review"`
