@@ -46,14 +46,8 @@ func TestKeptReads(t *testing.T) {
 	}
 	defer other.Close()
 
-	admin, err := st.CreateUser(ctx, NewUser{Email: "admin@example.com", Name: "Admin", Role: RoleAdmin, PasswordHash: "x"}, testEvent[User](AuditUserCreated))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := st.CreateUser(ctx, NewUser{Email: "ed@example.com", Name: "Ed", Role: RoleEditor, PasswordHash: "x"}, testEvent[User](AuditUserCreated))
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := createTestUser(t, st, "admin@example.com", RoleAdmin)
+	u := createTestUser(t, st, "ed@example.com", RoleEditor)
 	user := func() User {
 		t.Helper()
 		got, err := st.GetUser(ctx, u.ID)

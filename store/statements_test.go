@@ -14,14 +14,8 @@ import (
 func TestStatementsSeeEveryCommit(t *testing.T) {
 	st := openTestStore(t)
 	ctx := context.Background()
-	admin, err := st.CreateUser(ctx, NewUser{Email: "admin@example.com", Name: "Admin", Role: RoleAdmin, PasswordHash: "x"}, testEvent[User](AuditUserCreated))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := st.CreateUser(ctx, NewUser{Email: "ed@example.com", Name: "Ed", Role: RoleEditor, PasswordHash: "x"}, testEvent[User](AuditUserCreated))
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := createTestUser(t, st, "admin@example.com", RoleAdmin)
+	u := createTestUser(t, st, "ed@example.com", RoleEditor)
 	for round := range 20 {
 		from, role := RoleAuditor, RoleEditor
 		if round%2 == 0 {
