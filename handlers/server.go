@@ -97,7 +97,7 @@ type server struct {
 func New(cfg Config) *echo.Echo {
 	s := &server{
 		Config:               cfg,
-		throttle:             newSignInThrottle(throttleMaxKeys),
+		throttle:             newSignInThrottle(failureWindow, throttleMaxKeys),
 		auditPages:           newLogCache[tokenSlots](auditPagesKept),
 		recentHistory:        newLogCache[[]views.HistoryRow](recentHistoriesKept),
 		organizationPages:    newLogCache[tokenSlots](organizationPagesKept),

@@ -43,10 +43,10 @@ const (
 	accountFreeFailures = 5
 	accountMaxDelay     = 10 * time.Second
 	firstDelay          = time.Second
-	// failuresForgottenAfter is how long a key's count is kept after its
-	// latest failure: long against the longest delay, so that waiting one
-	// out does not start the count afresh.
-	failuresForgottenAfter = 24 * time.Hour
+	// failureWindow is how long a key's count is kept after its latest
+	// failure: long against the longest delay, so that waiting one out
+	// does not start the count afresh.
+	failureWindow = 24 * time.Hour
 	// throttleMaxKeys bounds the memory the throttle uses whatever an
 	// attacker sends: about 150 bytes a key.
 	throttleMaxKeys = 10_000
@@ -119,14 +119,17 @@ func clientNetwork(addr string) string {
 // concurrent use. The counts are per process: a restart forgets them,
 // which an attacker cannot cause.
 type signInThrottle struct {
+	window  time.Duration
 	maxKeys int
 
 	mu       sync.Mutex
 	failures map[throttleKey]failureCount
 }
 
-func newSignInThrottle(maxKeys int) *signInThrottle {
-	return &signInThrottle{maxKeys: maxKeys, failures: map[throttleKey]failureCount{}}
+// newSignInThrottle returns a throttle that forgets a key's count window
+// after its latest failure and holds at most maxKeys keys.
+func newSignInThrottle(window time.Duration, maxKeys int) *signInThrottle {
+	return &signInThrottle{window: window, maxKeys: maxKeys, failures: map[throttleKey]failureCount{}}
 }
 
 // take is called before a password is checked. When the address must
@@ -195,10 +198,10 @@ func (t *signInThrottle) succeed(account, address string) {
 }
 
 // current returns k's count, dropping it when its latest failure is older
-// than failuresForgottenAfter; known reports whether the map holds k.
+// than the window; known reports whether the map holds k.
 func (t *signInThrottle) current(k throttleKey, now time.Time) (count failureCount, known bool) {
 	count, known = t.failures[k]
-	if known && now.Sub(count.last) >= failuresForgottenAfter {
+	if known && now.Sub(count.last) >= t.window {
 		delete(t.failures, k)
 		return failureCount{}, false
 	}
@@ -222,7 +225,7 @@ func (t *signInThrottle) makeRoom(now time.Time, added int, keep ...throttleKey)
 	candidates := make([]candidate, 0, len(t.failures))
 	for k, count := range t.failures {
 		switch {
-		case now.Sub(count.last) >= failuresForgottenAfter:
+		case now.Sub(count.last) >= t.window:
 			delete(t.failures, k)
 		case !slices.Contains(keep, k):
 			candidates = append(candidates, candidate{k, count.release(k)})

@@ -29,7 +29,7 @@ func fail(t *testing.T, th *signInThrottle, now time.Time, account, address stri
 // TestThrottleDelayGrows: the failures of one address on one account cost
 // it more and more time, up to the cap.
 func TestThrottleDelayGrows(t *testing.T) {
-	th := newSignInThrottle(100)
+	th := newSignInThrottle(failureWindow, 100)
 	now := throttleStart0
 	// want[i] is the wait after i+1 failures.
 	want := []time.Duration{0, 0, 0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second,
@@ -59,7 +59,7 @@ func TestThrottleDelayGrows(t *testing.T) {
 // TestThrottleReportsDelaysBegun: the failure that begins a delay is
 // reported once, for the audit log.
 func TestThrottleReportsDelaysBegun(t *testing.T) {
-	th := newSignInThrottle(100)
+	th := newSignInThrottle(failureWindow, 100)
 	now := fail(t, th, throttleStart0, "admin@example.com", "192.0.2.1", 3)
 	_, started := th.take(now, "admin@example.com", "192.0.2.1")
 	if len(started) != 1 || started[0].address != "192.0.2.1" || started[0].failures != 4 {
@@ -81,7 +81,7 @@ func TestThrottleReportsDelaysBegun(t *testing.T) {
 // proxy, a shared NAT) on other accounts never delay a sign-in to another
 // account from it.
 func TestThrottleOtherAccountsDoNotCount(t *testing.T) {
-	th := newSignInThrottle(1000)
+	th := newSignInThrottle(failureWindow, 1000)
 	for i := range 100 {
 		fail(t, th, throttleStart0, "guess"+strconv.Itoa(i)+"@example.com", "192.0.2.1", 3)
 	}
@@ -93,7 +93,7 @@ func TestThrottleOtherAccountsDoNotCount(t *testing.T) {
 // TestThrottleOwnerFromAnotherAddress: guesses at an account from one
 // address, however many, never delay its owner at another.
 func TestThrottleOwnerFromAnotherAddress(t *testing.T) {
-	th := newSignInThrottle(100)
+	th := newSignInThrottle(failureWindow, 100)
 	now := fail(t, th, throttleStart0, "admin@example.com", "192.0.2.66", 20)
 	if wait, _ := th.take(now, "admin@example.com", "192.0.2.66"); wait != 15*time.Minute {
 		t.Errorf("the guessing address: wait %v, want 15m", wait)
@@ -107,7 +107,7 @@ func TestThrottleOwnerFromAnotherAddress(t *testing.T) {
 // each address that failed, by the account's delay, capped low; an
 // address that did not fail goes through.
 func TestThrottleSpreadAttack(t *testing.T) {
-	th := newSignInThrottle(1000)
+	th := newSignInThrottle(failureWindow, 1000)
 	for i := range 50 {
 		fail(t, th, throttleStart0, "admin@example.com", "192.0.2."+strconv.Itoa(i), 1)
 	}
@@ -129,7 +129,7 @@ func TestThrottleSpreadAttack(t *testing.T) {
 // TestThrottleSucceedForgetsTheAddress: a success forgets the address's
 // failures on the account, and only those.
 func TestThrottleSucceedForgetsTheAddress(t *testing.T) {
-	th := newSignInThrottle(100)
+	th := newSignInThrottle(failureWindow, 100)
 	now := fail(t, th, throttleStart0, "admin@example.com", "192.0.2.1", 7)
 	fail(t, th, now, "admin@example.com", "192.0.2.2", 2)
 	wait, _ := th.take(now, "admin@example.com", "192.0.2.1")
@@ -155,7 +155,7 @@ func TestThrottleSucceedForgetsTheAddress(t *testing.T) {
 // TestThrottleParallelAttempts: attempts racing each other cannot all
 // pass the check before any has failed.
 func TestThrottleParallelAttempts(t *testing.T) {
-	th := newSignInThrottle(100)
+	th := newSignInThrottle(failureWindow, 100)
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
@@ -180,7 +180,7 @@ func TestThrottleParallelAttempts(t *testing.T) {
 // an attacker likes, leave the throttle within its number of keys, and
 // push out their own keys before those of an address being delayed.
 func TestThrottleStaysBounded(t *testing.T) {
-	th := newSignInThrottle(50)
+	th := newSignInThrottle(failureWindow, 50)
 	now := fail(t, th, throttleStart0, "admin@example.com", "192.0.2.66", 10)
 	for i := range 5000 {
 		th.take(now, "guess"+strconv.Itoa(i)+"@example.com", "198.51.100."+strconv.Itoa(i%256))
@@ -192,7 +192,7 @@ func TestThrottleStaysBounded(t *testing.T) {
 		t.Error("the delayed address's count was pushed out by invented accounts")
 	}
 	// A day later every count is forgotten.
-	if wait, _ := th.take(now.Add(failuresForgottenAfter), "admin@example.com", "192.0.2.66"); wait != 0 {
+	if wait, _ := th.take(now.Add(failureWindow), "admin@example.com", "192.0.2.66"); wait != 0 {
 		t.Errorf("a day later: wait %v, want 0", wait)
 	}
 }
