@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -149,12 +150,22 @@ func (b *lockedBuffer) String() string {
 // when the test ends.
 func startServe(t *testing.T) (base, setupLink string) {
 	t.Helper()
+	base, setupLink, _ = startServeWith(t, nil)
+	return base, setupLink
+}
+
+// startServeWith is startServe with more variables set, which also returns
+// the log the server writes.
+func startServeWith(t *testing.T, vars map[string]string) (base, setupLink string, log *lockedBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr lockedBuffer
-	env := envMap(map[string]string{
+	all := map[string]string{
 		"CONTACTDESK_ADDR": "127.0.0.1:0",
 		"CONTACTDESK_DB":   filepath.Join(t.TempDir(), "cd.db"),
-	})
+	}
+	maps.Copy(all, vars)
+	env := envMap(all)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, env, nil, &stdout, &stderr) }()
 	t.Cleanup(func() {
@@ -167,7 +178,7 @@ func startServe(t *testing.T) (base, setupLink string) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1], m[2]
+			return m[1], m[2], &stderr
 		}
 		select {
 		case err := <-done:
@@ -176,7 +187,7 @@ func startServe(t *testing.T) (base, setupLink string) {
 		}
 	}
 	t.Fatalf("serve printed no URL and setup link; stdout %q, log:\n%s", stdout.String(), stderr.String())
-	return "", ""
+	return "", "", nil
 }
 
 func get(t *testing.T, client *http.Client, url string) (int, string) {

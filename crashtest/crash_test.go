@@ -58,7 +58,7 @@ func TestCrashRecovery(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	ctx := context.Background()
 
-	up := loadtest.StartUpstream(latencies(seed))
+	up := loadtest.StartUpstream(loadtest.UpstreamOptions{Delay: latencies(seed)})
 	t.Cleanup(up.Close)
 	dir := t.TempDir()
 	logs := &lockedLog{}

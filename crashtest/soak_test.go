@@ -50,7 +50,7 @@ func TestSoak(t *testing.T) {
 	}
 	warmup := duration / 5
 	ctx := context.Background()
-	up := loadtest.StartUpstream(func() time.Duration { return 20 * time.Millisecond })
+	up := loadtest.StartUpstream(loadtest.UpstreamOptions{Delay: func() time.Duration { return 20 * time.Millisecond }})
 	t.Cleanup(up.Close)
 	portal := &loadtest.Portal{
 		Binary: buildPortal(t),

@@ -88,8 +88,7 @@ func (h authHandlers) signIn(c echo.Context) error {
 		return h.renderSignIn(c, http.StatusUnprocessableEntity, form, errs, nil)
 	}
 	now := h.now()
-	account, address := accountKey(form.Email), addressKey(c.RealIP())
-	wait, reached := h.throttle.take(now, account, address)
+	wait, delayed := h.throttle.take(now, form.Email, c.RealIP())
 	if wait > 0 {
 		return h.refuseThrottled(c, form, wait)
 	}
@@ -103,9 +102,9 @@ func (h authHandlers) signIn(c echo.Context) error {
 		return err
 	}
 	if !ok || user.Disabled {
-		return h.refuseSignIn(c, form, user, reached)
+		return h.refuseSignIn(c, form, user, delayed)
 	}
-	h.throttle.succeed(now, account, address)
+	h.throttle.succeed(form.Email, c.RealIP())
 	h.upgradeHash(c, user, form.Password)
 	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditSignedIn, actor: &user, summary: "Signed in"}); err != nil {
 		return err
@@ -118,9 +117,9 @@ func (h authHandlers) signIn(c echo.Context) error {
 }
 
 // refuseSignIn records a failed sign-in (saying why, for the log's readers
-// only), and the throttling it started if any, and shows the form again
-// with one message for every reason.
-func (h authHandlers) refuseSignIn(c echo.Context, form signInForm, user store.User, reached []throttleKey) error {
+// only), and the delays it began if any, and shows the form again with one
+// message for every reason.
+func (h authHandlers) refuseSignIn(c echo.Context, form signInForm, user store.User, delayed []throttleStart) error {
 	reason := "wrong password"
 	switch {
 	case user.ID == 0:
@@ -137,10 +136,9 @@ func (h authHandlers) refuseSignIn(c echo.Context, form signInForm, user store.U
 	if err := h.recordSecurityEvent(c, ev); err != nil {
 		return err
 	}
-	for _, k := range reached {
+	for _, d := range delayed {
 		err := h.recordSecurityEvent(c, securityEvent{
-			kind: store.AuditSignInThrottled, actorEmail: form.Email,
-			summary: fmt.Sprintf("Sign-ins throttled for %s after %d failures in %s", k.name, k.limit, failureWindow),
+			kind: store.AuditSignInThrottled, actorEmail: form.Email, summary: d.summary(),
 		})
 		if err != nil {
 			return err
@@ -151,12 +149,12 @@ func (h authHandlers) refuseSignIn(c echo.Context, form signInForm, user store.U
 	}, nil)
 }
 
-// refuseThrottled answers 429 without checking the password.
+// refuseThrottled answers 429 without checking the password, saying how
+// long to wait.
 func (h authHandlers) refuseThrottled(c echo.Context, form signInForm, wait time.Duration) error {
 	h.requestLogger(c).Warn("sign-in throttled", "retry_after", wait)
-	minutes := int(math.Ceil(wait.Minutes()))
 	c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-	message := fmt.Sprintf("Too many failed sign-in attempts. Wait %s, then try again.", plural(minutes, "minute", "minutes"))
+	message := fmt.Sprintf("Too many failed sign-in attempts. Wait %s, then try again.", formatWait(wait))
 	return h.renderSignIn(c, http.StatusTooManyRequests, form, nil, &components.ErrorLink{Message: message})
 }
 

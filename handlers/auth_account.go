@@ -79,15 +79,14 @@ func (h accountHandlers) changePassword(c echo.Context) error {
 // throttled like sign-ins: a stolen session must not become a way to guess
 // the password.
 func (h accountHandlers) checkCurrentPassword(c echo.Context, user store.User, password string, now time.Time) (bool, error) {
-	account := accountKey(user.Email)
-	if wait, _ := h.throttle.take(now, account); wait > 0 {
+	if wait, _ := h.throttle.take(now, user.Email, c.RealIP()); wait > 0 {
 		return false, nil
 	}
 	ok, err := h.Passwords.Verify(c.Request().Context(), user.PasswordHash, password)
 	switch {
 	case err != nil:
 	case ok:
-		h.throttle.succeed(now, account)
+		h.throttle.succeed(user.Email, c.RealIP())
 	default:
 		h.requestLogger(c).Warn("wrong current password on the account page", "user_id", user.ID)
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -9,11 +10,30 @@ import (
 	"github.com/contactdesk/contactdesk/views"
 )
 
+// statusClientClosedRequest is the status logged and counted for a request
+// whose client went away before it was answered (nginx's 499).
+const statusClientClosedRequest = 499
+
+// clientGone reports whether the client went away before its answer: the
+// server cancels a request's context when the client closes the
+// connection. Nothing else cancels it (a server-side timeout would end it
+// with DeadlineExceeded instead).
+func clientGone(c echo.Context) bool {
+	return errors.Is(c.Request().Context().Err(), context.Canceled)
+}
+
 // handleError is Echo's single error handler: it maps an error to a status
 // and a rendered page, logs server errors with the request id, and never
-// shows internal error text to the user.
+// shows internal error text to the user. A request whose client went away
+// (its wait on DigiCert or the store cancelled with it) is no server
+// error: it is logged as canceled, and nothing is rendered for nobody.
 func (s *server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if clientGone(c) {
+		s.requestLogger(c).Info("request canceled: the client went away", "error", err.Error())
+		c.Response().WriteHeader(statusClientClosedRequest)
 		return
 	}
 	status := http.StatusInternalServerError

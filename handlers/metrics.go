@@ -17,7 +17,10 @@ func (s *server) metricsRoutes(g *echo.Group) {
 }
 
 // metricsMiddleware counts every request by method, route pattern and
-// final status, and times it. It runs outside the logging middleware,
+// final status, and times it. c.Path() is the pattern of the route Echo's
+// router matched (a group's catch-all for unknown paths below it), never
+// the raw path; the metrics fold non-standard methods into one label. It
+// runs outside the logging middleware,
 // which turns errors into responses; an error that still reaches it is
 // answered here, so that the status counted is the one sent.
 func (s *server) metricsMiddleware(next echo.HandlerFunc) echo.HandlerFunc {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -39,6 +40,80 @@ func TestMetricsMiddlewareRecordsRoutesNotPaths(t *testing.T) {
 	if strings.Contains(string(body), "/organizations/12") {
 		t.Errorf("metrics name a raw path; want only route patterns")
 	}
+}
+
+// TestMetricsSeriesStayBounded: requests with invented methods and paths,
+// which anybody may send without signing in, add no series beyond a fixed
+// set of methods and the registered routes' patterns.
+func TestMetricsSeriesStayBounded(t *testing.T) {
+	s := &server{Config: Config{Metrics: metrics.New(metrics.Options{})}}
+	e := echo.New()
+	e.Use(s.metricsMiddleware)
+	ok := func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }
+	e.GET("/static/*", ok)
+	// A group with middleware answers every unknown path below it, as the
+	// portal's do.
+	app := e.Group("", func(next echo.HandlerFunc) echo.HandlerFunc { return next })
+	app.GET("/organizations/:id", ok)
+	app.POST("/organizations/:id/review", ok)
+
+	send := func(from, to int) {
+		for i := from; i < to; i++ {
+			n := strconv.Itoa(i)
+			for _, req := range []*http.Request{
+				httptest.NewRequest("INVENTED"+n, "/organizations/"+n, nil),
+				httptest.NewRequest("INVENTED"+n, "/nothing/"+n, nil),
+				httptest.NewRequest(http.MethodGet, "/nothing/"+n, nil),
+				httptest.NewRequest(http.MethodGet, "/static/"+n+".css", nil),
+				httptest.NewRequest(http.MethodPost, "/organizations/"+n, nil),
+				httptest.NewRequest(http.MethodGet, "/organizations/"+n, nil),
+			} {
+				e.ServeHTTP(httptest.NewRecorder(), req)
+			}
+		}
+	}
+	series := func() []string {
+		rec := httptest.NewRecorder()
+		s.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		var lines []string
+		for line := range strings.Lines(rec.Body.String()) {
+			if strings.HasPrefix(line, "contactdesk_http_requests_total{") {
+				lines = append(lines, line)
+			}
+		}
+		return lines
+	}
+
+	send(0, 100)
+	before := series()
+	send(100, 1000)
+	after := series()
+	if len(after) != len(before) {
+		t.Errorf("request series: %d after 600 requests, %d after 6000; want no growth; the first:\n%s",
+			len(before), len(after), strings.Join(after[:min(len(after), 5)], ""))
+	}
+	routes := map[string]bool{metrics.UnmatchedRoute: true}
+	for _, r := range e.Routes() {
+		routes[r.Path] = true
+	}
+	methods := map[string]bool{"GET": true, "POST": true, metrics.OtherMethod: true}
+	for _, line := range after {
+		method, route := labelValue(line, "method"), labelValue(line, "route")
+		if !methods[method] || !routes[route] {
+			t.Errorf("series %q: method %q, route %q; want a standard method or %q, and a route pattern",
+				strings.TrimSpace(line), method, route, metrics.OtherMethod)
+		}
+	}
+}
+
+// labelValue reads one label's value from a line of the exposition text.
+func labelValue(line, name string) string {
+	_, rest, ok := strings.Cut(line, name+`="`)
+	if !ok {
+		return ""
+	}
+	value, _, _ := strings.Cut(rest, `"`)
+	return value
 }
 
 func TestMetricsMiddlewareWithoutMetrics(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -43,6 +44,29 @@ func requestID(c echo.Context) string {
 // requestLogger is the logger for this request: every line carries its id.
 func (s *server) requestLogger(c echo.Context) *slog.Logger {
 	return s.Logger.With("request_id", requestID(c))
+}
+
+// untrustedForwardedFor returns a middleware that logs one warning, at
+// the first request carrying X-Forwarded-For, when no trusted proxy is
+// configured: the portal then runs behind a proxy it does not believe, and
+// sees the proxy's address as every client's, in the sign-in throttle, the
+// audit log and the sessions. With trusted proxies it does nothing.
+func (s *server) untrustedForwardedFor() echo.MiddlewareFunc {
+	if len(s.TrustedProxies) > 0 {
+		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	}
+	var once sync.Once
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if c.Request().Header.Get(echo.HeaderXForwardedFor) != "" {
+				once.Do(func() {
+					s.requestLogger(c).Warn("requests carry X-Forwarded-For but CONTACTDESK_TRUSTED_PROXIES is empty: " +
+						"every client is seen at the proxy's address; set CONTACTDESK_TRUSTED_PROXIES to the proxy's address or network")
+				})
+			}
+			return next(c)
+		}
+	}
 }
 
 // recoverMiddleware turns a panic into a 500 page and a logged stack trace,

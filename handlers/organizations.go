@@ -187,6 +187,9 @@ func (s *server) organizationUnavailable(c echo.Context, id int, err error) erro
 	if errors.Is(err, contacts.ErrOrganizationNotFound) {
 		return notFound()
 	}
+	if clientGone(c) {
+		return err // no one waits for the page; handleError logs it
+	}
 	ctx := c.Request().Context()
 	s.requestLogger(c).Warn("read organization", "organization_id", id, "error", err.Error())
 	p := views.OrganizationPage{ID: id, ListURL: "/organizations"}

@@ -11,7 +11,7 @@ import (
 
 // routes lists every route of the portal in one place.
 func (s *server) routes(e *echo.Echo) {
-	e.Pre(s.requestIDMiddleware)
+	e.Pre(s.requestIDMiddleware, s.untrustedForwardedFor())
 	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.securityHeaders, s.bodyLimit())
 
 	e.GET("/healthz", s.healthz)

@@ -127,10 +127,22 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
+// UnmatchedRoute is the route label of requests no route matched.
+const UnmatchedRoute = "unmatched"
+
+// OtherMethod is the method label of every method outside the standard
+// ones a browser or a tool sends.
+const OtherMethod = "other"
+
 // RequestStarted counts a request in flight; the returned func, called
-// when it is answered, records its route, status and duration. route is
-// the route's pattern ("/organizations/:id"), never the raw path, so that
-// ids do not multiply the series.
+// when it is answered, records its route, status and duration.
+//
+// Every label value comes from a fixed set, so that no client can make
+// the series, and the memory they hold, grow: route must be the matched
+// route's pattern ("/organizations/:id"), never the raw path ("" for no
+// route), and a method outside GET, HEAD, POST, PUT, DELETE, PATCH and
+// OPTIONS is counted as "other" (a client may send any token as a
+// method).
 func (m *Metrics) RequestStarted() func(method, route string, status int) {
 	if m == nil {
 		return func(string, string, int) {}
@@ -139,12 +151,23 @@ func (m *Metrics) RequestStarted() func(method, route string, status int) {
 	m.inFlight.Inc()
 	return func(method, route string, status int) {
 		m.inFlight.Dec()
+		method = methodLabel(method)
 		if route == "" {
-			route = "unmatched"
+			route = UnmatchedRoute
 		}
 		m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 		m.requestDuration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	}
+}
+
+// methodLabel is method when it is a standard one, else OtherMethod.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodDelete, http.MethodPatch, http.MethodOptions:
+		return method
+	}
+	return OtherMethod
 }
 
 // DigiCertCall records one finished call to the DigiCert API; its

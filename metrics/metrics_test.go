@@ -71,6 +71,34 @@ func TestScrapeShowsWhatWasRecorded(t *testing.T) {
 	}
 }
 
+// TestInventedMethodsShareOneLabel: a client may send any token as a
+// method; each must not become a series of its own.
+func TestInventedMethodsShareOneLabel(t *testing.T) {
+	m := New(Options{})
+	for i := range 1000 {
+		m.RequestStarted()(fmt.Sprintf("X-INVENTED-%d", i), "", 405)
+	}
+	m.RequestStarted()("GET", "/organizations/:id", 200)
+	m.RequestStarted()("get", "/organizations/:id", 200)
+
+	text := scrape(t, m)
+	if n := strings.Count(text, "\ncontactdesk_http_requests_total{"); n != 3 {
+		t.Errorf("%d request series after 1000 invented methods, want 3", n)
+	}
+	for _, want := range []string{
+		`contactdesk_http_requests_total{code="405",method="other",route="unmatched"} 1000`,
+		`contactdesk_http_requests_total{code="200",method="GET",route="/organizations/:id"} 1`,
+		`contactdesk_http_requests_total{code="200",method="other",route="/organizations/:id"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("scrape has no line %q", want)
+		}
+	}
+	if strings.Contains(text, "INVENTED") {
+		t.Error("scrape names an invented method")
+	}
+}
+
 func TestSandboxModeOff(t *testing.T) {
 	if text := scrape(t, New(Options{})); !strings.Contains(text, "contactdesk_sandbox_mode 0") {
 		t.Errorf("scrape without sandbox mode has no %q", "contactdesk_sandbox_mode 0")

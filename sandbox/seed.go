@@ -1,5 +1,10 @@
 package sandbox
 
+import (
+	"fmt"
+	"strings"
+)
+
 // The sandbox account: one root container with a division per region, as a
 // CertCentral account with divisions is laid out.
 const (
@@ -50,14 +55,24 @@ type seedOrganization struct {
 	tech                                    *seedContact
 }
 
-// seed stores the seed organizations with ids in table order, so every
-// Server starts with the same data.
-func (g *registry) seed() {
+// seed stores n organizations with ids in order, so that every Server
+// given the same n starts with the same data: the seed table's rows, then,
+// when n is larger, made-up ones (madeUpOrganization). n <= 0 means the
+// seed table alone; a smaller n takes its first rows.
+func (g *registry) seed(n int) {
 	g.mu.Lock()
 	g.nextOrgID, g.nextContactID = firstSeedOrganizationID, firstSeedContactID
 	g.mu.Unlock()
-	for _, row := range seedOrganizations() {
-		g.add(row.organization())
+	rows := seedOrganizations()
+	if n <= 0 {
+		n = len(rows)
+	}
+	for i := range n {
+		if i < len(rows) {
+			g.add(rows[i].organization())
+		} else {
+			g.add(madeUpOrganization(i - len(rows)).organization())
+		}
 	}
 }
 
@@ -305,4 +320,55 @@ func seedOrganizations() []seedOrganization {
 			seedContact{"Caroline", "Dubois", "cdubois@granitestate-mfg.example", "Plant Controller", "+1 603 555 0101", "", "1"},
 			nil},
 	}
+}
+
+// The parts made-up organizations are put together from: plain ASCII, so
+// that each one's contacts can be sent back as they are.
+var (
+	madeUpNames  = []string{"Northwind", "Bluestone", "Silver Birch", "Harbourview", "Redfern", "Oakmont", "Clearwater", "Ironbridge", "Lakeshore", "Westgate", "Kingsway", "Brightwater", "Fairhaven", "Stonebridge", "Highfield", "Riverside"}
+	madeUpTrades = []string{"Logistics", "Systems", "Health", "Energy", "Foods", "Software", "Consulting", "Engineering", "Trading", "Security", "Financial", "Labs"}
+	madeUpFirst  = []string{"Alex", "Maria", "Sam", "Priya", "Jonas", "Keiko", "Omar", "Grace", "Luca", "Nina", "Tom", "Aisha"}
+	madeUpLast   = []string{"Smith", "Garcia", "Chen", "Novak", "Okafor", "Berg", "Tanaka", "Rossi", "Dubois", "Khan", "Walsh", "Silva"}
+	madeUpJobs   = []string{"IT Manager", "Security Engineer", "Office Manager", "Systems Administrator", "Finance Director"}
+	madeUpPlaces = []struct{ city, state, zip, country, suffix, telephone string }{
+		{"Chicago", "IL", "60601", "us", "Inc.", "+1 312 555 "},
+		{"Leeds", "West Yorkshire", "LS1 4AP", "gb", "Ltd", "+44 113 496 "},
+		{"Hamburg", "Hamburg", "20095", "de", "GmbH", "+49 40 555 "},
+		{"Lyon", "Auvergne-Rhone-Alpes", "69002", "fr", "SAS", "+33 4 72 55 "},
+		{"Osaka", "Osaka", "530-0001", "jp", "K.K.", "+81 6 6555 "},
+		{"Toronto", "ON", "M5H 2N2", "ca", "Inc.", "+1 416 555 "},
+		{"Melbourne", "VIC", "3000", "au", "Pty Ltd", "+61 3 5550 "},
+	}
+)
+
+// madeUpOrganization is the i-th organization (from 0) beyond the seed
+// table, for a sandbox holding as many organizations as a large account:
+// a name made unique by its number, a country of the seed's, an
+// organization contact, a technical contact for two in three, and one in
+// fifty inactive.
+func madeUpOrganization(i int) seedOrganization {
+	place := madeUpPlaces[i%len(madeUpPlaces)]
+	name := fmt.Sprintf("%s %s %d %s", madeUpNames[i%len(madeUpNames)], madeUpTrades[i/len(madeUpNames)%len(madeUpTrades)], i+1, place.suffix)
+	domain := fmt.Sprintf("%s-%d.example", strings.ToLower(strings.ReplaceAll(madeUpNames[i%len(madeUpNames)], " ", "")), i+1)
+	person := func(n int) seedContact {
+		first, last := madeUpFirst[n%len(madeUpFirst)], madeUpLast[n/len(madeUpFirst)%len(madeUpLast)]
+		return seedContact{
+			first: first, last: last,
+			email:      strings.ToLower(first+"."+last) + "@" + domain,
+			jobTitle:   madeUpJobs[n%len(madeUpJobs)],
+			telephone:  fmt.Sprintf("%s%04d", place.telephone, n%10000),
+			languageID: "1",
+		}
+	}
+	row := seedOrganization{
+		name: name, address: fmt.Sprintf("%d Main Street", i%900+1), city: place.city, state: place.state,
+		zip: place.zip, cc: place.country, telephone: fmt.Sprintf("%s%04d", place.telephone, i%10000),
+		inactive: i%50 == 49,
+		org:      person(2 * i),
+	}
+	if i%3 != 0 {
+		tech := person(2*i + 1)
+		row.tech = &tech
+	}
+	return row
 }

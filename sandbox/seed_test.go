@@ -62,11 +62,59 @@ func TestSeedShape(t *testing.T) {
 	}
 }
 
+// TestSeedOrganizationsCount: a sandbox holds as many organizations as
+// asked, the seed table's first, made-up ones after, the same on every
+// start, each name its own.
+func TestSeedOrganizationsCount(t *testing.T) {
+	table := New(Options{}).Organizations()
+	tests := []struct {
+		asked, want int
+	}{
+		{0, seedCount},
+		{10, 10},
+		{10_000, 10_000},
+	}
+	for _, tt := range tests {
+		orgs := New(Options{Organizations: tt.asked}).Organizations()
+		if len(orgs) != tt.want {
+			t.Errorf("Organizations %d: %d organizations, want %d", tt.asked, len(orgs), tt.want)
+			continue
+		}
+		names := map[string]bool{}
+		var withoutTech, inactive int
+		for i, o := range orgs {
+			if o.ID != firstSeedOrganizationID+i {
+				t.Fatalf("Organizations %d: organization %d has id %d, want %d", tt.asked, i, o.ID, firstSeedOrganizationID+i)
+			}
+			if i < len(table) && !reflect.DeepEqual(o, table[i]) {
+				t.Errorf("Organizations %d: organization %d differs from the seed table's", tt.asked, o.ID)
+			}
+			if names[o.Name] {
+				t.Errorf("Organizations %d: name %q used twice", tt.asked, o.Name)
+			}
+			names[o.Name] = true
+			if o.TechnicalContact == nil {
+				withoutTech++
+			}
+			if !o.IsActive {
+				inactive++
+			}
+		}
+		if tt.want == 10_000 && (withoutTech < 3000 || withoutTech > 3700 || inactive < 100 || inactive > 300) {
+			t.Errorf("Organizations %d: %d without a technical contact, %d inactive; want about a third and one in fifty", tt.asked, withoutTech, inactive)
+		}
+	}
+	if a, b := New(Options{Organizations: 500}).Organizations(), New(Options{Organizations: 500}).Organizations(); !reflect.DeepEqual(a, b) {
+		t.Error("two servers of 500 organizations hold different ones")
+	}
+}
+
 // TestSeedContactsCanBeSentBack checks that every seed contact satisfies
 // the PUT rules: sending the current values back is accepted and changes
 // nothing, as the portal does when a user keeps a contact as it is.
 func TestSeedContactsCanBeSentBack(t *testing.T) {
-	s, ts := startServer(t, Options{Windows: []RateWindow{}})
+	// Made-up organizations after the table too.
+	s, ts := startServer(t, Options{Windows: []RateWindow{}, Organizations: seedCount + 300})
 	before := s.Organizations()
 	for _, o := range before {
 		contacts := []map[string]string{asInput(o.OrganizationContact, "organization_contact")}

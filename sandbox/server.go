@@ -46,6 +46,10 @@ type Options struct {
 	// RequestLog is how many of the most recent requests Requests keeps, so
 	// a long-running sandbox does not grow without bound; 0 means 1000.
 	RequestLog int
+	// Organizations is how many organizations the sandbox starts with: 0
+	// means the seed table's sixty-odd; more adds made-up ones after them
+	// (ids follow on), as many as a large account holds.
+	Organizations int
 }
 
 // Server is an in-memory CertCentral emulator. It is an http.Handler for
@@ -61,7 +65,8 @@ type Server struct {
 	mux     *http.ServeMux
 }
 
-// New returns a Server holding the deterministic seed organizations.
+// New returns a Server holding the deterministic seed organizations, and
+// made-up ones up to opts.Organizations.
 func New(opts Options) *Server {
 	s := &Server{
 		apiKey:  opts.APIKey,
@@ -78,7 +83,7 @@ func New(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.orgs.seed()
+	s.orgs.seed(opts.Organizations)
 	s.mux = s.routes()
 	return s
 }

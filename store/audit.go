@@ -37,8 +37,8 @@ const (
 	// password, disabled user: the event does not say which to the user,
 	// but Summary does to the reader).
 	AuditSignInFailed AuditKind = "sign_in_failed"
-	// AuditSignInThrottled: an account or a client address reached the
-	// limit of failed sign-ins; further attempts are refused for a while.
+	// AuditSignInThrottled: failed sign-ins to an account, from one client
+	// address or from any, began a delay before further attempts.
 	AuditSignInThrottled AuditKind = "sign_in_throttled"
 	// AuditSignedOut: a user signed out, here or everywhere.
 	AuditSignedOut AuditKind = "signed_out"

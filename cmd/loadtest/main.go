@@ -2,12 +2,14 @@
 //
 // By default it builds nothing and starts the given portal binary against
 // a DigiCert sandbox of its own, creates the users, runs, stops the portal
-// and checks that every send ended with an outcome in the audit log:
+// and checks that every send ended with an outcome in the audit log. It
+// reports each flow's latency and throughput, and the portal's resident
+// memory idle after start and at its largest under load:
 //
 //	go build -o /tmp/contactdesk . && go run ./cmd/loadtest -binary /tmp/contactdesk -users 32 -duration 20s
-//	go run ./cmd/loadtest -binary /tmp/contactdesk -compare organization,audit -db /tmp/audit-1m.db
+//	go run ./cmd/loadtest -binary /tmp/contactdesk -db /tmp/audit-run.db -organizations 10000 -users 200 -think 1s
 //	go run ./cmd/loadtest -binary /tmp/contactdesk -fault slow -mix organization=6,audit=3,send=1
-//	go run ./cmd/loadtest -binary /tmp/contactdesk -compare audit -cpuprofile /tmp/audit.pprof
+//	go run ./cmd/loadtest -binary /tmp/contactdesk -mix audit -cpuprofile /tmp/audit.pprof
 //
 // With -url it drives a portal already running, signing in as the
 // accounts listed in -accounts (lines of email:password).
@@ -40,17 +42,21 @@ import (
 type options struct {
 	url, accounts, binary, db string
 	users, maxRequests        int
+	organizations             int
 	duration, warmup, think   time.Duration
-	mix, compare, fault       string
+	mix, fault                string
 	auditOrgs, cpuProfile     string
 	clientProfile             string
-	latency, settle           time.Duration
+	latency, settle, idleWait time.Duration
 	seed                      uint64
 	verbose                   bool
 }
 
+// rssInterval is how often the portal's resident memory is sampled under
+// load.
+const rssInterval = 100 * time.Millisecond
+
 func main() {
-	loadtest.ServeBareIfAsked()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
@@ -72,10 +78,11 @@ func parse(args []string) (options, error) {
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured time before each run")
 	fs.DurationVar(&o.think, "think", 0, "mean pause between a user's flows")
 	fs.StringVar(&o.mix, "mix", "", "flows and weights, e.g. organization=3,audit=1; empty: a working day's mix")
-	fs.StringVar(&o.compare, "compare", "", "pages to compare with a bare net/http handler: organization, audit, list")
 	fs.StringVar(&o.auditOrgs, "audit-organizations", "", "organization ids to filter the audit log and exports by, as first-last (100000-104999 for the seeded million events); empty: the organizations listed")
 	fs.StringVar(&o.fault, "fault", "none", "with a started portal, DigiCert misbehaving on every change: none, slow (10 s answers), reset, 5xx, 429")
 	fs.DurationVar(&o.latency, "latency", 0, "with a started portal, added to every DigiCert answer")
+	fs.IntVar(&o.organizations, "organizations", 0, "with a started portal, how many organizations its DigiCert sandbox holds, and so its cache once refreshed at start; 0: the sandbox's sixty-odd")
+	fs.DurationVar(&o.idleWait, "idle-wait", 5*time.Second, "with a started portal, how long after it listens its idle memory is read (its start-up refresh of the organization list done)")
 	fs.DurationVar(&o.settle, "settle", 5*time.Second, "with a started portal, wait after the run before reading its metrics, so that sends still waiting on DigiCert end")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the users' choices")
 	fs.BoolVar(&o.verbose, "v", false, "show the portal's log")
@@ -92,6 +99,9 @@ func parse(args []string) (options, error) {
 	}
 	if o.cpuProfile != "" && o.url != "" {
 		return o, errors.New("-cpuprofile needs a portal started by the load tool, not -url")
+	}
+	if o.organizations < 0 || o.idleWait < 0 {
+		return o, errors.New("-organizations and -idle-wait must not be negative")
 	}
 	if _, ok := faultFor(o.fault); !ok {
 		return o, fmt.Errorf("-fault %q: want none, slow, reset, 5xx or 429", o.fault)
@@ -155,7 +165,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	var portal *loadtest.Portal
+	var (
+		portal *loadtest.Portal
+		idle   loadtest.Memory
+	)
 	if o.url == "" {
 		p, up, err := start(ctx, o)
 		if err != nil {
@@ -166,10 +179,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			// The database was made for this run only.
 			defer os.RemoveAll(filepath.Dir(p.DB))
 		}
+		listening := time.Now()
 		portal = p
 		defer portal.Kill()
 		cfg.BaseURL = p.URL
 		if cfg.Accounts, err = p.AddAccounts(ctx, fmt.Sprintf("load%d-", time.Now().Unix()), o.users); err != nil {
+			return err
+		}
+		if !sleep(ctx, time.Until(listening.Add(o.idleWait))) {
+			return ctx.Err()
+		}
+		if idle, err = portal.Memory(); err != nil {
 			return err
 		}
 		if f, ok := faultFor(o.fault); ok && f != nil {
@@ -193,42 +213,45 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 		}
 	}
-	if o.compare != "" {
-		for _, flow := range strings.Split(o.compare, ",") {
-			cmp, err := loadtest.Compare(ctx, cfg, strings.TrimSpace(flow))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "\n%s page (%d bytes): %.1f%% of the bare handler's throughput\n", cmp.Flow, cmp.Bytes, 100*cmp.Ratio())
-			if err := loadtest.WriteTable(stdout, []loadtest.Summary{cmp.Portal, cmp.Bare}); err != nil {
-				return err
-			}
-		}
-	} else {
-		before, err := metrics(ctx, cfg)
+	before, err := metrics(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	var watch *loadtest.RSSWatch
+	if portal != nil {
+		watch = portal.WatchRSS(rssInterval)
+	}
+	res, err := loadtest.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nmeasured %s\n", res.Elapsed.Round(time.Millisecond))
+	if err := loadtest.WriteTable(stdout, res.Summaries); err != nil {
+		return err
+	}
+	if portal != nil {
+		peak, err := watch.Stop()
 		if err != nil {
 			return err
 		}
-		res, err := loadtest.Run(ctx, cfg)
+		life, err := portal.Memory()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\nmeasured %s\n", res.Elapsed.Round(time.Millisecond))
-		if err := loadtest.WriteTable(stdout, res.Summaries); err != nil {
-			return err
+		fmt.Fprintf(stdout, "portal resident memory (VmRSS): %s idle after start, %s at most under load (sampled every %s); %s peak over its life (VmHWM)\n",
+			loadtest.MiB(idle.RSS), loadtest.MiB(peak), rssInterval, loadtest.MiB(life.PeakRSS))
+		// Sends still waiting on DigiCert when the users stopped are
+		// given time to end before the portal's state is read.
+		if !sleep(ctx, o.settle) {
+			return ctx.Err()
 		}
-		if portal != nil {
-			// Sends still waiting on DigiCert when the users stopped are
-			// given time to end before the portal's state is read.
-			time.Sleep(o.settle)
-		}
-		after, err := metrics(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		for _, name := range []string{"go_goroutines", "process_open_fds", "go_memstats_heap_inuse_bytes"} {
-			fmt.Fprintf(stdout, "%s: %.0f before, %.0f after\n", name, before[name], after[name])
-		}
+	}
+	after, err := metrics(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{"go_goroutines", "process_open_fds", "go_memstats_heap_inuse_bytes"} {
+		fmt.Fprintf(stdout, "%s: %.0f before, %.0f after\n", name, before[name], after[name])
 	}
 	if profiling.Load() {
 		if err := <-profiled; err != nil {
@@ -247,11 +270,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 // start serves a sandbox and starts the portal against it.
 func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream, error) {
-	var delay func() time.Duration
+	opts := loadtest.UpstreamOptions{Organizations: o.organizations}
 	if o.latency > 0 {
-		delay = func() time.Duration { return o.latency }
+		opts.Delay = func() time.Duration { return o.latency }
 	}
-	up := loadtest.StartUpstream(delay)
+	up := loadtest.StartUpstream(opts)
 	db := o.db
 	if db == "" {
 		dir, err := os.MkdirTemp("", "contactdesk-load-")
@@ -275,6 +298,21 @@ func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream
 		return nil, nil, err
 	}
 	return p, up, nil
+}
+
+// sleep waits d unless ctx ends first, reporting whether it waited.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // maxProfileSeconds bounds a CPU profile: the portal answers profiles

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"os"
 	"testing"
 	"time"
-
-	"github.com/contactdesk/contactdesk/internal/loadtest"
 )
 
 func TestIDRange(t *testing.T) {
@@ -79,17 +76,13 @@ func TestParseNeedsATarget(t *testing.T) {
 		{[]string{}, true},
 		{[]string{"-binary", "x", "-fault", "flood"}, true},
 		{[]string{"-binary", "x", "-duration", "2h"}, true},
+		{[]string{"-binary", "x", "-organizations", "10000", "-idle-wait", "10s"}, false},
+		{[]string{"-binary", "x", "-organizations", "-1"}, true},
+		{[]string{"-binary", "x", "-compare", "audit"}, true},
 	}
 	for _, tt := range tests {
 		if _, err := parse(tt.args); (err != nil) != tt.wantErr {
 			t.Errorf("parse(%q) error = %v, want error %v", tt.args, err, tt.wantErr)
 		}
 	}
-}
-
-// TestMain lets the tests' binary serve as a bare handler's process, as
-// the command does.
-func TestMain(m *testing.M) {
-	loadtest.ServeBareIfAsked()
-	os.Exit(m.Run())
 }

@@ -37,14 +37,25 @@ type Upstream struct {
 	delay func() time.Duration
 }
 
+// UpstreamOptions shape the sandbox StartUpstream serves.
+type UpstreamOptions struct {
+	// Delay, when not nil, gives the time each request waits before it is
+	// handled, as a slow network would.
+	Delay func() time.Duration
+	// Organizations is how many organizations the sandbox holds; 0 means
+	// its seed table's sixty-odd.
+	Organizations int
+}
+
 // StartUpstream serves a fresh sandbox without rate limits (the portal
-// keeps to DigiCert's limits itself). delay, when not nil, gives the time
-// each request waits before it is handled, as a slow network would.
-func StartUpstream(delay func() time.Duration) *Upstream {
+// keeps to DigiCert's limits itself).
+func StartUpstream(opts UpstreamOptions) *Upstream {
 	up := &Upstream{
-		Server: sandbox.New(sandbox.Options{APIKey: "loadtest-key", Windows: []sandbox.RateWindow{}}),
+		Server: sandbox.New(sandbox.Options{
+			APIKey: "loadtest-key", Windows: []sandbox.RateWindow{}, Organizations: opts.Organizations,
+		}),
 		APIKey: "loadtest-key",
-		delay:  delay,
+		delay:  opts.Delay,
 	}
 	up.srv = httptest.NewServer(http.HandlerFunc(up.serve))
 	return up
