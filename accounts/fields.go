@@ -55,15 +55,18 @@ func teamNameMessage(name string) string {
 	return ""
 }
 
-// emailMessage checks the email of a new user, in its stored form
-// (store.NormalizeEmail): one @ with text either side, a dot inside the
-// domain, no white space, at most MaxEmailLength characters, plain text.
-func emailMessage(email string) string {
+// emailMessage checks the email of a new user as typed: plain text (looked
+// at before store.NormalizeEmail, whose change of case turns invalid UTF-8
+// into U+FFFD), then, in its stored form, one @ with text either side, a
+// dot inside the domain, no white space, at most MaxEmailLength
+// characters.
+func emailMessage(typed string) string {
+	email := store.NormalizeEmail(typed)
 	switch {
 	case email == "":
 		return "Enter an email address"
-	case plaintext.Problem(email) != plaintext.OK:
-		return textMessage("Email address", email)
+	case plaintext.Problem(typed) != plaintext.OK:
+		return textMessage("Email address", typed)
 	case utf8.RuneCountInString(email) > MaxEmailLength:
 		return fmt.Sprintf("Email address must be %d characters or fewer", MaxEmailLength)
 	}

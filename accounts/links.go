@@ -52,7 +52,7 @@ func (s *Service) CreateFirstAdmin(ctx context.Context, a Actor, token string, i
 	nu := store.NewUser{Name: strings.TrimSpace(in.Name), Email: store.NormalizeEmail(in.Email), Role: store.RoleAdmin}
 	errs := &ValidationError{}
 	errs.add("name", nameMessage(nu.Name))
-	errs.add("email", emailMessage(nu.Email))
+	errs.add("email", emailMessage(in.Email))
 	if err := errs.merge(s.CheckNewPassword(store.User{Name: nu.Name, Email: nu.Email}, in.Password, in.Confirm)); err != nil {
 		return store.User{}, err
 	}

@@ -31,7 +31,7 @@ func (s *Service) Invite(ctx context.Context, a Actor, in Invitation) (store.Use
 	nu := store.NewUser{Name: strings.TrimSpace(in.Name), Email: store.NormalizeEmail(in.Email), Role: store.Role(in.Role)}
 	errs := &ValidationError{}
 	errs.add("name", nameMessage(nu.Name))
-	errs.add("email", emailMessage(nu.Email))
+	errs.add("email", emailMessage(in.Email))
 	errs.add("role", roleMessage(nu.Role))
 	team, err := s.teamChoice(ctx, in.TeamID, errs)
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *Service) AddUser(ctx context.Context, a Actor, nu NewUser) (Added, erro
 	want := store.NewUser{Name: strings.TrimSpace(nu.Name), Email: store.NormalizeEmail(nu.Email), Role: store.Role(nu.Role)}
 	teamName := strings.TrimSpace(nu.Team)
 	errs := &ValidationError{}
-	errs.add("email", emailMessage(want.Email))
+	errs.add("email", emailMessage(nu.Email))
 	errs.add("name", nameMessage(want.Name))
 	errs.add("role", roleMessage(want.Role))
 	errs.add("password", s.passwordMessage(store.User{Name: want.Name, Email: want.Email}, nu.Password))

@@ -39,13 +39,17 @@ type signInForm struct {
 	Email    string
 	Password string
 	Next     string
+	// typedEmail is the email as typed, before NormalizeEmail (whose
+	// change of case turns invalid UTF-8 into U+FFFD), for validation.
+	typedEmail string
 }
 
 func readSignInForm(c echo.Context) signInForm {
 	return signInForm{
-		Email:    store.NormalizeEmail(c.FormValue("email")),
-		Password: c.FormValue("password"),
-		Next:     safeNext(c.FormValue("next")),
+		typedEmail: c.FormValue("email"),
+		Email:      store.NormalizeEmail(c.FormValue("email")),
+		Password:   c.FormValue("password"),
+		Next:       safeNext(c.FormValue("next")),
 	}
 }
 
@@ -61,7 +65,7 @@ func (f signInForm) validate() map[string]string {
 	case len(f.Email) > 4*accounts.MaxEmailLength:
 		errs["email"] = "Enter a correct email address and password"
 	default:
-		for field, msg := range fieldErrors(accounts.CheckSignInEmail(f.Email)) {
+		for field, msg := range fieldErrors(accounts.CheckSignInEmail(f.typedEmail)) {
 			errs[field] = msg
 		}
 	}
@@ -79,9 +83,9 @@ func (f signInForm) validate() map[string]string {
 // failed sign-in; the accounts service escapes the characters in the
 // recorded value.
 func (h authHandlers) refuseForm(c echo.Context, form signInForm, errs map[string]string) error {
-	if accounts.CheckSignInEmail(form.Email) != nil {
+	if accounts.CheckSignInEmail(form.typedEmail) != nil {
 		err := h.recordSecurityEvent(c, securityEvent{
-			kind: store.AuditSignInFailed, actorEmail: form.Email, summary: "Sign-in refused: the email is not plain text",
+			kind: store.AuditSignInFailed, actorEmail: form.typedEmail, summary: "Sign-in refused: the email is not plain text",
 		})
 		if err != nil {
 			return err
