@@ -11,9 +11,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"strings"
 	"time"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/handlers"
@@ -96,9 +96,29 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	if err != nil {
 		return err
 	}
+	// The portal listens before the accounts service is made: one-time
+	// links are made from the address users reach, which is the listen
+	// address when CONTACTDESK_PUBLIC_URL is not set.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return &configError{"CONTACTDESK_ADDR", fmt.Sprintf("cannot listen on %s: %v", cfg.Addr, err)}
+	}
+	url := "http://" + displayAddr(ln.Addr())
+	linkBase := cfg.PublicURL
+	if linkBase == "" {
+		linkBase = url
+	}
+	users, err := accounts.NewService(accounts.Config{
+		Store: st, Passwords: passwords, BaseURL: linkBase, Logger: logger,
+		OnAuditEvent: func(k store.AuditKind) { meters.AuditEvent(string(k)) },
+	})
+	if err != nil {
+		return errors.Join(err, ln.Close())
+	}
 	app := handlers.New(handlers.Config{
 		Store:    st,
 		Contacts: service,
+		Accounts: users,
 		Assets:   assets,
 		Sessions: handlers.NewSessions(cfg.secure(), sessionKeys...),
 		Logger:   logger,
@@ -108,15 +128,10 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 
 		DigiCertBaseURL: baseURL,
 		Passwords:       passwords,
-		PublicURL:       cfg.PublicURL,
 		TrustedProxies:  proxies,
 		Metrics:         meters,
 	})
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return &configError{"CONTACTDESK_ADDR", fmt.Sprintf("cannot listen on %s: %v", cfg.Addr, err)}
-	}
 	srv := &http.Server{
 		Handler:           app,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -133,8 +148,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	// moment it is printed and a shutdown requested once the portal runs
 	// never finds it half made. A stop asked for while it is made ends
 	// the start quietly.
-	url := "http://" + displayAddr(ln.Addr())
-	setupLink, err := newSetupLink(ctx, st, cfg.PublicURL, url)
+	setupLink, err := users.NewSetupLink(ctx)
 	if err != nil {
 		err = errors.Join(err, ln.Close())
 		if ctx.Err() != nil {
@@ -298,21 +312,6 @@ func reconcileSubmissions(ctx context.Context, service *contacts.Service, logger
 // takes 19 MiB and tens of milliseconds of a core, so a burst of sign-ins
 // queues instead of exhausting memory.
 const passwordHashConcurrency = 2
-
-// newSetupLink makes the one-time setup link while no user exists, and
-// returns "" once one does. Each start without users makes a new link; the
-// previous one stops working.
-func newSetupLink(ctx context.Context, st *store.Store, publicURL, listenURL string) (string, error) {
-	token, err := st.NewSetupToken(ctx)
-	if err != nil || token == "" {
-		return "", err
-	}
-	base := strings.TrimSuffix(publicURL, "/")
-	if base == "" {
-		base = listenURL
-	}
-	return base + handlers.SetupPath(token), nil
-}
 
 // displayAddr turns a listen address into one a browser can open.
 func displayAddr(a net.Addr) string {

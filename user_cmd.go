@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/store"
 )
 
@@ -57,15 +58,15 @@ func runUserAdd(ctx context.Context, args []string, env func(string) string, std
 			return &usageError{"user add: " + flag + " is required"}
 		}
 	}
-	if err := store.CheckRole(store.Role(*role)); err != nil {
+	if !store.Role(*role).Valid() {
 		return &usageError{fmt.Sprintf("user add: --role %q is not admin, editor or auditor", *role)}
 	}
 	password, err := readPassword(env, stdin)
 	if err != nil {
 		return err
 	}
-	return withStore(ctx, cfg.DB, func(st *store.Store) error {
-		return addUser(ctx, st, newUserRequest{email: *email, name: *name, role: store.Role(*role), team: *team, password: password}, stdout)
+	return withAccounts(ctx, cfg, func(_ *store.Store, users *accounts.Service) error {
+		return addUser(ctx, users, accounts.NewUser{Email: *email, Name: *name, Role: *role, Team: *team, Password: password}, stdout)
 	})
 }
 
@@ -107,7 +108,7 @@ func runUserDisable(ctx context.Context, args []string, env func(string) string,
 	if strings.TrimSpace(*email) == "" {
 		return &usageError{"user disable: --email is required"}
 	}
-	return withStore(ctx, cfg.DB, func(st *store.Store) error {
+	return withAccounts(ctx, cfg, func(st *store.Store, users *accounts.Service) error {
 		u, err := st.UserByEmail(ctx, *email)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("no user has the email %s", store.NormalizeEmail(*email))
@@ -115,9 +116,7 @@ func runUserDisable(ctx context.Context, args []string, env func(string) string,
 		if err != nil {
 			return err
 		}
-		_, err = st.DisableUser(ctx, u.ID, cliEvent(store.AuditUserDisabled, func(changed store.User) string {
-			return "Disabled " + describe(changed) + " from the command line; their sessions ended"
-		}))
+		_, err = users.Disable(ctx, accounts.CommandLine(), u.ID)
 		if errors.Is(err, store.ErrLastAdmin) {
 			return fmt.Errorf("%s is the last enabled admin; Contact Desk needs one, so nothing was changed", u.Email)
 		}

@@ -3,83 +3,69 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/store"
 )
 
-// newUserRequest is what `user add` was asked for.
-type newUserRequest struct {
-	email, name string
-	role        store.Role
-	team        string
-	password    string
-}
-
-// addUser creates the user with a hashed password, puts them in the team
-// (created when missing) and records both in the audit log.
-func addUser(ctx context.Context, st *store.Store, req newUserRequest, stdout io.Writer) error {
-	if err := store.CheckPassword(req.password); err != nil {
-		return cliFieldError(err)
-	}
-	if req.team != "" {
-		if err := store.CheckTeamName(strings.TrimSpace(req.team)); err != nil {
-			return cliFieldError(err)
-		}
-	}
+// withAccounts opens the database and runs fn with it and the accounts
+// service over it. One-time links are made from
+// CONTACTDESK_PUBLIC_URL, else from the listen address the portal is
+// configured with.
+func withAccounts(ctx context.Context, cfg config, fn func(*store.Store, *accounts.Service) error) error {
 	hasher, err := store.NewPasswordHasher(store.DefaultPasswordParams(), 1)
 	if err != nil {
 		return err
 	}
-	hash, err := hasher.Hash(ctx, req.password)
-	if err != nil {
-		return err
-	}
-	u, err := st.CreateUser(ctx, store.NewUser{Email: req.email, Name: req.name, Role: req.role, PasswordHash: hash},
-		cliEvent(store.AuditUserCreated, func(created store.User) string {
-			return "Created " + describe(created) + " as " + string(created.Role) + " from the command line"
-		}))
-	if errors.Is(err, store.ErrEmailTaken) {
-		return fmt.Errorf("a user with the email %s already exists", store.NormalizeEmail(req.email))
-	}
-	if err != nil {
-		return cliFieldError(err)
-	}
-	fmt.Fprintf(stdout, "Added %s (%s) as %s.\n", u.Email, u.Name, u.Role)
-	if req.team == "" {
-		return nil
-	}
-	return joinTeam(ctx, st, u, req.team, stdout)
-}
-
-// joinTeam adds u to the team named name, creating the team first when no
-// team has that name.
-func joinTeam(ctx context.Context, st *store.Store, u store.User, name string, stdout io.Writer) error {
-	team, err := st.TeamByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		team, err = st.CreateTeam(ctx, name, cliEvent(store.AuditTeamChanged, func(created store.Team) string {
-			return fmt.Sprintf("Created team %q from the command line", created.Name)
-		}))
+	return withStore(ctx, cfg.DB, func(st *store.Store) error {
+		users, err := accounts.NewService(accounts.Config{Store: st, Passwords: hasher, BaseURL: cfg.linkBase()})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Created the team %s.\n", team.Name)
+		return fn(st, users)
+	})
+}
+
+// linkBase is where one-time links point: the public URL, else the listen
+// address, as a browser on this host would open it.
+func (c config) linkBase() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		// validate accepted the address, so this does not happen.
+		return "http://" + c.Addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// addUser creates the user with a hashed password, puts them in the team
+// (created when missing) and says what it did.
+func addUser(ctx context.Context, users *accounts.Service, nu accounts.NewUser, stdout io.Writer) error {
+	added, err := users.AddUser(ctx, accounts.CommandLine(), nu)
+	if added.User.ID != 0 {
+		u := added.User
+		fmt.Fprintf(stdout, "Added %s (%s) as %s.\n", u.Email, u.Name, u.Role)
 	}
 	if err != nil {
-		return err
+		return cliError(err)
 	}
-	_, err = st.AddTeamMember(ctx, team.ID, u.ID, cliEvent(store.AuditTeamChanged, func(changed store.Team) string {
-		return fmt.Sprintf("Added %s to team %q from the command line", describe(u), changed.Name)
-	}))
-	if err != nil {
-		return err
+	if added.Team == nil {
+		return nil
 	}
-	fmt.Fprintf(stdout, "Added %s to the team %s.\n", u.Email, team.Name)
+	if added.TeamCreated {
+		fmt.Fprintf(stdout, "Created the team %s.\n", added.Team.Name)
+	}
+	fmt.Fprintf(stdout, "Added %s to the team %s.\n", added.User.Email, added.Team.Name)
 	return nil
 }
 
@@ -93,7 +79,7 @@ func readPassword(env func(string) string, stdin io.Reader) (string, error) {
 	if stdin == nil {
 		return "", &usageError{"user add: no password: set CONTACTDESK_PASSWORD or pipe it to standard input"}
 	}
-	line, err := bufio.NewReader(io.LimitReader(stdin, store.MaxPasswordBytes+2)).ReadString('\n')
+	line, err := bufio.NewReader(io.LimitReader(stdin, accounts.MaxPasswordBytes+2)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("read password: %w", err)
 	}
@@ -104,37 +90,18 @@ func readPassword(env func(string) string, stdin io.Reader) (string, error) {
 	return line, nil
 }
 
-// cliFieldError turns a store.FieldError into its plain message.
-func cliFieldError(err error) error {
-	var fe *store.FieldError
-	if errors.As(err, &fe) {
-		return errors.New(fe.Message)
+// cliError turns the accounts service's refusals into the plain
+// sentences the command prints.
+func cliError(err error) error {
+	var invalid *accounts.ValidationError
+	if errors.As(err, &invalid) {
+		msgs := make([]string, len(invalid.Errors))
+		for i, fe := range invalid.Errors {
+			msgs[i] = fe.Message
+		}
+		return errors.New(strings.Join(msgs, "; "))
 	}
 	return err
-}
-
-// cliEvent returns the audit event of a change made from the command line,
-// which the store appends in the change's own transaction (see
-// store.EventFor); summary describes the changed row. It has no actor or
-// client address: whoever ran the command had the database file itself.
-func cliEvent[T any](kind store.AuditKind, summary func(changed T) string) store.EventFor[T] {
-	return func(changed T) (store.AuditEvent, error) {
-		var b [16]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return store.AuditEvent{}, fmt.Errorf("audit event id: %w", err)
-		}
-		return store.AuditEvent{
-			SubmissionID: hex.EncodeToString(b[:]),
-			Kind:         kind,
-			ActorEmail:   "command line",
-			RequestID:    "cli",
-			Summary:      summary(changed),
-		}, nil
-	}
-}
-
-func describe(u store.User) string {
-	return fmt.Sprintf("%s <%s> (user %d)", u.Name, u.Email, u.ID)
 }
 
 func userState(u store.User) string {

@@ -121,6 +121,10 @@ func TestUserCommandErrors(t *testing.T) {
 		{"short password", env, "too short\n", add, 1, "12 characters or more"},
 		{"one megabyte password", env, strings.Repeat("x", 1<<20), add, 1, "128 characters or fewer"},
 		{"bad email", withPassword, "", []string{"user", "add", "--email", "not an email", "--name", "A", "--role", "editor"}, 1, "correct format"},
+		{"common password", env, "password123456\n", add, 1, "This password is too common: choose another"},
+		{"own email as password", env, "A@example.com\n", add, 1, "Password must not be your name or email address"},
+		{"override in name", withPassword, "", []string{"user", "add", "--email", "a@example.com", "--name", "A\u202Egnp.exe", "--role", "editor"}, 1, "must not contain control characters"},
+		{"override in team name", withPassword, "", append(add, "--team", "Red\u202E"), 1, "must not contain control characters"},
 		{"disable unknown", env, "", []string{"user", "disable", "--email", "nobody@example.com"}, 1, "no user has the email"},
 		{"sessions without command", env, "", []string{"sessions"}, 2, "missing command"},
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/contactdesk/contactdesk/digicert"
+	"github.com/contactdesk/contactdesk/internal/plaintext"
 )
 
 // DuplicateTypeMessage is DigiCert's message for two contacts of one type,
@@ -70,7 +71,7 @@ func normalizeContact(c digicert.Contact) digicert.Contact {
 // and email required on every contact that is not a removal; DigiCert's
 // character limits, counted in characters, not bytes; an email address of
 // the plain name@domain form; a language id from locales, or the one the
-// contact has now; no control characters (see isForbiddenRune).
+// contact has now; no control characters (see plaintext.ForbiddenRune).
 func Validate(req []digicert.Contact, current Current, locales LocaleSet) *ValidationErrors {
 	entries := make([]entry, len(req))
 	for i, c := range req {
@@ -251,7 +252,7 @@ func checkField(f fieldSpec, value, currentLanguage string, locales LocaleSet) s
 		return ""
 	case !utf8.ValidString(value):
 		return "Remove characters that are not valid text from " + f.the()
-	case strings.ContainsFunc(value, isForbiddenRune):
+	case strings.ContainsFunc(value, plaintext.ForbiddenRune):
 		return "Remove control characters from " + f.the()
 	case f.limit > 0 && utf8.RuneCountInString(value) > f.limit:
 		return fmt.Sprintf("Enter %s of %d characters or fewer", f.noun, f.limit)
@@ -259,25 +260,6 @@ func checkField(f fieldSpec, value, currentLanguage string, locales LocaleSet) s
 		return msgEmailFormat
 	}
 	return ""
-}
-
-// isForbiddenRune reports the characters refused in every field: control
-// characters (Unicode category Cc, which takes in tab and new line), the
-// line and paragraph separators, and the bidirectional embeddings,
-// overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make a
-// name read differently from what is stored. The left-to-right and
-// right-to-left marks and the zero-width joiners stay allowed: names in
-// some scripts need them.
-func isForbiddenRune(r rune) bool {
-	switch {
-	case unicode.IsControl(r):
-	case r == '\u2028', r == '\u2029':
-	case r >= '\u202A' && r <= '\u202E':
-	case r >= '\u2066' && r <= '\u2069':
-	default:
-		return false
-	}
-	return true
 }
 
 // validEmail accepts the plain addr-spec form, name@example.com, and

@@ -18,6 +18,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/handlers"
@@ -112,9 +113,20 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 		t.Fatal(err)
 	}
 	clock := &testClock{now: time.Now()}
+	// The one-time links are made from the address the portal listens
+	// on, as when CONTACTDESK_PUBLIC_URL is not set.
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	users, err := accounts.NewService(accounts.Config{
+		Store: st, Passwords: passwords, BaseURL: "http://" + srv.Listener.Addr().String(), Logger: logger, Clock: clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := handlers.New(handlers.Config{
 		Store:     st,
 		Contacts:  service,
+		Accounts:  users,
 		Assets:    assets,
 		Sessions:  handlers.NewSessions(false, []byte(strings.Repeat("a", 64)), []byte(strings.Repeat("b", 32))),
 		Logger:    logger,
@@ -123,8 +135,8 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 		Passwords: passwords,
 		Clock:     clock.Now,
 	})
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
+	srv.Config.Handler = e
+	srv.Start()
 	return &testApp{
 		t: t, URL: srv.URL, Sandbox: sb, Store: st, Service: service,
 		Clock: clock, Routes: e.Routes(), Handler: e, passwords: passwords, client: newTestClient(t),

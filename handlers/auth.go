@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/store"
 	"github.com/contactdesk/contactdesk/views"
 	"github.com/contactdesk/contactdesk/views/components"
@@ -38,34 +39,59 @@ type signInForm struct {
 	Email    string
 	Password string
 	Next     string
+	// typedEmail is the email as typed, before NormalizeEmail (whose
+	// change of case turns invalid UTF-8 into U+FFFD), for validation.
+	typedEmail string
 }
 
 func readSignInForm(c echo.Context) signInForm {
 	return signInForm{
-		Email:    store.NormalizeEmail(c.FormValue("email")),
-		Password: c.FormValue("password"),
-		Next:     safeNext(c.FormValue("next")),
+		typedEmail: c.FormValue("email"),
+		Email:      store.NormalizeEmail(c.FormValue("email")),
+		Password:   c.FormValue("password"),
+		Next:       safeNext(c.FormValue("next")),
 	}
 }
 
-// validate checks that both fields are filled in and that the password is
-// not longer than any password can be, so that an oversized value is
-// refused before it costs a hash.
+// validate checks that both fields are filled in, that the email is plain
+// text (no account has an email with a NUL, a control character or invalid
+// UTF-8 in it) and that the password is not longer than any password can
+// be, so that an oversized value is refused before it costs a hash.
 func (f signInForm) validate() map[string]string {
 	errs := map[string]string{}
 	switch {
 	case f.Email == "":
 		errs["email"] = "Enter your email address"
-	case len(f.Email) > 4*store.MaxEmailLength:
+	case len(f.Email) > 4*accounts.MaxEmailLength:
 		errs["email"] = "Enter a correct email address and password"
+	default:
+		for field, msg := range fieldErrors(accounts.CheckSignInEmail(f.typedEmail)) {
+			errs[field] = msg
+		}
 	}
 	switch {
 	case f.Password == "":
 		errs["password"] = "Enter your password"
-	case len(f.Password) > store.MaxPasswordBytes:
-		errs["password"] = fmt.Sprintf("Password must be %d characters or fewer", store.MaxPasswordLength)
+	case len(f.Password) > accounts.MaxPasswordBytes:
+		errs["password"] = fmt.Sprintf("Password must be %d characters or fewer", accounts.MaxPasswordLength)
 	}
 	return errs
+}
+
+// refuseForm shows the form again with errs. An email refused for its
+// characters is a probe rather than a typo, so it is also recorded as a
+// failed sign-in; the accounts service escapes the characters in the
+// recorded value.
+func (h authHandlers) refuseForm(c echo.Context, form signInForm, errs map[string]string) error {
+	if accounts.CheckSignInEmail(form.typedEmail) != nil {
+		err := h.recordSecurityEvent(c, securityEvent{
+			kind: store.AuditSignInFailed, actorEmail: form.typedEmail, summary: "Sign-in refused: the email is not plain text",
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return h.renderSignIn(c, http.StatusUnprocessableEntity, form, errs, nil)
 }
 
 // showSignIn shows the sign-in form; a signed-in user goes on to where
@@ -85,7 +111,7 @@ func (h authHandlers) showSignIn(c echo.Context) error {
 func (h authHandlers) signIn(c echo.Context) error {
 	form := readSignInForm(c)
 	if errs := form.validate(); len(errs) > 0 {
-		return h.renderSignIn(c, http.StatusUnprocessableEntity, form, errs, nil)
+		return h.refuseForm(c, form, errs)
 	}
 	now := h.now()
 	wait, delayed := h.throttle.take(now, form.Email, c.RealIP())

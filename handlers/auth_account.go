@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/store"
 	"github.com/contactdesk/contactdesk/views"
 	"github.com/contactdesk/contactdesk/views/components"
@@ -39,7 +40,7 @@ func (h accountHandlers) changePassword(c echo.Context) error {
 	switch {
 	case current == "":
 		errs["current"] = "Enter your current password"
-	case len(current) > store.MaxPasswordBytes:
+	case len(current) > accounts.MaxPasswordBytes:
 		errs["current"] = "Your current password is not correct"
 	default:
 		ok, err := h.checkCurrentPassword(c, user, current, now)
@@ -50,7 +51,7 @@ func (h accountHandlers) changePassword(c echo.Context) error {
 			errs["current"] = "Your current password is not correct, or it was mistyped too often: wait 15 minutes, then try again."
 		}
 	}
-	checkNewPassword(errs, form.Password, form.Confirm)
+	h.checkNewPassword(errs, user, form.Password, form.Confirm)
 	if len(errs) > 0 {
 		return h.renderAccount(c, http.StatusUnprocessableEntity, errs)
 	}

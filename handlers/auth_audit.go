@@ -1,51 +1,57 @@
 package handlers
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"unicode/utf8"
-
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/store"
 )
 
-// securityEvent is a sign-in, sign-out or change to users and teams, for
-// the audit log.
+// accountActor is who makes this request's changes to users and teams, as
+// the accounts service and the audit log know them: the signed-in user,
+// the client address and the request id.
+func (s *server) accountActor(c echo.Context) accounts.Actor {
+	return accounts.Actor{User: currentUser(c), ClientAddr: c.RealIP(), RequestID: requestID(c)}
+}
+
+// securityEvent is a sign-in, a sign-out or a change to the signed-in
+// user's own account, for the audit log. Changes to users and teams are
+// the accounts service's, which records their events itself.
 type securityEvent struct {
 	kind store.AuditKind
 	// actor is who acted; nil takes the signed-in user. For sign-ins it
 	// is the user signing in, or nil with actorEmail set to what was
 	// typed.
-	actor          *store.User
-	actorEmail     string
-	organizationID int
-	summary        string
+	actor      *store.User
+	actorEmail string
+	summary    string
+}
+
+// eventActor is the actor e names, from this request.
+func (s *server) eventActor(c echo.Context, e securityEvent) accounts.Actor {
+	a := s.accountActor(c)
+	if e.actor != nil {
+		a.User = e.actor
+	}
+	if a.User == nil {
+		a.Email = e.actorEmail
+	}
+	return a
 }
 
 // recordSecurityEvent appends e to the audit log with the request's client
 // address and id: for sign-ins and sign-outs, which change no stored row.
-// A change to users or teams records its event in its own transaction
-// instead (securityChange). A failure to record is returned: a security
-// event that cannot be recorded is an error the user must see.
+// A failure to record is returned: a security event that cannot be
+// recorded is an error the user must see.
 func (s *server) recordSecurityEvent(c echo.Context, e securityEvent) error {
-	ev, err := s.auditEvent(c, e)
-	if err != nil {
-		return err
-	}
-	if _, err := s.Store.AppendAuditEvent(c.Request().Context(), ev); err != nil {
-		return fmt.Errorf("handlers: record %s: %w", e.kind, err)
-	}
-	s.logSecurityEvent(c, ev)
-	return nil
+	return s.Accounts.Record(c.Request().Context(), s.eventActor(c, e), e.kind, e.summary)
 }
 
-// securityChange is the audit event of one change to users or teams, made
-// from the changed row T. The store appends it in the change's own
-// transaction (event, a store.EventFor), so that the change and its record
-// commit together or not at all; finish, given the store's answer, counts
-// and logs it once it is committed.
+// securityChange is the audit event of one change to the signed-in user's
+// account, made from the changed row T. The store appends it in the
+// change's own transaction (event, a store.EventFor), so that the change
+// and its record commit together or not at all; finish, given the store's
+// answer, counts and logs it once it is committed.
 type securityChange[T any] struct {
 	s        *server
 	c        echo.Context
@@ -63,10 +69,8 @@ func newSecurityChange[T any](s *server, c echo.Context, describe func(changed T
 
 // event makes the change's audit event for the store.
 func (r *securityChange[T]) event(changed T) (store.AuditEvent, error) {
-	ev, err := r.s.auditEvent(r.c, r.describe(changed))
-	if err != nil {
-		return store.AuditEvent{}, err
-	}
+	e := r.describe(changed)
+	ev := r.s.Accounts.Event(r.s.eventActor(r.c, e), e.kind, e.summary)
 	r.made = &ev
 	return ev, nil
 }
@@ -76,63 +80,7 @@ func (r *securityChange[T]) event(changed T) (store.AuditEvent, error) {
 // failed, was refused or changed nothing is neither counted nor logged.
 func (r *securityChange[T]) finish(err error) {
 	if err == nil && r.made != nil {
-		r.s.logSecurityEvent(r.c, *r.made)
+		r.s.Accounts.EventCommitted(r.c.Request().Context(), *r.made)
 	}
 	r.made = nil
-}
-
-// auditEvent is e as the audit log stores it, with the request's client
-// address and id and a submission id of its own.
-func (s *server) auditEvent(c echo.Context, e securityEvent) (store.AuditEvent, error) {
-	id, err := newEventID()
-	if err != nil {
-		return store.AuditEvent{}, err
-	}
-	ev := store.AuditEvent{
-		SubmissionID:   id,
-		Kind:           e.kind,
-		OccurredAt:     s.now(),
-		OrganizationID: e.organizationID,
-		ClientAddr:     c.RealIP(),
-		RequestID:      requestID(c),
-		Summary:        e.summary,
-		ActorEmail:     truncateRunes(e.actorEmail, store.MaxEmailLength),
-	}
-	actor := e.actor
-	if actor == nil {
-		actor = currentUser(c)
-	}
-	if actor != nil {
-		ev.ActorID, ev.ActorEmail = actor.ID, actor.Email
-	}
-	return ev, nil
-}
-
-// logSecurityEvent counts a recorded event and writes it to the log.
-func (s *server) logSecurityEvent(c echo.Context, ev store.AuditEvent) {
-	s.Metrics.AuditEvent(string(ev.Kind))
-	s.requestLogger(c).Info("security event", "kind", string(ev.Kind), "actor_id", ev.ActorID, "summary", ev.Summary)
-}
-
-// newEventID is a random submission id for a security event.
-func newEventID() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("handlers: event id: %w", err)
-	}
-	return hex.EncodeToString(b[:]), nil
-}
-
-// truncateRunes cuts s to at most n characters: typed values recorded in
-// the log are bounded.
-func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
-}
-
-// describeUser names a user in event summaries.
-func describeUser(u store.User) string {
-	return fmt.Sprintf("%s <%s> (user %d)", u.Name, u.Email, u.ID)
 }

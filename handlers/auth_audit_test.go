@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/metrics"
 	"github.com/contactdesk/contactdesk/store"
 )
@@ -32,7 +33,19 @@ func TestSecurityChangeCountedOnceCommitted(t *testing.T) {
 		}
 	})
 	var logs bytes.Buffer
-	s := &server{Config: Config{Store: st, Metrics: metrics.New(metrics.Options{}), Logger: slog.New(slog.NewTextHandler(&logs, nil))}}
+	meters := metrics.New(metrics.Options{})
+	passwords, err := store.NewPasswordHasher(store.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := accounts.NewService(accounts.Config{
+		Store: st, Passwords: passwords, BaseURL: "http://127.0.0.1:8080", Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		OnAuditEvent: func(k store.AuditKind) { meters.AuditEvent(string(k)) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{Config: Config{Store: st, Accounts: users, Metrics: meters, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := echo.New().NewContext(httptest.NewRequest(http.MethodPost, "/teams", nil).WithContext(ctx), httptest.NewRecorder())

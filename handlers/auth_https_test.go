@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/store"
@@ -40,8 +41,13 @@ func newBareHandler(t *testing.T, secure bool, proxies []*net.IPNet) (*echo.Echo
 	if err != nil {
 		t.Fatal(err)
 	}
+	users, err := accounts.NewService(accounts.Config{Store: st, Passwords: passwords, BaseURL: "https://contactdesk.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := handlers.New(handlers.Config{
 		Store:          st,
+		Accounts:       users,
 		Assets:         assets,
 		Sessions:       handlers.NewSessions(secure, []byte(strings.Repeat("a", 64)), []byte(strings.Repeat("b", 32))),
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),

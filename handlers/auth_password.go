@@ -3,48 +3,30 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
-	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/store"
 	"github.com/contactdesk/contactdesk/views"
 	"github.com/contactdesk/contactdesk/views/components"
 )
 
-// passwordLinkLifetime is how long a one-time password link works.
-const passwordLinkLifetime = 24 * time.Hour
-
-const choosePasswordPath = "/password"
-
 // passwordLinkHandlers serve the one-time links through which a user
 // chooses a password: after an admin creates their account or resets
-// their password.
+// their password. The accounts service makes the links.
 type passwordLinkHandlers struct {
 	*server
 }
 
 func (h passwordLinkHandlers) routes(g *echo.Group) {
-	g.GET(choosePasswordPath, h.showChoosePassword)
-	g.POST(choosePasswordPath, h.choosePassword)
-}
-
-// passwordLink is the absolute address of the link for token. It uses the
-// configured public URL; without one, the address this request came to,
-// which is only ever shown to the admin who made that request.
-func (s *server) passwordLink(c echo.Context, token string) string {
-	base := strings.TrimSuffix(s.PublicURL, "/")
-	if base == "" {
-		base = c.Scheme() + "://" + c.Request().Host
-	}
-	return base + choosePasswordPath + "?" + url.Values{"token": {token}}.Encode()
+	g.GET(accounts.PasswordPath, h.showChoosePassword)
+	g.POST(accounts.PasswordPath, h.choosePassword)
 }
 
 func (h passwordLinkHandlers) showChoosePassword(c echo.Context) error {
 	token := c.QueryParam("token")
-	user, err := h.Store.PasswordTokenUser(c.Request().Context(), token, h.now())
+	user, err := h.Accounts.PasswordLinkUser(c.Request().Context(), token)
 	if err != nil {
 		return h.linkNotValid(c, err)
 	}
@@ -54,25 +36,15 @@ func (h passwordLinkHandlers) showChoosePassword(c echo.Context) error {
 func (h passwordLinkHandlers) choosePassword(c echo.Context) error {
 	ctx := c.Request().Context()
 	token := c.FormValue("token")
-	user, err := h.Store.PasswordTokenUser(ctx, token, h.now())
-	if err != nil {
-		return h.linkNotValid(c, err)
-	}
 	form := readAccountForm(c)
-	errs := map[string]string{}
-	checkNewPassword(errs, form.Password, form.Confirm)
-	if len(errs) > 0 {
+	_, err := h.Accounts.ChoosePassword(ctx, h.accountActor(c), token, form.Password, form.Confirm)
+	if errs := fieldErrors(err); errs != nil {
+		user, err := h.Accounts.PasswordLinkUser(ctx, token)
+		if err != nil {
+			return h.linkNotValid(c, err)
+		}
 		return h.renderChoosePassword(c, http.StatusUnprocessableEntity, token, user, errs)
 	}
-	hash, err := h.Passwords.Hash(ctx, form.Password)
-	if err != nil {
-		return err
-	}
-	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
-		return securityEvent{kind: store.AuditPasswordChanged, actor: &changed, summary: "Chose a password through a one-time link"}
-	})
-	_, err = h.Store.UsePasswordToken(ctx, token, h.now(), hash, change.event)
-	change.finish(err)
 	if err != nil {
 		return h.linkNotValid(c, err)
 	}
@@ -87,8 +59,10 @@ func (h passwordLinkHandlers) choosePassword(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, signInPath)
 }
 
+// linkNotValid explains accounts.ErrLinkNotValid; any other error is
+// returned.
 func (h passwordLinkHandlers) linkNotValid(c echo.Context, err error) error {
-	if !errors.Is(err, store.ErrNotFound) {
+	if !errors.Is(err, accounts.ErrLinkNotValid) {
 		return err
 	}
 	h.requestLogger(c).Warn("password link refused")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -38,8 +39,11 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 	status := http.StatusInternalServerError
 	var he *echo.HTTPError
-	if errors.As(err, &he) {
+	switch {
+	case errors.As(err, &he):
 		status = he.Code
+	case errors.Is(err, accounts.ErrNotAllowed):
+		status = http.StatusForbidden
 	}
 	heading, message := errorText(status, he)
 	if status >= 500 {

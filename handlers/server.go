@@ -19,6 +19,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/metrics"
 	"github.com/contactdesk/contactdesk/static"
@@ -46,6 +47,9 @@ const organizationPagesKept = 1024
 type Config struct {
 	Store    *store.Store
 	Contacts *contacts.Service
+	// Accounts holds the rules for users and teams and makes the
+	// one-time links; required.
+	Accounts *accounts.Service
 	Assets   *static.Assets
 	Sessions *Sessions
 	Logger   *slog.Logger
@@ -60,9 +64,6 @@ type Config struct {
 	DigiCertBaseURL string
 	// Passwords hashes and checks passwords; required.
 	Passwords *store.PasswordHasher
-	// PublicURL is the address users reach, used in one-time links; when
-	// empty the links use the address of the request.
-	PublicURL string
 	// TrustedProxies are the networks of reverse proxies whose
 	// X-Forwarded-For header is believed. When empty the client address
 	// is the socket's.

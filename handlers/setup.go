@@ -3,21 +3,14 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/store"
 	"github.com/contactdesk/contactdesk/views"
 	"github.com/contactdesk/contactdesk/views/components"
 )
-
-// SetupPath is the address of the one-time setup link for token: main
-// prints it at start while no user exists.
-func SetupPath(token string) string {
-	return "/setup?" + url.Values{"token": {token}}.Encode()
-}
 
 // setupHandlers serves the one-time setup link that creates the first
 // admin.
@@ -26,8 +19,8 @@ type setupHandlers struct {
 }
 
 func (h setupHandlers) routes(g *echo.Group) {
-	g.GET("/setup", h.showSetup)
-	g.POST("/setup", h.createFirstAdmin)
+	g.GET(accounts.SetupPath, h.showSetup)
+	g.POST(accounts.SetupPath, h.createFirstAdmin)
 }
 
 // accountForm is what the setup and password forms post.
@@ -47,36 +40,33 @@ func readAccountForm(c echo.Context) accountForm {
 	}
 }
 
-// checkNewPassword validates a new password and its confirmation, adding
-// messages to errs under "password" and "confirm".
-func checkNewPassword(errs map[string]string, password, confirm string) {
-	var fe *store.FieldError
-	if err := store.CheckPassword(password); errors.As(err, &fe) {
-		errs["password"] = fe.Message
-		return
+// fieldErrors is the messages of an *accounts.ValidationError by field,
+// or nil when err is not one.
+func fieldErrors(err error) map[string]string {
+	var invalid *accounts.ValidationError
+	if !errors.As(err, &invalid) {
+		return nil
 	}
-	if confirm != password {
-		errs["confirm"] = "Enter the same password twice"
-	}
-}
-
-// setFieldError files err under its field when it is a *store.FieldError,
-// and reports whether it was one.
-func setFieldError(errs map[string]string, err error) bool {
-	var fe *store.FieldError
-	if !errors.As(err, &fe) {
-		return false
-	}
-	if _, taken := errs[fe.Field]; !taken {
+	errs := make(map[string]string, len(invalid.Errors))
+	for _, fe := range invalid.Errors {
 		errs[fe.Field] = fe.Message
 	}
-	return true
+	return errs
+}
+
+// checkNewPassword checks a new password for u and its confirmation by the
+// accounts service's rules, adding messages to errs under "password" and
+// "confirm".
+func (s *server) checkNewPassword(errs map[string]string, u store.User, password, confirm string) {
+	for field, msg := range fieldErrors(s.Accounts.CheckNewPassword(u, password, confirm)) {
+		errs[field] = msg
+	}
 }
 
 // showSetup shows the form when the token opens it.
 func (h setupHandlers) showSetup(c echo.Context) error {
 	token := c.QueryParam("token")
-	if err := h.Store.CheckSetupToken(c.Request().Context(), token); err != nil {
+	if err := h.Accounts.CheckSetupLink(c.Request().Context(), token); err != nil {
 		return h.setupClosed(c, err)
 	}
 	return h.renderSetup(c, http.StatusOK, token, accountForm{}, nil)
@@ -84,36 +74,16 @@ func (h setupHandlers) showSetup(c echo.Context) error {
 
 // createFirstAdmin creates the first admin and signs them in.
 func (h setupHandlers) createFirstAdmin(c echo.Context) error {
-	ctx := c.Request().Context()
 	token := c.FormValue("token")
-	if err := h.Store.CheckSetupToken(ctx, token); err != nil {
-		return h.setupClosed(c, err)
-	}
 	form := readAccountForm(c)
-	errs := map[string]string{}
-	setFieldError(errs, store.CheckName(strings.TrimSpace(form.Name)))
-	setFieldError(errs, store.CheckEmail(store.NormalizeEmail(form.Email)))
-	checkNewPassword(errs, form.Password, form.Confirm)
-	if len(errs) > 0 {
-		return h.renderSetup(c, http.StatusUnprocessableEntity, token, form, errs)
-	}
-	hash, err := h.Passwords.Hash(ctx, form.Password)
-	if err != nil {
-		return err
-	}
-	change := newSecurityChange(h.server, c, func(created store.User) securityEvent {
-		return securityEvent{kind: store.AuditUserCreated, actor: &created,
-			summary: "Created the first admin " + describeUser(created) + " through the setup link"}
+	user, err := h.Accounts.CreateFirstAdmin(c.Request().Context(), h.accountActor(c), token, accounts.FirstAdmin{
+		Name: form.Name, Email: form.Email, Password: form.Password, Confirm: form.Confirm,
 	})
-	user, err := h.Store.CreateFirstAdmin(ctx, token, store.NewUser{Name: form.Name, Email: form.Email, PasswordHash: hash}, change.event)
-	change.finish(err)
-	switch {
-	case errors.Is(err, store.ErrSetupClosed):
-		return h.setupClosed(c, err)
-	case setFieldError(errs, err):
+	if errs := fieldErrors(err); errs != nil {
 		return h.renderSetup(c, http.StatusUnprocessableEntity, token, form, errs)
-	case err != nil:
-		return err
+	}
+	if err != nil {
+		return h.setupClosed(c, err)
 	}
 	if err := h.Sessions.signIn(c, user, h.now()); err != nil {
 		return err
@@ -125,8 +95,10 @@ func (h setupHandlers) createFirstAdmin(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/users")
 }
 
+// setupClosed explains accounts.ErrLinkNotValid; any other error is
+// returned.
 func (h setupHandlers) setupClosed(c echo.Context, err error) error {
-	if !errors.Is(err, store.ErrSetupClosed) {
+	if !errors.Is(err, accounts.ErrLinkNotValid) {
 		return err
 	}
 	h.requestLogger(c).Warn("setup link refused")
@@ -156,6 +128,6 @@ func (h setupHandlers) renderSetup(c echo.Context, status int, token string, for
 func newPasswordInput(id, label, errMsg string) components.Input {
 	return components.Input{
 		ID: id, Label: label, Type: "password", Autocomplete: "new-password", Error: errMsg,
-		Hint: "At least 12 characters. Several unrelated words make a strong password that is easy to remember.",
+		Hint: "At least 12 characters, not your name or email address, and not a common password. Several unrelated words make a strong password that is easy to remember.",
 	}
 }

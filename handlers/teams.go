@@ -1,13 +1,13 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/store"
 	"github.com/contactdesk/contactdesk/views"
 	"github.com/contactdesk/contactdesk/views/components"
@@ -41,21 +41,12 @@ func (h teamHandlers) listTeams(c echo.Context) error {
 
 func (h teamHandlers) createTeam(c echo.Context) error {
 	name := c.FormValue("team_name")
-	change := newSecurityChange(h.server, c, func(created store.Team) securityEvent {
-		return securityEvent{kind: store.AuditTeamChanged, summary: "Created team " + strconv.Quote(created.Name)}
-	})
-	t, err := h.Store.CreateTeam(c.Request().Context(), name, change.event)
-	change.finish(err)
-	errs := map[string]string{}
-	switch {
-	case errors.Is(err, store.ErrTeamNameTaken):
-		errs["team_name"] = "A team with this name already exists"
-	case setFieldError(errs, err):
-	case err != nil:
-		return err
-	}
-	if len(errs) > 0 {
+	t, err := h.Accounts.CreateTeam(c.Request().Context(), h.accountActor(c), name)
+	if errs := fieldErrors(err); errs != nil {
 		return h.renderTeams(c, http.StatusUnprocessableEntity, name, errs)
+	}
+	if err != nil {
+		return err
 	}
 	return h.done(c, t.ID, "Created the team "+t.Name+". Add its members and organizations below.")
 }
@@ -67,7 +58,7 @@ func (h teamHandlers) renderTeams(c echo.Context, status int, name string, errs 
 	}
 	p := views.TeamsPage{
 		Page:   h.page(c, "Teams", "teams"),
-		Name:   components.Input{ID: "team_name", Label: "Team name", Type: "text", Value: name, Error: errs["team_name"], MaxLength: store.MaxTeamNameLength},
+		Name:   components.Input{ID: "team_name", Label: "Team name", Type: "text", Value: name, Error: errs["team_name"], MaxLength: accounts.MaxTeamNameLength},
 		Errors: fieldErrorLinks(errs, "team_name"),
 	}
 	for _, t := range teams {

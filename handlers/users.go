@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/store"
 	"github.com/contactdesk/contactdesk/views"
 )
@@ -134,27 +135,27 @@ func (h userHandlers) showUser(c echo.Context) error {
 	return render(c, http.StatusOK, views.UserDetail(p))
 }
 
-// refuseSelf stops admins from changing their own role or disabling
-// themselves, which could lock everybody out; another admin must do it.
-func (h userHandlers) refuseSelf(c echo.Context, u store.User, what string) (bool, error) {
-	if u.ID != currentUser(c).ID {
+// refused explains the service's refusal of a change to u on u's page,
+// and reports whether err was one it explains.
+func (h userHandlers) refused(c echo.Context, u store.User, err error, what string) (bool, error) {
+	var msg string
+	switch {
+	case errors.Is(err, accounts.ErrOwnAccount):
+		h.requestLogger(c).Warn("admin change to own account refused", "user_id", u.ID, "change", what)
+		msg = "You cannot " + what + " your own account. Ask another administrator."
+	case errors.Is(err, store.ErrLastAdmin):
+		h.requestLogger(c).Warn("change to the last admin refused", "user_id", u.ID)
+		msg = "Nothing was changed: Contact Desk needs at least one enabled administrator."
+	case errors.Is(err, store.ErrRoleChanged):
+		h.requestLogger(c).Warn("role change refused: changed meanwhile", "user_id", u.ID)
+		msg = "Nothing was changed: the role of " + u.Name + " was changed by someone else at the same moment. Check it and choose again."
+	default:
 		return false, nil
 	}
-	h.requestLogger(c).Warn("admin change to own account refused", "user_id", u.ID, "change", what)
-	err := h.Sessions.addFlash(c, "error", "You cannot "+what+" your own account. Ask another administrator.")
-	if err != nil {
+	if err := h.Sessions.addFlash(c, "error", msg); err != nil {
 		return true, err
 	}
 	return true, c.Redirect(http.StatusSeeOther, userURL(u.ID))
-}
-
-// lastAdminRefused explains store.ErrLastAdmin.
-func (h userHandlers) lastAdminRefused(c echo.Context, u store.User) error {
-	h.requestLogger(c).Warn("change to the last admin refused", "user_id", u.ID)
-	if err := h.Sessions.addFlash(c, "error", "Nothing was changed: Contact Desk needs at least one enabled administrator."); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, userURL(u.ID))
 }
 
 func (h userHandlers) changeRole(c echo.Context) error {
@@ -162,34 +163,21 @@ func (h userHandlers) changeRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if refused, err := h.refuseSelf(c, u, "change the role of"); refused || err != nil {
+	role := store.Role(c.FormValue("role"))
+	changed, err := h.Accounts.ChangeRole(c.Request().Context(), h.accountActor(c), u.ID, u.Role, role)
+	if ok, err := h.refused(c, u, err, "change the role of"); ok {
 		return err
 	}
-	role := store.Role(c.FormValue("role"))
-	if !role.Valid() {
+	var invalid *accounts.ValidationError
+	if errors.As(err, &invalid) {
+		// The form offers only the roles.
 		return echo.NewHTTPError(http.StatusBadRequest)
-	}
-	if role == u.Role {
-		return h.done(c, u, "The role of "+u.Name+" is already "+role.Label()+".")
-	}
-	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
-		return securityEvent{kind: store.AuditUserChanged,
-			summary: "Changed the role of " + describeUser(changed) + " from " + string(u.Role) + " to " + string(role) + "; their sessions ended"}
-	})
-	changed, err := h.Store.SetUserRole(c.Request().Context(), u.ID, u.Role, role, change.event)
-	change.finish(err)
-	if errors.Is(err, store.ErrLastAdmin) {
-		return h.lastAdminRefused(c, u)
-	}
-	if errors.Is(err, store.ErrRoleChanged) {
-		h.requestLogger(c).Warn("role change refused: changed meanwhile", "user_id", u.ID)
-		if err := h.Sessions.addFlash(c, "error", "Nothing was changed: the role of "+u.Name+" was changed by someone else at the same moment. Check it and choose again."); err != nil {
-			return err
-		}
-		return c.Redirect(http.StatusSeeOther, userURL(u.ID))
 	}
 	if err != nil {
 		return err
+	}
+	if role == u.Role {
+		return h.done(c, changed, "The role of "+changed.Name+" is already "+role.Label()+".")
 	}
 	return h.done(c, changed, changed.Name+" is now "+articleRole(role)+". Their sessions have ended.")
 }
@@ -202,16 +190,9 @@ func (h userHandlers) disableUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if refused, err := h.refuseSelf(c, u, "disable"); refused || err != nil {
+	changed, err := h.Accounts.Disable(c.Request().Context(), h.accountActor(c), u.ID)
+	if ok, err := h.refused(c, u, err, "disable"); ok {
 		return err
-	}
-	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
-		return securityEvent{kind: store.AuditUserDisabled, summary: "Disabled " + describeUser(changed) + "; their sessions ended"}
-	})
-	changed, err := h.Store.DisableUser(c.Request().Context(), u.ID, change.event)
-	change.finish(err)
-	if errors.Is(err, store.ErrLastAdmin) {
-		return h.lastAdminRefused(c, u)
 	}
 	if err != nil {
 		return err
@@ -224,11 +205,7 @@ func (h userHandlers) enableUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
-		return securityEvent{kind: store.AuditUserChanged, summary: "Enabled " + describeUser(changed)}
-	})
-	changed, err := h.Store.EnableUser(c.Request().Context(), u.ID, change.event)
-	change.finish(err)
+	changed, err := h.Accounts.Enable(c.Request().Context(), h.accountActor(c), u.ID)
 	if err != nil {
 		return err
 	}
@@ -240,20 +217,15 @@ func (h userHandlers) resetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if refused, err := h.refuseSelf(c, u, "reset the password of"); refused || err != nil {
+	changed, link, err := h.Accounts.ResetPassword(c.Request().Context(), h.accountActor(c), u.ID)
+	if ok, err := h.refused(c, u, err, "reset the password of"); ok {
 		return err
 	}
-	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
-		return securityEvent{kind: store.AuditUserChanged,
-			summary: "Reset the password of " + describeUser(changed) + " and issued a one-time link; their sessions ended"}
-	})
-	changed, token, err := h.Store.ResetPassword(c.Request().Context(), u.ID, h.now().Add(passwordLinkLifetime), change.event)
-	change.finish(err)
 	if err != nil {
 		return err
 	}
 	return h.done(c, changed, "The password of "+changed.Name+" is removed and their sessions have ended. "+
-		"Send them this one-time link to choose a new one; it works once, within 24 hours: "+h.passwordLink(c, token))
+		"Send them this one-time link to choose a new one; it works once, within 24 hours: "+link)
 }
 
 func (h userHandlers) endSessions(c echo.Context) error {
@@ -261,11 +233,7 @@ func (h userHandlers) endSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	change := newSecurityChange(h.server, c, func(changed store.User) securityEvent {
-		return securityEvent{kind: store.AuditSignedOut, summary: "Signed " + describeUser(changed) + " out everywhere"}
-	})
-	changed, err := h.Store.EndUserSessions(c.Request().Context(), u.ID, change.event)
-	change.finish(err)
+	changed, err := h.Accounts.EndSessions(c.Request().Context(), h.accountActor(c), u.ID)
 	if err != nil {
 		return err
 	}

@@ -1,13 +1,12 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/store"
 	"github.com/contactdesk/contactdesk/views"
 	"github.com/contactdesk/contactdesk/views/components"
@@ -55,69 +54,17 @@ func (h userHandlers) newUser(c echo.Context) error {
 // createUser adds a user without a password and shows the admin the
 // one-time link through which the user chooses one.
 func (h userHandlers) createUser(c echo.Context) error {
-	ctx := c.Request().Context()
 	form := readNewUserForm(c)
-	errs := map[string]string{}
-	setFieldError(errs, store.CheckName(strings.TrimSpace(form.Name)))
-	setFieldError(errs, store.CheckEmail(store.NormalizeEmail(form.Email)))
-	setFieldError(errs, store.CheckRole(store.Role(form.Role)))
-	team, err := h.teamChoice(c, form.TeamID, errs)
-	if err != nil {
-		return err
-	}
-	if len(errs) > 0 {
-		return h.renderNewUser(c, http.StatusUnprocessableEntity, form, errs)
-	}
-	nu := store.NewUser{Name: form.Name, Email: form.Email, Role: store.Role(form.Role)}
-	if team != nil {
-		nu.TeamID = team.ID
-	}
-	change := newSecurityChange(h.server, c, func(created store.User) securityEvent {
-		summary := "Created " + describeUser(created) + " as " + string(created.Role)
-		if team != nil {
-			summary += " in team " + strconv.Quote(team.Name)
-		}
-		return securityEvent{kind: store.AuditUserCreated, summary: summary + "; issued a one-time password link"}
+	user, link, err := h.Accounts.Invite(c.Request().Context(), h.accountActor(c), accounts.Invitation{
+		Name: form.Name, Email: form.Email, Role: form.Role, TeamID: form.TeamID,
 	})
-	user, token, err := h.Store.InviteUser(ctx, nu, h.now().Add(passwordLinkLifetime), change.event)
-	change.finish(err)
-	switch {
-	case errors.Is(err, store.ErrEmailTaken):
-		errs["email"] = "A user with this email address already exists"
+	if errs := fieldErrors(err); errs != nil {
 		return h.renderNewUser(c, http.StatusUnprocessableEntity, form, errs)
-	case errors.Is(err, store.ErrNotFound):
-		// The team was deleted since the form was checked.
-		errs["team"] = "Select a team from the list"
-		return h.renderNewUser(c, http.StatusUnprocessableEntity, form, errs)
-	case setFieldError(errs, err):
-		return h.renderNewUser(c, http.StatusUnprocessableEntity, form, errs)
-	case err != nil:
-		return err
-	}
-	return h.done(c, user, "Added "+user.Name+". Send them this one-time link to choose their password; it works once, within 24 hours: "+h.passwordLink(c, token))
-}
-
-// teamChoice reads the optional team of a new user. A team id that does
-// not exist is refused as a form error: the list offered only real ones.
-func (h userHandlers) teamChoice(c echo.Context, raw string, errs map[string]string) (*store.Team, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return nil, nil
-	}
-	id, ok := parseID(raw)
-	if !ok {
-		errs["team"] = "Select a team from the list"
-		return nil, nil
-	}
-	t, err := h.Store.GetTeam(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		errs["team"] = "Select a team from the list"
-		return nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &t, nil
+	return h.done(c, user, "Added "+user.Name+". Send them this one-time link to choose their password; it works once, within 24 hours: "+link)
 }
 
 func (h userHandlers) renderNewUser(c echo.Context, status int, form newUserForm, errs map[string]string) error {

@@ -269,3 +269,134 @@ func TestAccountPage(t *testing.T) {
 		}
 	}
 }
+
+// TestOneTimeLinksIgnoreForgedHost: a one-time link is made from the
+// address the portal is configured with (here its listen address, as
+// without CONTACTDESK_PUBLIC_URL), never from the request's Host or
+// forwarding headers, which a client sets as it likes.
+func TestOneTimeLinksIgnoreForgedHost(t *testing.T) {
+	app := newTestApp(t)
+	appURL, err := url.Parse(app.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The request goes to the portal with a Host of evil.example. An
+	// http.Client picks cookies by the Host, so the browser's cookies
+	// are carried, and the answer's kept, by hand.
+	forged := func(path string, form url.Values) response {
+		t.Helper()
+		form.Set("_csrf", app.token())
+		req, err := http.NewRequest(http.MethodPost, app.URL+path, strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "evil.example"
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-Host", "evil.example")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		req.Header.Set("Forwarded", "host=evil.example;proto=https")
+		for _, ck := range app.client.Jar.Cookies(appURL) {
+			req.AddCookie(ck)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		app.client.Jar.SetCookies(appURL, resp.Cookies())
+		return response{Status: resp.StatusCode, Header: resp.Header}
+	}
+	want := app.URL + "/password?token="
+	check := func(what string, r response) {
+		t.Helper()
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("%s: status %d, want 303", what, r.Status)
+		}
+		page := html.UnescapeString(app.get(r.Header.Get("Location")).Body)
+		if strings.Contains(page, "evil.example") {
+			t.Errorf("%s: the page names the forged host", what)
+		}
+		if link := passwordLink.FindString(page); !strings.HasPrefix(link, want) {
+			t.Errorf("%s: one-time link %q, want one starting with %q", what, link, want)
+		}
+	}
+	r := forged("/users", url.Values{"name": {"Ada Lovelace"}, "email": {"ada@example.com"}, "role": {"editor"}})
+	check("add a user", r)
+	check("reset a password", forged(r.Header.Get("Location")+"/reset-password", url.Values{}))
+}
+
+// TestPasswordRulesOnForms: the forms where a password is chosen refuse
+// the user's own email or name and common passwords, with the rule in
+// words next to the field.
+func TestPasswordRulesOnForms(t *testing.T) {
+	app := newTestApp(t)
+	r := app.post("/users", url.Values{"_csrf": {app.token()}, "name": {"Ada Lovelace"}, "email": {"Ada.Byron@example.com"}, "role": {"editor"}})
+	link := passwordLink.FindString(html.UnescapeString(app.get(r.Header.Get("Location")).Body))
+	if link == "" {
+		t.Fatal("no one-time link")
+	}
+	b := app.browser()
+	tests := []struct{ password, want string }{
+		{"ada.byron@example.com", "Password must not be your name or email address"},
+		{"Ada Lovelace 1815", "Password must not be your name or email address"},
+		{"qwertyuiop123", "This password is too common: choose another"},
+		{"password2024!", "This password is too common: choose another"},
+	}
+	for _, tt := range tests {
+		r := b.choosePassword(link, tt.password)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, tt.want) || !strings.Contains(r.Body, `href="#password">`+tt.want) {
+			t.Errorf("choose %q: status %d, want 422 with %q in the summary and by the field", tt.password, r.Status, tt.want)
+		}
+	}
+	if r := b.choosePassword(link, "a lantern by the river"); r.Status != http.StatusSeeOther {
+		t.Errorf("a good password: status %d, want 303", r.Status)
+	}
+
+	ed, edUser := app.signedIn("eddie@example.com", store.RoleEditor)
+	for _, password := range []string{"eddie@example.com", "1qaz2wsx3edc"} {
+		r := ed.post("/account/password", url.Values{"_csrf": {ed.token()}, "current": {testPassword}, "password": {password}, "confirm": {password}})
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#password">`) {
+			t.Errorf("account page, %q: status %d, want 422 with a password error", password, r.Status)
+		}
+	}
+	if u, err := app.Store.GetUser(context.Background(), edUser.ID); err != nil || u.PasswordHash != edUser.PasswordHash {
+		t.Errorf("password changed by a refused form (%v)", err)
+	}
+}
+
+// TestNamesRefuseControlCharacters: user and team names are plain text:
+// no control characters, no direction overrides, valid UTF-8.
+func TestNamesRefuseControlCharacters(t *testing.T) {
+	app := newTestApp(t)
+	tests := []struct {
+		name, path string
+		form       url.Values
+		want       string
+	}{
+		{"override in a user's name", "/users", url.Values{"name": {"Eve \u202Egnp.exe"}, "email": {"eve@example.com"}, "role": {"editor"}},
+			"Name must not contain control characters or text direction overrides"},
+		{"invalid UTF-8 in a user's name", "/users", url.Values{"name": {"Eve \xff"}, "email": {"eve@example.com"}, "role": {"editor"}},
+			"Name must be valid text (UTF-8)"},
+		{"NUL in an email", "/users", url.Values{"name": {"Eve"}, "email": {"eve\x00@example.com"}, "role": {"editor"}},
+			"Email address must not contain control characters or text direction overrides"},
+		{"override in a team's name", "/teams", url.Values{"team_name": {"Red \u202Emaet"}},
+			"Team name must not contain control characters or text direction overrides"},
+		{"NUL in a team's name", "/teams", url.Values{"team_name": {"Red\x00"}},
+			"Team name must not contain control characters or text direction overrides"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.form.Set("_csrf", app.token())
+			r := app.post(tt.path, tt.form)
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, tt.want) {
+				t.Errorf("status %d, want 422 with %q", r.Status, tt.want)
+			}
+		})
+	}
+	if n, err := app.Store.CountUsers(context.Background()); err != nil || n != 1 {
+		t.Errorf("%d users (%v), want the admin alone", n, err)
+	}
+	if teams, err := app.Store.ListTeams(context.Background()); err != nil || len(teams) != 0 {
+		t.Errorf("teams = %v (%v), want none", teams, err)
+	}
+}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Team is a group of users that owns organizations: its editors may change
@@ -33,35 +31,17 @@ type TeamOrganization struct {
 // ErrTeamNameTaken reports that another team has the name (ignoring case).
 var ErrTeamNameTaken = errors.New("store: a team with this name already exists")
 
-// MaxTeamNameLength bounds team names, in characters.
-const MaxTeamNameLength = 100
-
-// CheckTeamName returns a *FieldError unless name (trimmed) is a usable
-// team name.
-func CheckTeamName(name string) error {
-	bad := func(msg string) error { return &FieldError{Field: "team_name", Message: msg} }
-	switch {
-	case name == "":
-		return bad("Enter a team name")
-	case utf8.RuneCountInString(name) > MaxTeamNameLength:
-		return bad(fmt.Sprintf("Team name must be %d characters or fewer", MaxTeamNameLength))
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return bad("Team name must not contain control characters")
-	}
-	return nil
-}
-
 const teamColumns = `id, name, created_at,
 	(SELECT count(*) FROM team_members m WHERE m.team_id = teams.id),
 	(SELECT count(*) FROM team_organizations o WHERE o.team_id = teams.id)`
 
 // CreateTeam adds a team and records the change with event (see
-// EventFor). It returns a *FieldError for a bad name and ErrTeamNameTaken
-// when the name is in use.
+// EventFor). It returns ErrTeamNameTaken when the name (trimmed) is in
+// use. The rules for team names are the accounts service's.
 func (s *Store) CreateTeam(ctx context.Context, name string, event EventFor[Team]) (Team, error) {
 	name = strings.TrimSpace(name)
-	if err := CheckTeamName(name); err != nil {
-		return Team{}, err
+	if name == "" {
+		return Team{}, errors.New("store: create team: empty name")
 	}
 	var t Team
 	err := s.write(ctx, func(tx *sql.Tx) error {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Role is what a user may do in the portal.
@@ -90,23 +88,6 @@ var (
 	ErrRoleChanged = errors.New("store: the user's role changed meanwhile")
 )
 
-// FieldError is a value the store refuses, with a message fit to show the
-// person who typed it.
-type FieldError struct {
-	// Field is "email", "name", "role", "password" or "team_name".
-	Field   string
-	Message string
-}
-
-// Error implements error.
-func (e *FieldError) Error() string { return "store: invalid " + e.Field + ": " + e.Message }
-
-// Limits on what users type.
-const (
-	MaxEmailLength = 254
-	MaxNameLength  = 100
-)
-
 // NormalizeEmail is the form in which emails are stored and looked up:
 // without surrounding white space and in lower case, so that one person
 // cannot hold two accounts by changing the case of their address.
@@ -114,57 +95,17 @@ func NormalizeEmail(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
 
-// CheckEmail returns a *FieldError unless email (normalized) looks like an
-// email address: one @ with text either side, a dot in the domain, no white
-// space or control characters, at most MaxEmailLength characters.
-func CheckEmail(email string) error {
-	bad := func(msg string) error { return &FieldError{Field: "email", Message: msg} }
-	switch {
-	case email == "":
-		return bad("Enter an email address")
-	case utf8.RuneCountInString(email) > MaxEmailLength:
-		return bad(fmt.Sprintf("Email address must be %d characters or fewer", MaxEmailLength))
-	}
-	local, domain, ok := strings.Cut(email, "@")
-	if !ok || local == "" || strings.Contains(domain, "@") || !strings.Contains(domain, ".") ||
-		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
-		strings.IndexFunc(email, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return bad("Enter an email address in the correct format, like name@example.com")
-	}
-	return nil
-}
-
-// CheckName returns a *FieldError unless name (trimmed) is a usable
-// display name.
-func CheckName(name string) error {
-	bad := func(msg string) error { return &FieldError{Field: "name", Message: msg} }
-	switch {
-	case name == "":
-		return bad("Enter a name")
-	case utf8.RuneCountInString(name) > MaxNameLength:
-		return bad(fmt.Sprintf("Name must be %d characters or fewer", MaxNameLength))
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return bad("Name must not contain control characters")
-	}
-	return nil
-}
-
-// CheckRole returns a *FieldError unless role is one of the roles.
-func CheckRole(role Role) error {
-	if !role.Valid() {
-		return &FieldError{Field: "role", Message: "Select a role"}
-	}
-	return nil
-}
-
-// checkNewUser normalizes and checks what CreateUser is given.
+// checkNewUser normalizes what CreateUser is given. The rules for names,
+// emails and passwords are the accounts service's; the store refuses only
+// what it cannot keep.
 func checkNewUser(nu NewUser) (NewUser, error) {
 	nu.Email = NormalizeEmail(nu.Email)
 	nu.Name = strings.TrimSpace(nu.Name)
-	for _, err := range []error{CheckEmail(nu.Email), CheckName(nu.Name), CheckRole(nu.Role)} {
-		if err != nil {
-			return NewUser{}, err
-		}
+	switch {
+	case nu.Email == "" || nu.Name == "":
+		return NewUser{}, errors.New("store: a user needs an email and a name")
+	case !nu.Role.Valid():
+		return NewUser{}, fmt.Errorf("store: unknown role %q", nu.Role)
 	}
 	return nu, nil
 }
@@ -172,9 +113,8 @@ func checkNewUser(nu NewUser) (NewUser, error) {
 const userColumns = `id, email, name, role, password_hash, disabled, session_version, created_at, updated_at`
 
 // CreateUser adds a user, in the team nu.TeamID names if any, and records
-// the change with event (see EventFor). It returns a *FieldError for a bad
-// email, name or role, ErrEmailTaken when the email is in use and
-// ErrNotFound when the team does not exist.
+// the change with event (see EventFor). It returns ErrEmailTaken when the
+// email is in use and ErrNotFound when the team does not exist.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser, event EventFor[User]) (User, error) {
 	nu, err := checkNewUser(nu)
 	if err != nil {
@@ -279,8 +219,8 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 // no longer from, so that the event never names a role the user did not
 // have, and ErrLastAdmin rather than leave no enabled admin.
 func (s *Store) SetUserRole(ctx context.Context, id int, from, to Role, event EventFor[User]) (User, error) {
-	if err := CheckRole(to); err != nil {
-		return User{}, err
+	if !to.Valid() {
+		return User{}, fmt.Errorf("store: set role of user %d: unknown role %q", id, to)
 	}
 	var u User
 	err := s.write(ctx, func(tx *sql.Tx) error {

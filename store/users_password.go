@@ -8,38 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
-
-// Password length limits, in characters. 12 is the least OWASP ASVS level
-// 2 allows; it also requires that 64 be permitted and more than 128 be
-// refused.
-const (
-	MinPasswordLength = 12
-	MaxPasswordLength = 128
-	// MaxPasswordBytes bounds a password before its characters are even
-	// counted: 128 characters of at most 4 bytes each.
-	MaxPasswordBytes = 4 * MaxPasswordLength
-)
-
-// CheckPassword returns a *FieldError unless password satisfies the length
-// policy. It looks at the byte length first, so a huge value costs nothing.
-func CheckPassword(password string) error {
-	bad := func(msg string) error { return &FieldError{Field: "password", Message: msg} }
-	switch {
-	case password == "":
-		return bad("Enter a password")
-	case len(password) > MaxPasswordBytes || utf8.RuneCountInString(password) > MaxPasswordLength:
-		return bad(fmt.Sprintf("Password must be %d characters or fewer", MaxPasswordLength))
-	case !utf8.ValidString(password):
-		return bad("Password must be text")
-	case utf8.RuneCountInString(password) < MinPasswordLength:
-		return bad(fmt.Sprintf("Password must be %d characters or more", MinPasswordLength))
-	}
-	return nil
-}
 
 // PasswordParams are the argon2id cost parameters.
 type PasswordParams struct {

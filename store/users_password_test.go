@@ -24,37 +24,6 @@ func newTestHasher(t *testing.T, concurrency int) *PasswordHasher {
 	return h
 }
 
-func TestCheckPassword(t *testing.T) {
-	tests := []struct {
-		name     string
-		password string
-		ok       bool
-	}{
-		{"empty", "", false},
-		{"eleven characters", "abcdefghijk", false},
-		{"twelve characters", "abcdefghijkl", true},
-		{"twelve multi-byte characters", strings.Repeat("é", 12), true},
-		{"eleven multi-byte characters", strings.Repeat("é", 11), false},
-		{"64 characters", strings.Repeat("x", 64), true},
-		{"128 characters", strings.Repeat("x", 128), true},
-		{"129 characters", strings.Repeat("x", 129), false},
-		{"one megabyte", strings.Repeat("x", 1<<20), false},
-		{"invalid UTF-8", "abcdefghijkl\xff", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := CheckPassword(tt.password)
-			var fe *FieldError
-			switch {
-			case tt.ok && err != nil:
-				t.Errorf("CheckPassword = %v, want nil", err)
-			case !tt.ok && (!errors.As(err, &fe) || fe.Field != "password"):
-				t.Errorf("CheckPassword = %v, want a FieldError on password", err)
-			}
-		})
-	}
-}
-
 func TestPasswordHashRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	h := newTestHasher(t, 2)

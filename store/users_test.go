@@ -46,30 +46,24 @@ func TestCreateUser(t *testing.T) {
 	}
 }
 
+// TestCreateUserRefusesBadValues: the store keeps no user without an
+// email, a name or a known role. The rules for what a good name, email or
+// password is are the accounts service's, tested there.
 func TestCreateUserRefusesBadValues(t *testing.T) {
 	tests := []struct {
-		name  string
-		user  NewUser
-		field string
+		name string
+		user NewUser
 	}{
-		{"no email", NewUser{Name: "N", Role: RoleAdmin}, "email"},
-		{"no at", NewUser{Email: "example.com", Name: "N", Role: RoleAdmin}, "email"},
-		{"two ats", NewUser{Email: "a@b@example.com", Name: "N", Role: RoleAdmin}, "email"},
-		{"no dot in domain", NewUser{Email: "a@localhost", Name: "N", Role: RoleAdmin}, "email"},
-		{"space inside", NewUser{Email: "a b@example.com", Name: "N", Role: RoleAdmin}, "email"},
-		{"too long", NewUser{Email: strings.Repeat("a", 250) + "@example.com", Name: "N", Role: RoleAdmin}, "email"},
-		{"no name", NewUser{Email: "a@example.com", Name: "  ", Role: RoleAdmin}, "name"},
-		{"control in name", NewUser{Email: "a@example.com", Name: "A\x00B", Role: RoleAdmin}, "name"},
-		{"name too long", NewUser{Email: "a@example.com", Name: strings.Repeat("é", MaxNameLength+1), Role: RoleAdmin}, "name"},
-		{"unknown role", NewUser{Email: "a@example.com", Name: "N", Role: "root"}, "role"},
+		{"no email", NewUser{Name: "N", Role: RoleAdmin}},
+		{"blank email", NewUser{Email: "  ", Name: "N", Role: RoleAdmin}},
+		{"no name", NewUser{Email: "a@example.com", Name: "  ", Role: RoleAdmin}},
+		{"unknown role", NewUser{Email: "a@example.com", Name: "N", Role: "root"}},
 	}
 	s := openTestStore(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := s.CreateUser(context.Background(), tt.user, testEvent[User](AuditUserCreated))
-			var fe *FieldError
-			if !errors.As(err, &fe) || fe.Field != tt.field || fe.Message == "" {
-				t.Fatalf("error = %v, want a FieldError on %s", err, tt.field)
+			if _, err := s.CreateUser(context.Background(), tt.user, testEvent[User](AuditUserCreated)); err == nil {
+				t.Fatal("no error")
 			}
 		})
 	}

@@ -103,7 +103,7 @@ func checkSetupToken(ctx context.Context, tx *sql.Tx, token string) error {
 // link, and records the change with event (see EventFor). The token check,
 // the insert, the token's removal and the event share one transaction, so
 // the link works exactly once. It returns ErrSetupClosed for a bad token or
-// when a user exists, and a *FieldError for bad values.
+// when a user exists.
 func (s *Store) CreateFirstAdmin(ctx context.Context, token string, nu NewUser, event EventFor[User]) (User, error) {
 	nu.Role = RoleAdmin
 	nu, err := checkNewUser(nu)
