@@ -30,7 +30,7 @@ func (s *Store) AuditDailyCounts(ctx context.Context, from, to time.Time, allowe
 			return nil, nil
 		}
 		// Counted from the submissions themselves: the daily totals are
-		// kept for the whole log only.
+		// counted for the whole log only.
 		ids, err := json.Marshal(allowed)
 		if err != nil {
 			return nil, fmt.Errorf("store: audit daily counts: %w", err)
