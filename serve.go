@@ -168,6 +168,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 
 	go syncOrganizations(ctx, service, logger)
 	go reconcileSubmissions(ctx, service, logger)
+	go optimizeStore(ctx, st, logger)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -305,6 +306,29 @@ func reconcileSubmissions(ctx context.Context, service *contacts.Service, logger
 	}
 	if n > 0 {
 		logger.Warn("reconciled submissions whose outcome was unknown", "reconciled", n)
+	}
+}
+
+// optimizeInterval is how often a running portal has SQLite refresh the
+// statistics its query planner chooses indexes by (see store.Optimize,
+// which Open runs too). It is cheap when little has changed, and the
+// audit log grows slowly.
+const optimizeInterval = time.Hour
+
+// optimizeStore refreshes the planner's statistics every optimizeInterval
+// until ctx ends.
+func optimizeStore(ctx context.Context, st *store.Store, logger *slog.Logger) {
+	ticker := time.NewTicker(optimizeInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			if err := st.Optimize(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("query planner statistics not refreshed", "error", err.Error())
+			}
+		}
 	}
 }
 

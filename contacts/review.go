@@ -56,7 +56,7 @@ type Review struct {
 	ChangedSinceLoad []string
 	// Input is the input as validated and planned: the one given or, when
 	// its form was prefilled from contacts that changed at DigiCert since
-	// and those are still remembered, the form rebased onto the current
+	// and those are still cached, the form rebased onto the current
 	// contacts with Basis set to Fingerprint (see rebase). A draft kept
 	// for the review, to send or to edit again, holds this one.
 	Input Input
@@ -75,7 +75,7 @@ type Review struct {
 // the fingerprint of the contacts its form was prefilled with and they
 // have changed since, Review.ChangedSinceLoad says how, and a form is
 // rebased onto the current contacts when those it was prefilled with are
-// still remembered: the fields the user did not change take DigiCert's
+// still cached: the fields the user did not change take DigiCert's
 // current values rather than put back the old ones. The error is
 // ErrOrganizationNotFound, a failure to reach DigiCert, or an input mode
 // that is neither ModeForm nor ModeJSON.
@@ -99,19 +99,19 @@ func (s *Service) Review(ctx context.Context, orgID int, in Input) (Review, erro
 		rev.ChangedSinceLoad = s.changesSince(orgID, in.Basis, rev.Current,
 			"The contacts at DigiCert are no longer those the form was prefilled with")
 	}
-	s.seen.remember(orgID, rev.Fingerprint, rev.Current)
+	s.fingerprints.put(orgID, rev.Fingerprint, rev.Current)
 	return rev, nil
 }
 
 // rebaseOnto rebases a form onto the current contacts of organization
-// orgID from those it was prefilled with, if they are still remembered.
+// orgID from those it was prefilled with, if they are still cached.
 // Otherwise, and for the request JSON, it returns in as it is: the review
 // can then only warn that the contacts changed.
 func (s *Service) rebaseOnto(orgID int, in Input, current Current) (Input, []Conflict) {
 	if in.Mode != ModeForm {
 		return in, nil
 	}
-	basis, ok := s.seen.recall(orgID, in.Basis)
+	basis, ok := s.fingerprints.get(orgID, in.Basis)
 	if !ok {
 		return in, nil
 	}

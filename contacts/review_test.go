@@ -187,7 +187,7 @@ func TestReviewChangedSinceLoad(t *testing.T) {
 		{"no basis", "", nil},
 		{"malformed basis", "not a fingerprint", nil},
 		{"basis in upper case", strings.ToUpper(basis), nil},
-		{"contacts of the basis not remembered", strings.Repeat("0", 64), []string{"The contacts at DigiCert are no longer those the form was prefilled with"}},
+		{"contacts of the basis not cached", strings.Repeat("0", 64), []string{"The contacts at DigiCert are no longer those the form was prefilled with"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,7 +243,7 @@ func TestReviewRebasesOntoCurrentContacts(t *testing.T) {
 		// edit is what the user does on the form as it was loaded, before
 		// the job title changed at DigiCert.
 		edit          func(*ContactInput)
-		unremembered  bool
+		uncached      bool
 		wantBody      string
 		wantRebased   bool
 		wantConflicts []Conflict
@@ -266,9 +266,9 @@ func TestReviewRebasesOntoCurrentContacts(t *testing.T) {
 			wantTechnical: ContactInput{Action: ActionUpdate, FirstName: "Raj", LastName: "Patel", Email: "raj.patel@acme.example", JobTitle: "Lead SRE", Telephone: newTelephone, LanguageID: "1"},
 		},
 		{
-			name:          "contacts of the basis not remembered: the form as sent, warning only",
+			name:          "contacts of the basis not cached: the form as sent, warning only",
 			edit:          func(c *ContactInput) { c.Telephone = newTelephone },
-			unremembered:  true,
+			uncached:      true,
 			wantBody:      bodyWith("SRE", newTelephone),
 			wantTechnical: ContactInput{Action: ActionUpdate, FirstName: "Raj", LastName: "Patel", Email: "raj.patel@acme.example", JobTitle: "SRE", Telephone: newTelephone, LanguageID: "1"},
 		},
@@ -278,9 +278,9 @@ func TestReviewRebasesOntoCurrentContacts(t *testing.T) {
 			f := newFlow(t)
 			ctx := context.Background()
 			var loaded Current
-			if tt.unremembered {
+			if tt.uncached {
 				// A form loaded before a restart: its contacts are not in
-				// this service's memory.
+				// this service's fingerprint cache.
 				loaded = f.current(t)
 			} else {
 				loaded = CurrentFrom(*f.view(t, f.org.ID).Organization)
@@ -304,7 +304,7 @@ func TestReviewRebasesOntoCurrentContacts(t *testing.T) {
 			if !reflect.DeepEqual(rev.Conflicts, tt.wantConflicts) {
 				t.Errorf("Conflicts:\n got  %+v\n want %+v", rev.Conflicts, tt.wantConflicts)
 			}
-			if tt.unremembered {
+			if tt.uncached {
 				want := []string{"The contacts at DigiCert are no longer those the form was prefilled with"}
 				if !reflect.DeepEqual(rev.ChangedSinceLoad, want) {
 					t.Errorf("ChangedSinceLoad:\n got  %q\n want %q", rev.ChangedSinceLoad, want)

@@ -101,9 +101,9 @@ type SendResult struct {
 // the fresh read (nothing recorded, nothing sent), a failure to record, or
 // the context ending before anything was recorded.
 //
-// Every read Send makes replaces the copy the organization's page is
-// shown from, and once the PUT has gone out that copy is dropped, so the
-// page after a send shows what DigiCert holds now.
+// Every read Send makes is cached for the organization's page, and once
+// the PUT has gone out the cache is invalidated, so the page after a send
+// shows what DigiCert holds now.
 func (s *Service) Send(ctx context.Context, orgID int, in Input, fingerprint string, actor Actor) (SendResult, error) {
 	unlock, err := s.locks.lock(ctx, orgID)
 	if err != nil {
@@ -206,7 +206,7 @@ func (sub *submission) body() (string, error) {
 // refuseStale records that the review no longer matches the contacts and
 // returns the fresh review with what changed.
 func (s *Service) refuseStale(ctx context.Context, sub *submission, fingerprint string) (SendResult, error) {
-	s.seen.remember(sub.orgID, sub.review.Fingerprint, sub.review.Current)
+	s.fingerprints.put(sub.orgID, sub.review.Fingerprint, sub.review.Current)
 	changes := s.changesSince(sub.orgID, fingerprint, sub.review.Current,
 		"The contacts at DigiCert are no longer those the review was made against")
 	e := sub.event(store.AuditRejected, s.now())
@@ -257,7 +257,7 @@ func (s *Service) deliver(ctx context.Context, sub *submission) (SendResult, err
 	took := time.Since(start)
 	// Whatever the answer, the request may have reached DigiCert: the
 	// page must not show the contacts from before it.
-	s.dropView(sub.orgID)
+	s.invalidateView(sub.orgID)
 	result, outcome := sub.outcome(resp, sendErr, took)
 	outcome.OccurredAt = s.now()
 	recordErr := s.appendEvent(ctx, outcome)

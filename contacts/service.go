@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/store"
 )
@@ -25,21 +27,15 @@ type Service struct {
 	now     func() time.Time
 	// locks orders the sends to each organization.
 	locks *orgLocks
-	// seen remembers the contacts recent pages and reviews were shown, to
-	// describe what changed since.
-	seen *contactsMemory
+	// fingerprints caches the contacts recent pages and reviews were
+	// shown, to describe what changed since.
+	fingerprints *fingerprintCache
 	// onAudit, when set, is told the kind of each event recorded.
 	onAudit func(store.AuditKind)
-	// views coalesces concurrent reads for display.
-	views viewReads
-	// kept holds each organization's last read, for its page.
-	kept *keptViews
-
-	// ViewMaxAge is how long an organization's page is shown from the
-	// last read of it instead of reading DigiCert again; zero or less
-	// keeps nothing. NewService sets DefaultViewMaxAge; change it before
-	// the service is used.
-	ViewMaxAge time.Duration
+	// views caches each organization's last read, for its page.
+	views *viewCache
+	// reads is the single-flight group of reads for display.
+	reads singleflight.Group
 }
 
 // OnAuditEvent makes the service call fn with the kind of each audit event
@@ -50,46 +46,51 @@ func (s *Service) OnAuditEvent(fn func(store.AuditKind)) { s.onAudit = fn }
 // NewService wires the service to its DigiCert client and store.
 func NewService(client *digicert.Client, st *store.Store, locales LocaleSet, logger *slog.Logger) *Service {
 	return &Service{client: client, store: st, logger: logger, locales: locales, now: time.Now,
-		locks: newOrgLocks(), seen: newContactsMemory(), kept: newKeptViews(viewCapacity),
-		ViewMaxAge: DefaultViewMaxAge}
+		locks: newOrgLocks(), fingerprints: newFingerprintCache(), views: newViewCache(viewTTL, viewCacheCapacity)}
 }
 
 // Locales is the set of language ids the portal offers.
 func (s *Service) Locales() LocaleSet { return s.locales }
 
-// Organization reads one organization fresh from DigiCert. The read also
-// replaces the copy its page is shown from, unless a read or a send that
-// began later got there first, and DigiCert no longer knowing the
-// organization drops that copy: a page never shows contacts older than
-// those a review or a send has just read.
+// Organization reads one organization fresh from DigiCert. The read is
+// cached for its page, unless the cache was invalidated while it was under
+// way or holds a read that began later, and DigiCert no longer knowing the
+// organization invalidates the cache: a page never shows contacts older
+// than those a review or a send has just read.
 func (s *Service) Organization(ctx context.Context, id int) (*digicert.Organization, error) {
 	v, err := s.readLive(ctx, id)
 	return v.Organization, err
 }
 
-// readLive reads one organization from DigiCert and updates the copy its
-// page is shown from. Only a successful read is kept.
+// readLive reads one organization from DigiCert and caches the answer for
+// its page.
 func (s *Service) readLive(ctx context.Context, id int) (View, error) {
-	ticket := s.kept.ticket()
+	return s.readAt(ctx, id, s.views.generation(id, s.now()))
+}
+
+// readAt reads one organization from DigiCert and caches the answer for
+// its page when the organization's generation is still generation, the
+// one taken before the read. Only a successful read is cached.
+func (s *Service) readAt(ctx context.Context, id int, generation uint64) (View, error) {
 	readAt := s.now()
 	org, err := s.client.GetOrganization(ctx, id)
 	var apiErr *digicert.APIError
 	if errors.As(err, &apiErr) && apiErr.Status == 404 {
-		s.dropView(id)
+		s.invalidateView(id)
 		return View{}, ErrOrganizationNotFound
 	}
 	if err != nil {
 		return View{}, fmt.Errorf("contacts: read organization %d: %w", id, err)
 	}
-	v := View{Organization: org, ReadAt: readAt, Read: ticket}
-	s.kept.keep(id, v, ticket, s.now(), s.ViewMaxAge)
+	v := View{Organization: org, ReadAt: readAt}
+	s.views.put(id, generation, v, s.now())
 	return v, nil
 }
 
-// dropView drops the copy an organization's page is shown from, so that
-// the next view reads DigiCert, and no read under way now is kept.
-func (s *Service) dropView(id int) {
-	s.kept.drop(id, s.now(), s.ViewMaxAge)
+// invalidateView drops the cached read of an organization, so that the
+// next view reads DigiCert, and no read under way now is cached.
+func (s *Service) invalidateView(id int) {
+	s.views.invalidate(id, s.now())
 }
 
 // SyncOrganizations refreshes the organization cache from DigiCert's list

@@ -133,7 +133,7 @@ func TestOrganizationViewViewerLeaving(t *testing.T) {
 	}
 }
 
-func TestOrganizationViewKeptUntilMaxAge(t *testing.T) {
+func TestOrganizationViewCachedForTTL(t *testing.T) {
 	f := newFlow(t)
 	clock := newManualClock()
 	f.svc.now = clock.Now
@@ -144,29 +144,22 @@ func TestOrganizationViewKeptUntilMaxAge(t *testing.T) {
 		t.Fatalf("first view: read at %v, name %q; want %v, %q", first.ReadAt, first.Organization.Name, start, f.org.Name)
 	}
 	f.setTechnicalJobTitle(t, "Changed at DigiCert")
-	clock.Advance(DefaultViewMaxAge - time.Second)
+	clock.Advance(viewTTL - time.Second)
 	second := f.view(t, f.org.ID)
 	if got := reads(f.sb, f.org.ID); got != 1 {
-		t.Errorf("a view within the max age made %d reads in all, want 1", got)
+		t.Errorf("a view within the TTL made %d reads in all, want 1", got)
 	}
 	if !second.ReadAt.Equal(start) || technicalJobTitle(second) != "SRE" {
-		t.Errorf("view within the max age: read at %v, job title %q; want the copy from %v with SRE", second.ReadAt, technicalJobTitle(second), start)
-	}
-
-	if first.Read == 0 || second.Read != first.Read {
-		t.Errorf("views of one read are named %d and %d, want one nonzero name", first.Read, second.Read)
+		t.Errorf("view within the TTL: read at %v, job title %q; want the cached read from %v with SRE", second.ReadAt, technicalJobTitle(second), start)
 	}
 
 	clock.Advance(time.Second)
 	third := f.view(t, f.org.ID)
-	if third.Read == first.Read {
-		t.Errorf("a new read has the name of the one before it, %d", third.Read)
-	}
 	if got := reads(f.sb, f.org.ID); got != 2 {
-		t.Errorf("a view at the max age made %d reads in all, want 2", got)
+		t.Errorf("a view at the TTL made %d reads in all, want 2", got)
 	}
-	if want := start.Add(DefaultViewMaxAge); !third.ReadAt.Equal(want) || technicalJobTitle(third) != "Changed at DigiCert" {
-		t.Errorf("view at the max age: read at %v, job title %q; want %v, the new title", third.ReadAt, technicalJobTitle(third), want)
+	if want := start.Add(viewTTL); !third.ReadAt.Equal(want) || technicalJobTitle(third) != "Changed at DigiCert" {
+		t.Errorf("view at the TTL: read at %v, job title %q; want %v, the new title", third.ReadAt, technicalJobTitle(third), want)
 	}
 }
 
@@ -181,17 +174,19 @@ func TestOrganizationViewCopies(t *testing.T) {
 	}
 }
 
-func TestOrganizationViewMaxAgeZeroKeepsNothing(t *testing.T) {
+func TestOrganizationViewTTLZeroCachesNothing(t *testing.T) {
 	f := newFlow(t)
-	f.svc.ViewMaxAge = 0
+	f.svc.views = newViewCache(0, viewCacheCapacity)
 	for i := 1; i <= 3; i++ {
 		f.view(t, f.org.ID)
 		if got := reads(f.sb, f.org.ID); got != i {
 			t.Fatalf("after %d views: %d reads, want %d", i, got, i)
 		}
 	}
-	if n := len(f.svc.kept.byID); n != 0 {
-		t.Errorf("entries kept: %d, want 0", n)
+	for id, e := range f.svc.views.entries {
+		if e.view.Organization != nil {
+			t.Errorf("organization %d: a read is cached with a TTL of zero", id)
+		}
 	}
 }
 
@@ -290,7 +285,7 @@ func TestOrganizationViewFollowsLiveReads(t *testing.T) {
 	}
 }
 
-func TestOrganizationViewDroppedBySend(t *testing.T) {
+func TestOrganizationViewInvalidatedBySend(t *testing.T) {
 	jobTitle := func(ch *Change) { ch.Technical.Action, ch.Technical.JobTitle = ActionUpdate, "Lead SRE" }
 	tests := []struct {
 		name string
@@ -300,8 +295,8 @@ func TestOrganizationViewDroppedBySend(t *testing.T) {
 		wantTitle string
 	}{
 		// A PUT fault that changes nothing lets the send's first read by;
-		// the read after the PUT then fails, leaving nothing to replace
-		// the dropped copy.
+		// the read after the PUT then fails, leaving nothing cached after
+		// the invalidation.
 		{"sent, the read after it failing", []sandbox.Fault{{Method: http.MethodPut, Latency: time.Millisecond}, {Method: http.MethodGet, Status: http.StatusForbidden}},
 			OutcomeSent, "Lead SRE"},
 		{"no answer", []sandbox.Fault{{Method: http.MethodPut, Count: 10, DropConnection: true}}, OutcomeNoAnswer, "SRE"},
@@ -418,7 +413,7 @@ func (h *heldRead) wrap(next http.Handler) http.Handler {
 	})
 }
 
-func TestOrganizationViewReadBeforeDropNotKept(t *testing.T) {
+func TestOrganizationViewReadBeforeSendNotCached(t *testing.T) {
 	tests := []struct {
 		name string
 		// faults are injected before the send.
@@ -453,7 +448,7 @@ func TestOrganizationViewReadBeforeDropNotKept(t *testing.T) {
 			before := reads(f.sb, f.org.ID)
 			v := f.view(t, f.org.ID)
 			if got := technicalJobTitle(v); got != "Lead SRE" {
-				t.Errorf("view after the send: job title %q, want Lead SRE (the slow read from before it was kept)", got)
+				t.Errorf("view after the send: job title %q, want Lead SRE (the slow read from before it was cached)", got)
 			}
 			if got := reads(f.sb, f.org.ID) - before; got != tt.wantReads {
 				t.Errorf("view after the send made %d reads, want %d", got, tt.wantReads)
@@ -462,12 +457,12 @@ func TestOrganizationViewReadBeforeDropNotKept(t *testing.T) {
 	}
 }
 
-func TestOrganizationViewViewerAfterDropDoesNotJoinOlderRead(t *testing.T) {
+func TestOrganizationViewAfterInvalidationDoesNotJoinOlderRead(t *testing.T) {
 	hold := newHeldRead()
 	f := newFlowWith(t, flowOptions{wrap: hold.wrap, clientDefaults: true})
 	slow := f.heldView(t, hold)
 	f.setTechnicalJobTitle(t, "Changed at DigiCert")
-	f.svc.dropView(f.org.ID)
+	f.svc.invalidateView(f.org.ID)
 	// A view that joined the read under way would get its answer once
 	// that is released.
 	release := func() { close(hold.release) }
@@ -478,45 +473,43 @@ func TestOrganizationViewViewerAfterDropDoesNotJoinOlderRead(t *testing.T) {
 	}
 	<-slow
 	if got := technicalJobTitle(v); got != "Changed at DigiCert" {
-		t.Errorf("view after the drop: job title %q, want the new one, not the answer of the read under way", got)
+		t.Errorf("view after the invalidation: job title %q, want the new one, not the answer of the read under way", got)
 	}
 }
 
-func TestOrganizationViewEvictsOldest(t *testing.T) {
-	f := newFlow(t)
-	f.svc.kept.capacity = 2
-	second := f.sb.AddOrganization(flowOrganization())
-	third := f.sb.AddOrganization(flowOrganization())
-	for _, id := range []int{f.org.ID, second.ID, third.ID} {
-		f.view(t, id)
-	}
-	if n := len(f.svc.kept.byID); n != 2 {
-		t.Errorf("entries: %d, want the capacity, 2", n)
-	}
-	for _, tc := range []struct {
-		id, wantReads int
-	}{{third.ID, 1}, {second.ID, 1}, {f.org.ID, 2}} {
-		f.view(t, tc.id)
-		if got := reads(f.sb, tc.id); got != tc.wantReads {
-			t.Errorf("organization %d: %d reads in all, want %d", tc.id, got, tc.wantReads)
-		}
-	}
-}
-
-func TestOrganizationViewExpiredDropped(t *testing.T) {
+func TestViewCacheAtCapacity(t *testing.T) {
 	f := newFlow(t)
 	clock := newManualClock()
 	f.svc.now = clock.Now
+	f.svc.views.capacity = 2
 	second := f.sb.AddOrganization(flowOrganization())
+	third := f.sb.AddOrganization(flowOrganization())
+
+	// A stale entry goes first.
 	f.view(t, f.org.ID)
-	clock.Advance(DefaultViewMaxAge)
+	clock.Advance(viewTTL)
 	f.view(t, second.ID)
-	if _, ok := f.svc.kept.byID[f.org.ID]; ok || len(f.svc.kept.byID) != 1 {
-		t.Errorf("entries after one expired: %d, want only the young one", len(f.svc.kept.byID))
+	f.view(t, third.ID)
+	if _, ok := f.svc.views.entries[f.org.ID]; ok || len(f.svc.views.entries) != 2 {
+		t.Errorf("entries: %d, with the stale one %t; want the two fresh ones", len(f.svc.views.entries), ok)
+	}
+	f.view(t, second.ID)
+	if got := reads(f.sb, second.ID); got != 1 {
+		t.Errorf("a fresh entry was dropped: %d reads of organization %d, want 1", got, second.ID)
+	}
+
+	// With none stale, all go: a read more, never more entries.
+	f.view(t, f.org.ID)
+	if n := len(f.svc.views.entries); n != 1 {
+		t.Errorf("entries past capacity with none stale: %d, want 1", n)
+	}
+	f.view(t, second.ID)
+	if got := reads(f.sb, second.ID); got != 2 {
+		t.Errorf("organization %d after the cache emptied: %d reads in all, want 2", second.ID, got)
 	}
 }
 
-func TestOrganizationViewErrorsNotKept(t *testing.T) {
+func TestOrganizationViewErrorsNotCached(t *testing.T) {
 	t.Run("not found", func(t *testing.T) {
 		f := newFlow(t)
 		const id = 4242
@@ -530,7 +523,7 @@ func TestOrganizationViewErrorsNotKept(t *testing.T) {
 			t.Errorf("view once it exists: id %d after %d reads, want %d after 2", v.Organization.ID, reads(f.sb, id), id)
 		}
 	})
-	t.Run("not found drops the copy", func(t *testing.T) {
+	t.Run("not found invalidates the cache", func(t *testing.T) {
 		f := newFlow(t)
 		f.view(t, f.org.ID)
 		f.sb.InjectFault(sandbox.Fault{Method: http.MethodGet, Status: http.StatusNotFound})

@@ -105,7 +105,7 @@ func TestRouteAccess(t *testing.T) {
 		{"GET", "/account", "/account", nil, signedInOnly(ok)},
 		{"POST", "/account/password", "/account/password", url.Values{}, signedInOnly(invalid)},
 		{"GET", "/organizations", "/organizations", nil, signedInOnly(ok)},
-		{"POST", "/organizations/refresh", "/organizations/refresh", url.Values{}, signedInOnly(moved)},
+		{"POST", "/organizations/refresh", "/organizations/refresh", url.Values{}, [6]string{toSignIn, moved, moved, moved, forbidden, toSignIn}},
 		{"GET", "/organizations/:id", "/organizations/" + org, nil, [6]string{toSignIn, ok, ok, forbidden, ok, toSignIn}},
 		{"POST", "/organizations/:id/review", "/organizations/" + org + "/review", url.Values{"mode": {"json"}, "request_json": {"[]"}},
 			[6]string{toSignIn, invalid, invalid, forbidden, forbidden, toSignIn}},

@@ -1,14 +1,11 @@
 package handlers
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -74,83 +71,36 @@ func auditURL(path string, in store.AuditFilterInput, extra ...string) string {
 
 // listSubmissions shows one page of the audit log. Filters that cannot be
 // read are reported on the page with a 400, never run.
-//
-// The page's content depends only on the log, the day (the chart), what
-// the reader may see and the address, so it is rendered once per head of
-// the log and shown again to every reader of the same part of it until
-// the next event is appended.
 func (h auditHandlers) listSubmissions(c echo.Context) error {
-	ctx := c.Request().Context()
 	allowed, err := h.allowedOrganizations(c)
 	if err != nil {
 		return err
 	}
-	head, err := h.Store.AuditLogHead(ctx)
+	p, status, err := h.auditLog(c, allowed)
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	key := auditPageKey(currentUser(c), allowed, now, c.QueryString())
-	if content, ok := h.auditPages.get(head.LastID, key); ok {
-		return h.renderPrerendered(c, http.StatusOK, h.page(c, "Audit log", "audit"), content)
-	}
-	p, status, err := h.auditLog(c, allowed, head, now)
-	if err != nil {
-		return err
-	}
-	text, err := renderString(ctx, views.AuditLogContent(p))
-	if err != nil {
-		return err
-	}
-	content := h.layouts.cut(text)
-	if status == http.StatusOK {
-		h.auditPages.put(head.LastID, key, content)
-	}
-	return h.renderPrerendered(c, status, p.Page, content)
-}
-
-// auditPageKey names what an audit page shows: the reader's role (admins
-// see the chain head, admins and auditors the link to security events),
-// the organizations they may read, the day and the address. Readers with
-// equal keys are shown the same content.
-func auditPageKey(u *store.User, allowed []int, now time.Time, query string) string {
-	var b strings.Builder
-	if u != nil {
-		b.WriteString(string(u.Role))
-	}
-	b.WriteByte(' ')
-	if allowed == nil {
-		b.WriteString("all")
-	} else {
-		// A digest keeps keys short for editors of many organizations.
-		h := sha256.New()
-		for _, id := range allowed {
-			h.Write(strconv.AppendInt(nil, int64(id), 10))
-			h.Write([]byte{','})
-		}
-		b.WriteString(hex.EncodeToString(h.Sum(nil)))
-	}
-	b.WriteByte(' ')
-	b.WriteString(now.UTC().Format(time.DateOnly))
-	b.WriteByte(' ')
-	b.WriteString(query)
-	return b.String()
+	return render(c, status, views.AuditLog(p))
 }
 
 // auditLog reads the page of the log that the request asks for, with the
 // status to answer: 400 when its filters or page link cannot be read.
-func (h auditHandlers) auditLog(c echo.Context, allowed []int, head store.ChainHead, now time.Time) (views.AuditLogPage, int, error) {
+func (h auditHandlers) auditLog(c echo.Context, allowed []int) (views.AuditLogPage, int, error) {
 	ctx := c.Request().Context()
 	in := auditFilterInput(c)
 	p := h.auditLogPage(c, in)
 	var err error
-	if p.Chart, err = h.auditChart(ctx, now, allowed); err != nil {
+	if p.Chart, err = h.auditChart(ctx, time.Now(), allowed); err != nil {
 		return p, 0, err
 	}
 	if u := currentUser(c); u != nil && (u.Role == store.RoleAdmin || u.Role == store.RoleAuditor) {
 		p.SecurityURL = "/audit/security"
 	}
 	if p.User != nil && p.User.IsAdmin {
+		head, err := h.Store.AuditLogHead(ctx)
+		if err != nil {
+			return p, 0, err
+		}
 		p.Head = &views.AuditHead{EventID: strconv.FormatInt(head.LastID, 10), Hash: head.LastHash}
 	}
 	filter, errs := in.Parse()

@@ -8,8 +8,8 @@ import (
 )
 
 // BenchmarkAuditPage measures what the portal spends on one view of the
-// audit log's first page once its content is kept: middleware, session,
-// access checks, layout and writing the page, without the network.
+// audit log's first page: middleware, session, access checks, the queries,
+// rendering and writing the page, without the network.
 //
 //	go test ./handlers -run '^$' -bench AuditPage -benchmem
 func BenchmarkAuditPage(b *testing.B) {

@@ -32,7 +32,7 @@ type organizationHandlers struct {
 
 func (h organizationHandlers) routes(g *echo.Group) {
 	g.GET("/organizations", h.listOrganizations)
-	g.POST("/organizations/refresh", h.refreshOrganizations)
+	g.POST("/organizations/refresh", h.refreshOrganizations, h.requireRole(store.RoleAdmin, store.RoleEditor))
 	g.GET("/organizations/:id", h.showOrganization)
 }
 
@@ -58,9 +58,10 @@ func (h organizationHandlers) listOrganizations(c echo.Context) error {
 		return err
 	}
 	p := views.OrganizationsPage{
-		Page:   h.page(c, "Organizations", "organizations"),
-		Search: search,
-		Total:  res.Total,
+		Page:       h.page(c, "Organizations", "organizations"),
+		Search:     search,
+		Total:      res.Total,
+		CanRefresh: mayReadFresh(currentUser(c)),
 	}
 	for _, o := range res.Organizations {
 		p.Organizations = append(p.Organizations, views.OrganizationRow{
@@ -87,8 +88,21 @@ func (h organizationHandlers) listOrganizations(c echo.Context) error {
 	return render(c, http.StatusOK, views.Organizations(p))
 }
 
-// refreshOrganizations reloads the cache from DigiCert's list.
+// mayReadFresh reports whether u may have DigiCert read again on demand:
+// editors and admins. Auditors read what was read last.
+func mayReadFresh(u *store.User) bool {
+	return u != nil && (u.Role == store.RoleAdmin || u.Role == store.RoleEditor)
+}
+
+// refreshOrganizations reloads the cache from DigiCert's list, for editors
+// and admins, within their allowance of reads made on demand.
 func (h organizationHandlers) refreshOrganizations(c echo.Context) error {
+	if ok, next := h.freshReads.allow(currentUser(c).ID, h.now()); !ok {
+		if err := h.Sessions.addFlash(c, "warning", freshReadsSpent(next)); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/organizations")
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), syncTimeout)
 	defer cancel()
 	n, err := h.Contacts.SyncOrganizations(ctx)
@@ -104,16 +118,11 @@ func (h organizationHandlers) refreshOrganizations(c echo.Context) error {
 }
 
 // showOrganization shows one organization with its contacts as last read
-// from DigiCert (read again when that read is too old, or when the viewer
-// asks with fresh=1) and the form to change them: prefilled with the
-// current values, or with what was typed when coming back from a review.
-//
-// Without a draft the page's content depends only on the read, the audit
-// log (the latest submissions) and whether the viewer may change the
-// organization, so it is rendered once for them all, with a placeholder
-// where the viewer's form token goes.
+// from DigiCert (read again when that read is too old, or when an editor
+// or admin asks with fresh=1) and the form to change them: prefilled with
+// the current values, or with what was typed when coming back from a
+// review.
 func (h organizationHandlers) showOrganization(c echo.Context) error {
-	ctx := c.Request().Context()
 	id, ok := parseID(c.Param("id"))
 	if !ok {
 		return notFound()
@@ -121,30 +130,17 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 	if err := h.canViewOrganization(c, id); err != nil {
 		return err
 	}
-	view, err := h.organizationView(c, id)
-	if err != nil {
-		return h.organizationUnavailable(c, id, err)
-	}
 	canEdit, err := h.mayChangeOrganization(c, id)
 	if err != nil {
 		return err
 	}
-	head, err := h.Store.AuditLogHead(ctx)
+	view, notice, err := h.organizationView(c, id, canEdit)
 	if err != nil {
-		return err
-	}
-	draftID := c.QueryParam("draft")
-	shared := draftID == "" && view.Read != 0
-	key := strconv.FormatUint(view.Read, 10) + " " + strconv.FormatBool(canEdit)
-	if shared {
-		if content, ok := h.organizationPages.get(head.LastID, key); ok {
-			page := h.page(c, view.Organization.Name, "organizations")
-			return h.renderPrerendered(c, http.StatusOK, page, content)
-		}
+		return h.organizationUnavailable(c, id, err)
 	}
 	current := contacts.CurrentFrom(*view.Organization)
 	in := contacts.Input{Mode: "form", Change: contacts.ChangeFrom(current), Basis: contacts.Fingerprint(current)}
-	if draftID != "" {
+	if draftID := c.QueryParam("draft"); draftID != "" {
 		draft, ok, err := h.loadDraft(c, id, draftID)
 		if err != nil {
 			return err
@@ -158,26 +154,44 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 		return err
 	}
 	p.CanEdit = canEdit
-	p.Form = buildEditForm(reviewURL(id), h.layouts.token, in, current, h.Contacts.Locales(), nil)
-	text, err := renderString(ctx, views.OrganizationContent(p))
-	if err != nil {
-		return err
+	if !canEdit {
+		// Auditors read the cached copy: reading DigiCert again is not
+		// theirs to spend.
+		p.RereadURL = ""
 	}
-	content := h.layouts.cut(text)
-	if shared {
-		h.organizationPages.put(head.LastID, key, content)
+	if notice != nil {
+		p.Flash = notice
 	}
-	return h.renderPrerendered(c, http.StatusOK, p.Page, content)
+	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, current, h.Contacts.Locales(), nil)
+	return render(c, http.StatusOK, views.Organization(p))
 }
 
 // organizationView returns the organization as last read from DigiCert, or
-// read again when the viewer asked for it.
-func (h organizationHandlers) organizationView(c echo.Context, id int) (contacts.View, error) {
+// read again when the viewer asked for it (fresh=1) and may: mayRead is
+// set for editors and admins, and each of them has an allowance of such
+// reads (see freshReadLimiter). Past it the viewer is shown the cached
+// read, with a notice saying when they can read again.
+func (h organizationHandlers) organizationView(c echo.Context, id int, mayRead bool) (contacts.View, *views.Flash, error) {
 	ctx := c.Request().Context()
-	if c.QueryParam("fresh") == "1" {
-		return h.Contacts.RefreshOrganizationView(ctx, id)
+	u := currentUser(c)
+	if c.QueryParam("fresh") != "1" || !mayRead || u == nil {
+		v, err := h.Contacts.OrganizationView(ctx, id)
+		return v, nil, err
 	}
-	return h.Contacts.OrganizationView(ctx, id)
+	if ok, next := h.freshReads.allow(u.ID, h.now()); !ok {
+		v, err := h.Contacts.OrganizationView(ctx, id)
+		return v, &views.Flash{Kind: "warning", Message: freshReadsSpent(next)}, err
+	}
+	v, err := h.Contacts.RefreshOrganizationView(ctx, id)
+	return v, nil, err
+}
+
+// freshReadsSpent tells a user who asked DigiCert again too often what
+// they see instead, and when they can ask again.
+func freshReadsSpent(next time.Time) string {
+	return "You have read DigiCert again " + strconv.Itoa(freshReadsPerMinute) + " times in the last minute. " +
+		"To leave DigiCert's rate limit to everyone, you see the copy read earlier; you can read again from DigiCert at " +
+		formatTime(next.Add(time.Second-1).Truncate(time.Second)) + "."
 }
 
 // organizationUnavailable answers when DigiCert could not tell about the
@@ -241,17 +255,8 @@ func (s *server) organizationPage(c echo.Context, view contacts.View) (views.Org
 	return p, nil
 }
 
-// latestSubmissions lists the organization's latest submissions, read
-// again only when the audit log has changed since they were last read.
+// latestSubmissions lists the organization's latest submissions.
 func (s *server) latestSubmissions(ctx context.Context, orgID int) ([]views.HistoryRow, error) {
-	head, err := s.Store.AuditLogHead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	key := strconv.Itoa(orgID)
-	if rows, ok := s.recentHistory.get(head.LastID, key); ok {
-		return rows, nil
-	}
 	recent, err := s.Store.AuditSubmissions(ctx, store.AuditPageQuery{
 		Filter: store.AuditFilter{OrganizationID: orgID},
 		Limit:  recentSubmissions,
@@ -264,7 +269,6 @@ func (s *server) latestSubmissions(ctx context.Context, orgID int) ([]views.Hist
 		r := auditRow(sub)
 		rows = append(rows, views.HistoryRow{URL: r.URL, When: r.Time, Actor: r.User, Summary: r.Summary, Outcome: r.Outcome})
 	}
-	s.recentHistory.put(head.LastID, key, rows)
 	return rows, nil
 }
 

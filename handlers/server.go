@@ -6,14 +6,10 @@ package handlers
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -30,18 +26,6 @@ import (
 // maxBodyBytes caps every request body. A change request is a few KiB; this
 // leaves room for the JSON panel while refusing floods early.
 const maxBodyBytes = 256 << 10
-
-// auditPagesKept is how many rendered audit log pages are kept: about
-// 30 KB each.
-const auditPagesKept = 256
-
-// recentHistoriesKept is how many organizations' latest submissions are
-// kept: ten rows each.
-const recentHistoriesKept = 4096
-
-// organizationPagesKept is how many rendered organization pages are kept:
-// about 10 KB each.
-const organizationPagesKept = 1024
 
 // Config is everything the handlers depend on, built by main.
 type Config struct {
@@ -82,16 +66,8 @@ type server struct {
 	throttle *signInThrottle
 	// securityHeaderValues are the headers every response carries.
 	securityHeaderValues http.Header
-	// auditPages keeps rendered audit log pages, and recentHistory the
-	// latest submissions of organizations, until the log changes.
-	auditPages    *logCache[tokenSlots]
-	recentHistory *logCache[[]views.HistoryRow]
-	// organizationPages keeps rendered organization pages, by read from
-	// DigiCert, until the log changes; layouts.token stands in them for
-	// the viewer's form token.
-	organizationPages *logCache[tokenSlots]
-	// layouts keeps the layout around kept content.
-	layouts *layouts
+	// freshReads caps how often each user has DigiCert read again.
+	freshReads *freshReadLimiter
 }
 
 // New builds the Echo application with every route and middleware.
@@ -99,11 +75,8 @@ func New(cfg Config) *echo.Echo {
 	s := &server{
 		Config:               cfg,
 		throttle:             newSignInThrottle(failureWindow, throttleMaxKeys),
-		auditPages:           newLogCache[tokenSlots](auditPagesKept),
-		recentHistory:        newLogCache[[]views.HistoryRow](recentHistoriesKept),
-		organizationPages:    newLogCache[tokenSlots](organizationPagesKept),
 		securityHeaderValues: newSecurityHeaders(cfg.Secure),
-		layouts:              newLayouts("form-token-" + rand.Text()),
+		freshReads:           newFreshReadLimiter(freshReadsPerMinute),
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -139,48 +112,12 @@ func (s *server) page(c echo.Context, title, nav string) views.Page {
 // into a buffer first so that a rendering error becomes a proper error page
 // rather than half a page.
 func render(c echo.Context, status int, component templ.Component) error {
-	buf := renderBuffers.Get().(*bytes.Buffer)
-	defer putRenderBuffer(buf)
-	if err := component.Render(c.Request().Context(), buf); err != nil {
+	var buf bytes.Buffer
+	if err := component.Render(c.Request().Context(), &buf); err != nil {
 		return err
 	}
-	// The whole page is in hand: its length spares the client decoding
-	// chunks.
 	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.HTMLBlob(status, buf.Bytes())
-}
-
-// renderBuffers holds buffers pages were rendered into, so that the next
-// page is written into memory already grown to a page's size.
-//
-// A new buffer starts at renderBufferSize, larger than the largest
-// common page (the audit log's first page, about 30 KB): the pool is
-// emptied by every garbage collection, and growing a buffer from nothing
-// copied each page several times.
-var renderBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, renderBufferSize)) }}
-
-const renderBufferSize = 64 << 10
-
-// maxKeptRenderBuffer is the largest buffer kept for another page: an
-// unusually large page's buffer is left to the garbage collector.
-const maxKeptRenderBuffer = 256 << 10
-
-func putRenderBuffer(buf *bytes.Buffer) {
-	if buf.Cap() > maxKeptRenderBuffer {
-		return
-	}
-	buf.Reset()
-	renderBuffers.Put(buf)
-}
-
-// renderString renders a templ component to a string, for content kept
-// and shown again.
-func renderString(ctx context.Context, component templ.Component) (string, error) {
-	var b strings.Builder
-	if err := component.Render(ctx, &b); err != nil {
-		return "", err
-	}
-	return b.String(), nil
 }
 
 // notFound is the error for anything that does not exist or that the

@@ -150,13 +150,16 @@ const auditColumns = `id, submission_id, kind, occurred_at, actor_id, actor_emai
 	status, response_body, error_codes, error_message, duration_ms, client_addr,
 	request_id, summary, prev_hash, hash`
 
-// AppendAuditEvent adds e to the end of the audit log and returns it as
-// stored, with its id and hashes. It returns only once the event is
-// committed and synced. Concurrent appends are committed together, each
-// chained to the one before it, in one write transaction (see
-// auditBatcher). The append does not stop when ctx ends: a record the
-// caller decided to write is written. Changes to users and teams append
-// their events in their own transactions instead (see EventFor).
+// appendTimeout bounds one append. It does not follow the caller's
+// context: a record the caller decided to write is written.
+const appendTimeout = 30 * time.Second
+
+// AppendAuditEvent adds e to the end of the audit log, in a transaction of
+// its own, and returns it as stored, with its id and hashes. It returns
+// only once the event is committed and synced. The append does not stop
+// when ctx ends: a record the caller decided to write is written. Changes
+// to users and teams append their events in their own transactions
+// instead (see EventFor).
 func (s *Store) AppendAuditEvent(ctx context.Context, e AuditEvent) (AuditEvent, error) {
 	if err := ctx.Err(); err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
@@ -165,7 +168,11 @@ func (s *Store) AppendAuditEvent(ctx context.Context, e AuditEvent) (AuditEvent,
 	if err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
 	}
-	r, err = s.audit.append(r, s.write)
+	writeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), appendTimeout)
+	defer cancel()
+	err = s.write(writeCtx, func(tx *sql.Tx) error {
+		return insertAuditRows(writeCtx, tx, &r)
+	})
 	if err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
 	}
@@ -195,7 +202,7 @@ func scanChainHead(row *sql.Row) (ChainHead, error) {
 }
 
 // insertAuditRows chains rows, in order, to the newest event and inserts
-// them within tx, setting their ids and hashes. Every append, batched or
+// them within tx, setting their ids and hashes. Every append, on its own or
 // made in the transaction of the change it records, goes through here. The
 // head is read inside the write transaction, which holds the write lock
 // from its start, so no other append can come between the read and the

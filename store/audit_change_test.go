@@ -207,17 +207,18 @@ func newestEvent(t *testing.T, s *Store) AuditEvent {
 
 // TestChangesRecordTheirEvent checks that each change to users or teams
 // commits with its event, made from the row as the change left it, and
-// that the kept reads (the user, the head of the log) see both at once.
+// that reads made on every page (the user, the head of the log) see both
+// at once.
 func TestChangesRecordTheirEvent(t *testing.T) {
 	for _, tc := range testChanges() {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			f := newChangeFixture(t)
-			before, err := f.s.AuditLogHead(ctx) // kept until the next write
+			before, err := f.s.AuditLogHead(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.s.GetUser(ctx, f.ed.ID); err != nil { // kept too
+			if _, err := f.s.GetUser(ctx, f.ed.ID); err != nil {
 				t.Fatal(err)
 			}
 			rec := &changeRecorder{kind: AuditUserChanged}
@@ -426,7 +427,7 @@ func TestRefusedChangesRecordNothing(t *testing.T) {
 }
 
 // TestChangeEventsKeepTheChainWhole interleaves changes, each appending
-// its event in its own transaction, with batched appends from many
+// its event in its own transaction, with appends from many
 // goroutines: every event is in the log once, and the chain holds.
 func TestChangeEventsKeepTheChainWhole(t *testing.T) {
 	ctx := context.Background()

@@ -155,19 +155,19 @@ func (s *Store) AuditSubmissions(ctx context.Context, q AuditPageQuery) (AuditPa
 	}
 	var page AuditPage
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		plan, err := planAuditQuery(ctx, tx, q.Filter)
-		if err != nil || plan.empty {
+		where, err := filterWhere(ctx, tx, q.Filter)
+		if err != nil {
 			return err
 		}
 		newestFirst := q.After == nil
-		w := plan.where
+		w := where
 		switch {
 		case q.Before != nil:
 			w = w.olderThan(*q.Before)
 		case q.After != nil:
 			w = w.newerThan(*q.After)
 		}
-		if page.Submissions, err = plan.list(ctx, tx, w, newestFirst, limit+1); err != nil {
+		if page.Submissions, err = listSubmissions(ctx, tx, w, newestFirst, limit+1); err != nil {
 			return err
 		}
 		more := len(page.Submissions) > limit
@@ -179,14 +179,14 @@ func (s *Store) AuditSubmissions(ctx context.Context, q AuditPageQuery) (AuditPa
 			if q.Before != nil {
 				// A typed cursor may point anywhere: check that something
 				// newer exists rather than assume it.
-				page.HasNewer, err = plan.exists(ctx, tx, plan.where.notOlderThan(*q.Before))
+				page.HasNewer, err = submissionsExist(ctx, tx, where.notOlderThan(*q.Before))
 			}
 			return err
 		}
 		if !more {
 			// Walking back reached the newest submissions: show the
 			// newest page, full, rather than what was left of it.
-			page.Submissions, err = plan.list(ctx, tx, plan.where, true, limit+1)
+			page.Submissions, err = listSubmissions(ctx, tx, where, true, limit+1)
 			if err != nil {
 				return err
 			}
@@ -196,7 +196,7 @@ func (s *Store) AuditSubmissions(ctx context.Context, q AuditPageQuery) (AuditPa
 		}
 		slices.Reverse(page.Submissions)
 		page.HasNewer = true
-		page.HasOlder, err = plan.exists(ctx, tx, plan.where.notNewerThan(*q.After))
+		page.HasOlder, err = submissionsExist(ctx, tx, where.notNewerThan(*q.After))
 		return err
 	})
 	if err != nil {
@@ -205,17 +205,8 @@ func (s *Store) AuditSubmissions(ctx context.Context, q AuditPageQuery) (AuditPa
 	return page, nil
 }
 
-// auditPlan is a filter turned into SQL, with the index that reads the
-// fewest rows for it.
-type auditPlan struct {
-	// empty is set when no submission can match (an unknown name).
-	empty bool
-	index string
-	where auditWhere
-}
-
 // auditWhere is a list of SQL conditions, joined by AND, and their
-// arguments. Adding one returns a new list, so that a plan's conditions
+// arguments. Adding one returns a new list, so that a filter's conditions
 // can be extended for each query without changing them.
 type auditWhere struct {
 	conds []string
@@ -261,14 +252,11 @@ func (w auditWhere) sql() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
-// list reads up to limit submissions matching w in the given order.
-func (p auditPlan) list(ctx context.Context, tx *sql.Tx, w auditWhere, newestFirst bool, limit int) ([]AuditSubmission, error) {
-	order := " ORDER BY s.occurred_at DESC, s.id DESC"
-	if !newestFirst {
-		order = " ORDER BY s.occurred_at, s.id"
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+submissionColumns+` FROM audit_submissions AS s INDEXED BY `+
-		p.index+w.sql()+order+` LIMIT ?`, append(w.args[:len(w.args):len(w.args)], limit)...)
+// listSubmissions reads up to limit submissions matching w in the given
+// order.
+func listSubmissions(ctx context.Context, tx *sql.Tx, w auditWhere, newestFirst bool, limit int) ([]AuditSubmission, error) {
+	query, args := submissionsQuery(w, newestFirst, limit)
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -284,9 +272,20 @@ func (p auditPlan) list(ctx context.Context, tx *sql.Tx, w auditWhere, newestFir
 	return out, rows.Err()
 }
 
-func (p auditPlan) exists(ctx context.Context, tx *sql.Tx, w auditWhere) (bool, error) {
+// submissionsQuery is the query of listSubmissions and its arguments.
+func submissionsQuery(w auditWhere, newestFirst bool, limit int) (string, []any) {
+	order := " ORDER BY s.occurred_at DESC, s.id DESC"
+	if !newestFirst {
+		order = " ORDER BY s.occurred_at, s.id"
+	}
+	return `SELECT ` + submissionColumns + ` FROM audit_submissions AS s` + w.sql() + order + ` LIMIT ?`,
+		append(w.args[:len(w.args):len(w.args)], limit)
+}
+
+// submissionsExist reports whether any submission matches w.
+func submissionsExist(ctx context.Context, tx *sql.Tx, w auditWhere) (bool, error) {
 	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM audit_submissions AS s INDEXED BY `+p.index+w.sql()+` LIMIT 1`,
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM audit_submissions AS s`+w.sql()+` LIMIT 1`,
 		w.args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil

@@ -76,7 +76,7 @@ func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, fn func(Au
 func (s *Store) readExport(ctx context.Context, f AuditFilter, batches chan<- []auditRow) error {
 	return s.read(ctx, func(tx *sql.Tx) error {
 		rows, err := queryExport(ctx, tx, f)
-		if err != nil || rows == nil {
+		if err != nil {
 			return err
 		}
 		defer rows.Close()
@@ -134,24 +134,23 @@ func sortRowsByID(rows []auditRow) {
 	slices.SortFunc(rows, func(a, b auditRow) int { return cmp.Compare(a.id, b.id) })
 }
 
-// queryExport starts the query of an export; nil rows when nothing can
-// match.
+// queryExport starts the query of an export.
 func queryExport(ctx context.Context, tx *sql.Tx, f AuditFilter) (*sql.Rows, error) {
 	if f.isZero() {
 		return tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events ORDER BY id`)
 	}
-	plan, err := planAuditQuery(ctx, tx, f)
-	if err != nil || plan.empty {
+	// Read through an index whose first columns are fixed by the filter,
+	// or through the time index, the submissions come in (occurred_at,
+	// id) order already: nothing is sorted, and rows stream. Each
+	// submission's events come together, and readExport orders them.
+	where, err := filterWhere(ctx, tx, f)
+	if err != nil {
 		return nil, err
 	}
-	// Read for one value of its first column, or the time index, the
-	// plan's index is in (occurred_at, id) order already: nothing is
-	// sorted, and rows stream. Each submission's events come together, and
-	// readExport orders them.
 	return tx.QueryContext(ctx, `SELECT `+prefixColumns("e.", auditColumns)+`
-		FROM audit_submissions AS s INDEXED BY `+plan.index+`
-		JOIN audit_events AS e ON e.submission_id = s.submission_id`+plan.where.sql()+`
-		ORDER BY s.occurred_at, s.id`, plan.where.args...)
+		FROM audit_submissions AS s
+		JOIN audit_events AS e ON e.submission_id = s.submission_id`+where.sql()+`
+		ORDER BY s.occurred_at, s.id`, where.args...)
 }
 
 // isZero reports whether f selects every submission of every organization.

@@ -8,12 +8,12 @@ import (
 )
 
 // statements runs fixed queries on a pool as prepared statements, each
-// prepared once per connection and kept: for the short lookups made on
+// prepared once and reused: for the short lookups made on
 // every request (the signed-in user, the audit log's head) SQLite spends
 // about as long preparing a statement as running it.
 //
 // Only queries whose text is a constant belong here; every distinct text
-// is kept until the store closes.
+// stays prepared until the store closes.
 type statements struct {
 	db *sql.DB
 

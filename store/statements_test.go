@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestStatementsSeeEveryCommit checks that the kept statements behind the
+// TestStatementsSeeEveryCommit checks that the prepared statements behind the
 // per-request reads never answer from an older snapshot: after each
 // commit, every reader connection sees it, however often the statements
 // ran before and however many readers run at once.

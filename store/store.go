@@ -28,6 +28,12 @@ var ErrNotFound = errors.New("store: not found")
 // the machine it targets has few cores.
 const readerConns = 4
 
+// readerLifetime is how long a reader connection is used before the pool
+// replaces it. SQLite loads the query planner's statistics when a
+// connection reads the schema, so a new connection is how readers pick up
+// what Optimize refreshed on the writer.
+const readerLifetime = 15 * time.Minute
+
 // pragmas are set through the DSN so that every pooled connection gets them,
 // including connections the pool opens later. synchronous(FULL) because an
 // acknowledged audit event must survive power loss. The page cache of each
@@ -41,12 +47,6 @@ type Store struct {
 	reader *sql.DB
 	// statements runs the reads made on every request on reader.
 	statements *statements
-	// writes counts this process's writes; users and head keep the
-	// answers of the reads made on every request until the next one.
-	writes writeCount
-	users  *kept[int, User]
-	head   *kept[struct{}, ChainHead]
-	audit  auditBatcher
 }
 
 // Open opens the SQLite database at path, creating the file and its folder
@@ -70,9 +70,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{writer: writer}
-	s.users = newKept[int, User](time.Now, &s.writes)
-	s.head = newKept[struct{}, ChainHead](time.Now, &s.writes)
 	if err := s.Migrate(ctx); err != nil {
+		return nil, errors.Join(err, writer.Close())
+	}
+	// Before the readers open, so that they start with the statistics.
+	if err := s.Optimize(ctx); err != nil {
 		return nil, errors.Join(err, writer.Close())
 	}
 	// Readers keep the default deferred BEGIN: an immediate one would take
@@ -81,6 +83,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(err, writer.Close())
 	}
+	s.reader.SetConnMaxLifetime(readerLifetime)
 	s.statements = newStatements(s.reader)
 	return s, nil
 }
@@ -157,11 +160,25 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Optimize has SQLite refresh the statistics its query planner chooses
+// indexes by, on the tables that need it: PRAGMA optimize analyzes a table
+// whose indexes have no statistics yet or whose size changed tenfold
+// since it was last analyzed, reading a bounded sample of each index, so
+// it stays quick on a large database. Open calls it; a long-running
+// portal calls it from time to time, as the audit log grows.
+func (s *Store) Optimize(ctx context.Context) error {
+	// 0x10000: check every table, not only those this connection queried;
+	// 0x10: with SQLite's analysis limit; 0x2: run ANALYZE where needed.
+	if _, err := s.writer.ExecContext(ctx, `PRAGMA optimize=0x10012`); err != nil {
+		return fmt.Errorf("store: optimize: %w", err)
+	}
+	return nil
+}
+
 // write runs fn in a transaction on the writer (BEGIN IMMEDIATE, so it holds
 // the write lock from the start and never fails to upgrade a read lock) and
 // commits when fn succeeds.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	defer s.writes.done()
 	return inTx(ctx, s.writer, fn)
 }
 

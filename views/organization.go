@@ -24,7 +24,8 @@ type OrganizationPage struct {
 	// ReadAtISO is the same time for machines.
 	ReadAt    string
 	ReadAtISO string
-	// RereadURL shows the page read again from DigiCert.
+	// RereadURL shows the page read again from DigiCert; empty for
+	// viewers who read only the cached copy (auditors).
 	RereadURL string
 
 	// Problem is a notice above the form: DigiCert's answer to a send, or

@@ -13,6 +13,9 @@ type OrganizationsPage struct {
 	// LastSync is when the cache was last filled from DigiCert, formatted
 	// for display, or "" when it never was.
 	LastSync string
+	// CanRefresh offers to reload the list from DigiCert: editors and
+	// admins.
+	CanRefresh bool
 }
 
 // OrganizationRow is one organization in the list.
