@@ -1,0 +1,108 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/handlers/session"
+	"github.com/contactdesk/contactdesk/store"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// userSessionHandlers let admins end a user's sessions, listed on the
+// user's page.
+type userSessionHandlers struct {
+	*server
+}
+
+// routes are mounted on /users, for admins only.
+func (h userSessionHandlers) routes(g *echo.Group) {
+	g.POST("/:id/sessions/:session/end", h.endUserSession)
+}
+
+// endUserSession ends one session of the user and records it.
+func (h userSessionHandlers) endUserSession(c echo.Context) error {
+	u, err := recordParam(c, h.Store.GetUser)
+	if err != nil {
+		return err
+	}
+	id, ok := parseSessionID(c.Param("session"))
+	if !ok {
+		return notFound()
+	}
+	change := newSecurityChange(h.server, c, func(ended store.Session) securityEvent {
+		return securityEvent{kind: store.AuditSignedOut, summary: "Ended a session of " + describeUser(u) + " on " + describeSession(ended)}
+	})
+	ended, err := h.Store.EndSession(c.Request().Context(), u.ID, id, change.event)
+	change.finish(err)
+	message := "Ended the session of " + u.Name + " on " + describeDevice(ended.UserAgent) + "."
+	if errors.Is(err, store.ErrNotFound) {
+		message = "That session had already ended."
+	} else if err != nil {
+		return err
+	}
+	if err := h.Sessions.addFlash(c, "success", message); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, userURL(u.ID))
+}
+
+// userSessionList is the list of the user's sessions on their page, each
+// with a button that ends it but the viewer's own.
+func (s *server) userSessionList(c echo.Context, u store.User) (views.SessionList, error) {
+	base := userURL(u.ID) + "/sessions/"
+	return s.sessionList(c, u.ID, views.SessionList{Heading: "Sessions", Empty: "Not signed in anywhere."},
+		func(id int64) string { return base + strconv.FormatInt(id, 10) + "/end" })
+}
+
+// sessionList fills list with the user's live sessions, the most recently
+// seen first, marking the viewer's own. Each other session gets the button
+// endURL gives it.
+func (s *server) sessionList(c echo.Context, userID int, list views.SessionList, endURL func(id int64) string) (views.SessionList, error) {
+	current, err := s.Sessions.currentID(c)
+	if err != nil {
+		return views.SessionList{}, err
+	}
+	token, err := s.Sessions.csrfToken(c)
+	if err != nil {
+		return views.SessionList{}, err
+	}
+	now := s.now()
+	rows, err := s.Store.UserSessions(c.Request().Context(), userID, now)
+	if err != nil {
+		return views.SessionList{}, err
+	}
+	list.CSRFToken = token
+	for _, r := range rows {
+		if session.Ended(r, now) != "" {
+			continue
+		}
+		row := views.SessionRow{
+			Device:   describeDevice(r.UserAgent),
+			Address:  r.ClientAddr,
+			Started:  formatTime(r.CreatedAt),
+			LastSeen: formatTime(r.LastSeenAt),
+			Current:  r.ID == current,
+		}
+		if !row.Current {
+			row.EndURL = endURL(r.ID)
+		}
+		list.Sessions = append(list.Sessions, row)
+	}
+	return list, nil
+}
+
+// describeSession names a session in event summaries.
+func describeSession(sess store.Session) string {
+	return fmt.Sprintf("%s (%s, session %d)", describeDevice(sess.UserAgent), orDash(sess.ClientAddr), sess.ID)
+}
+
+// parseSessionID reads a session id from a path.
+func parseSessionID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/store"
+)
+
+func TestSessionsEnd(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "cd.db")
+	env := map[string]string{"CONTACTDESK_DB": db}
+	st := openCLIStore(t, db)
+	event := func(store.User) (store.AuditEvent, error) {
+		return store.AuditEvent{SubmissionID: "fixture", Kind: store.AuditUserCreated, ActorEmail: "test", Summary: "fixture"}, nil
+	}
+	var users []store.User
+	for _, email := range []string{"ed@example.com", "ann@example.com"} {
+		u, err := st.CreateUser(ctx, store.NewUser{Email: email, Name: email, Role: store.RoleEditor, PasswordHash: "$argon2id$x"}, event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	now := time.Now()
+	session := func(userID int) string {
+		t.Helper()
+		token, _, err := st.CreateSession(ctx, store.NewSession{UserID: userID, Now: now, ExpiresAt: now.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+	ed := []string{session(users[0].ID), session(users[0].ID)}
+	ann := session(users[1].ID)
+	pre := session(0)
+	alive := func(token string) bool {
+		t.Helper()
+		_, err := st.SessionByToken(ctx, token)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"neither", []string{"sessions", "end"}, 2, "either --email or --all"},
+		{"both", []string{"sessions", "end", "--all", "--email", "ed@example.com"}, 2, "either --email or --all"},
+		{"unknown command", []string{"sessions", "rotate-keys"}, 2, `unknown command "rotate-keys"`},
+		{"unknown user", []string{"sessions", "end", "--email", "nobody@example.com"}, 1, "no user has the email"},
+	} {
+		if code, _, stderr := runUserCLI(t, env, "", tt.args...); code != tt.code || !strings.Contains(stderr, tt.stderr) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tt.name, code, stderr, tt.code, tt.stderr)
+		}
+	}
+	if !alive(ed[0]) || !alive(ed[1]) || !alive(ann) {
+		t.Fatal("a refused command ended sessions")
+	}
+
+	code, stdout, stderr := runUserCLI(t, env, "", "sessions", "end", "--email", "ED@example.com")
+	if code != 0 || stdout != "Ended 2 sessions of ed@example.com.\n" {
+		t.Fatalf("sessions end --email: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if alive(ed[0]) || alive(ed[1]) || !alive(ann) {
+		t.Errorf("after ending ed's sessions: ed's alive %v %v, ann's %v; want only ann's", alive(ed[0]), alive(ed[1]), alive(ann))
+	}
+
+	code, stdout, stderr = runUserCLI(t, env, "", "sessions", "end", "--all")
+	if code != 0 || stdout != "Ended 1 session.\n" {
+		t.Fatalf("sessions end --all: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if alive(ann) || !alive(pre) {
+		t.Errorf("after --all: ann's alive %v, the pre-session %v; want only the pre-session", alive(ann), alive(pre))
+	}
+	page, err := st.ListSecurityEvents(ctx, store.SecurityEventQuery{Kind: store.AuditSignedOut})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summaries []string
+	for _, e := range page.Events {
+		summaries = append(summaries, e.Summary)
+	}
+	want := []string{
+		"Ended every user's sessions from the command line (1)",
+		"Ended the sessions of ed@example.com <ed@example.com> (user 1) from the command line (2)",
+	}
+	if strings.Join(summaries, "\n") != strings.Join(want, "\n") {
+		t.Errorf("recorded events:\n%s\nwant:\n%s", strings.Join(summaries, "\n"), strings.Join(want, "\n"))
+	}
+	if result, err := st.VerifyAuditChain(ctx); err != nil {
+		t.Errorf("audit chain after ending sessions: %+v, %v", result, err)
+	}
+
+	if code, stdout, _ := runUserCLI(t, env, "", "sessions", "end", "--all"); code != 0 || stdout != "Ended 0 sessions.\n" {
+		t.Errorf("sessions end --all with none left: exit %d, stdout %q", code, stdout)
+	}
+}
