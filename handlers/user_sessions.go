@@ -59,9 +59,9 @@ func (s *server) userSessionList(c echo.Context, u store.User) (views.SessionLis
 		func(id int64) string { return base + strconv.FormatInt(id, 10) + "/end" })
 }
 
-// sessionList fills list with the user's live sessions, the most recently
-// seen first, marking the viewer's own. Each other session gets the button
-// endURL gives it.
+// sessionList fills list with the user's live sessions: the viewer's own
+// first and marked, then the others, the most recently seen first, each
+// with the button endURL gives it.
 func (s *server) sessionList(c echo.Context, userID int, list views.SessionList, endURL func(id int64) string) (views.SessionList, error) {
 	current, err := s.Sessions.currentID(c)
 	if err != nil {
@@ -88,9 +88,11 @@ func (s *server) sessionList(c echo.Context, userID int, list views.SessionList,
 			LastSeen: formatTime(r.LastSeenAt),
 			Current:  r.ID == current,
 		}
-		if !row.Current {
-			row.EndURL = endURL(r.ID)
+		if row.Current {
+			list.Sessions = append([]views.SessionRow{row}, list.Sessions...)
+			continue
 		}
+		row.EndURL = endURL(r.ID)
 		list.Sessions = append(list.Sessions, row)
 	}
 	return list, nil
