@@ -149,11 +149,17 @@ func (b *lockedBuffer) String() string {
 // when the test ends.
 func startServe(t *testing.T) (base, setupLink string) {
 	t.Helper()
+	return startServeOn(t, filepath.Join(t.TempDir(), "cd.db"))
+}
+
+// startServeOn is startServe with the database at db.
+func startServeOn(t *testing.T, db string) (base, setupLink string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr lockedBuffer
 	env := envMap(map[string]string{
 		"CONTACTDESK_ADDR": "127.0.0.1:0",
-		"CONTACTDESK_DB":   filepath.Join(t.TempDir(), "cd.db"),
+		"CONTACTDESK_DB":   db,
 	})
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, env, nil, &stdout, &stderr) }()

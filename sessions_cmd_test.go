@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,5 +106,51 @@ func TestSessionsEnd(t *testing.T) {
 
 	if code, stdout, _ := runUserCLI(t, env, "", "sessions", "end", "--all"); code != 0 || stdout != "Ended 0 sessions.\n" {
 		t.Errorf("sessions end --all with none left: exit %d, stdout %q", code, stdout)
+	}
+}
+
+// TestServedDatabaseMintsNoCookie: the database of a running portal with
+// a signed-in admin holds no key that signs a cookie (the portal used to
+// keep its cookie keys in settings) and no session token, only its
+// SHA-256.
+func TestServedDatabaseMintsNoCookie(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "cd.db")
+	base, setupLink := startServeOn(t, db)
+	client := setUpFirstAdmin(t, setupLink)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	for _, c := range client.Jar.Cookies(u) {
+		if c.Name == "contactdesk_session" {
+			token = c.Value
+		}
+	}
+	if token == "" {
+		t.Fatal("no session cookie after setting up the first admin")
+	}
+
+	st := openCLIStore(t, db)
+	for _, key := range []string{"session_auth_key", "session_encryption_key", "session_auth_key_previous", "session_encryption_key_previous"} {
+		if _, err := st.GetSetting(ctx, key); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("settings %q: %v, want ErrNotFound", key, err)
+		}
+	}
+	sess, err := st.SessionByToken(ctx, token)
+	if err != nil || sess.UserID == 0 {
+		t.Fatalf("the admin's session: %+v, %v", sess, err)
+	}
+	raw, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, err := os.ReadFile(db + "-wal")
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(token)) || bytes.Contains(wal, []byte(token)) {
+		t.Error("the database file holds the session token")
 	}
 }

@@ -89,16 +89,28 @@ func TestCSRFRefusesPlantedToken(t *testing.T) {
 }
 
 // TestCSRFRefusesAnotherSessionsToken: a token is good for its own
-// session only, signed in or not.
+// session only, signed in or not: an attacker's own valid token is
+// refused in the victim's session, even with a cookie holding it planted
+// beside it (which the double-submit check this replaced accepted).
 func TestCSRFRefusesAnotherSessionsToken(t *testing.T) {
 	app := newTestApp(t)
 	other, _ := app.signedIn("other@example.com", store.RoleAdmin)
-	if other.token() == app.token() || other.token() == "" {
+	borrowed := other.token()
+	if borrowed == app.token() || borrowed == "" {
 		t.Fatalf("two sessions share the token %q", app.token())
 	}
-	r := app.post("/teams", url.Values{"_csrf": {other.token()}, "team_name": {"Borrowed"}})
+	r := app.post("/teams", url.Values{"_csrf": {borrowed}, "team_name": {"Borrowed"}})
 	if r.Status != http.StatusForbidden {
 		t.Errorf("another signed-in session's token: status %d, want 403", r.Status)
+	}
+	u, err := url.Parse(app.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.client.Jar.SetCookies(u, []*http.Cookie{{Name: "contactdesk_csrf", Value: borrowed, Path: "/"}})
+	r = app.post("/teams", url.Values{"_csrf": {borrowed}, "team_name": {"Borrowed"}})
+	if r.Status != http.StatusForbidden {
+		t.Errorf("another session's token, planted as a cookie too: status %d, want 403", r.Status)
 	}
 	if _, err := app.Store.TeamByName(context.Background(), "Borrowed"); err == nil {
 		t.Error("another session's token created a team")
