@@ -77,7 +77,8 @@ type Config struct {
 // server holds the dependencies shared by every resource's handlers.
 type server struct {
 	Config
-	// Sessions holds the request's session, kept in the store.
+	// Sessions reads and writes each request's session, kept in the
+	// database.
 	Sessions *Sessions
 	throttle *signInThrottle
 	// securityHeaderValues are the headers every response carries.
