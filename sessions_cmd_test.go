@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -152,5 +153,45 @@ func TestServedDatabaseMintsNoCookie(t *testing.T) {
 	}
 	if bytes.Contains(raw, []byte(token)) || bytes.Contains(wal, []byte(token)) {
 		t.Error("the database file holds the session token")
+	}
+}
+
+// TestPurgeSessions: the portal's purge deletes the sessions past their
+// end when it starts, and leaves the others.
+func TestPurgeSessions(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	st := openCLIStore(t, filepath.Join(t.TempDir(), "cd.db"))
+	now := time.Now()
+	ended, _, err := st.CreateSession(ctx, store.NewSession{Now: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, _, err := st.CreateSession(ctx, store.NewSession{Now: now, ExpiresAt: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		purgeSessions(ctx, st, time.Hour, slog.New(slog.NewTextHandler(&logs, nil)))
+	}()
+	// The first purge runs at once; wait for it, then stop the loop.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), "purged ended sessions"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no purge logged: %q", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if !strings.Contains(logs.String(), "sessions=1") {
+		t.Errorf("log %q, want the purge of one session", logs.String())
+	}
+	if _, err := st.SessionByToken(context.Background(), ended); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the ended session after the purge: %v, want ErrNotFound", err)
+	}
+	if _, err := st.SessionByToken(context.Background(), live); err != nil {
+		t.Errorf("the live session after the purge: %v", err)
 	}
 }
