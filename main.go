@@ -79,7 +79,7 @@ func commands() []command {
 		{"sandbox", "run the DigiCert API emulator alone", runSandbox},
 		{"healthcheck", "exit 0 when the configured server answers /healthz", runHealthcheck},
 		{"user", "add, list or disable users", runUser},
-		{"sessions", "rotate the session cookie keys", runSessions},
+		{"sessions", "end users' sessions", runSessions},
 		{"audit", "verify the audit log's hash chain, or export it", runAudit},
 	}
 }

@@ -154,6 +154,13 @@ func startServe(t *testing.T) (base, setupLink string) {
 	return base, setupLink
 }
 
+// startServeOn is startServe with the database at db.
+func startServeOn(t *testing.T, db string) (base, setupLink string) {
+	t.Helper()
+	base, setupLink, _ = startServeWith(t, map[string]string{"CONTACTDESK_DB": db})
+	return base, setupLink
+}
+
 // startServeWith is startServe with more variables set, which also returns
 // the log the server writes.
 func startServeWith(t *testing.T, vars map[string]string) (base, setupLink string, log *lockedBuffer) {

@@ -78,12 +78,6 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	service := contacts.NewService(client, st, locales, logger)
 	service.OnAuditEvent(func(k store.AuditKind) { meters.AuditEvent(string(k)) })
 
-	// The current session keys, then the previous pair while a rotation
-	// keeps it (see `contactdesk sessions rotate-keys`).
-	sessionKeys, err := st.SessionKeys(ctx)
-	if err != nil {
-		return err
-	}
 	passwords, err := store.NewPasswordHasher(store.DefaultPasswordParams(), passwordHashConcurrency)
 	if err != nil {
 		return err
@@ -120,7 +114,6 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		Contacts: service,
 		Accounts: users,
 		Assets:   assets,
-		Sessions: handlers.NewSessions(cfg.secure(), sessionKeys...),
 		Logger:   logger,
 		Sandbox:  cfg.sandboxMode(),
 		Secure:   cfg.secure(),
@@ -128,6 +121,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 
 		DigiCertBaseURL: baseURL,
 		Passwords:       passwords,
+		PublicURL:       cfg.PublicURL,
 		TrustedProxies:  proxies,
 		Metrics:         meters,
 	})
@@ -169,6 +163,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	go syncOrganizations(ctx, service, logger)
 	go reconcileSubmissions(ctx, service, logger)
 	go optimizeStore(ctx, st, logger)
+	go purgeSessions(ctx, st, sessionPurgeInterval, logger)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -328,6 +323,34 @@ func optimizeStore(ctx context.Context, st *store.Store, logger *slog.Logger) {
 			if err := st.Optimize(ctx); err != nil && ctx.Err() == nil {
 				logger.Warn("query planner statistics not refreshed", "error", err.Error())
 			}
+		}
+	}
+}
+
+// sessionPurgeInterval is how often sessions past their end are deleted.
+// An ended session opens nothing meanwhile: it is checked on every request.
+const sessionPurgeInterval = 10 * time.Minute
+
+// purgeSessions deletes the sessions past their end at start and then
+// every interval, until ctx ends. A failure is logged; the next round
+// tries again.
+func purgeSessions(ctx context.Context, st *store.Store, interval time.Duration, logger *slog.Logger) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		n, err := st.PurgeSessions(ctx, time.Now())
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			logger.Warn("ended sessions not purged", "error", err.Error())
+		case n > 0:
+			logger.Info("purged ended sessions", "sessions", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
 		}
 	}
 }

@@ -2,48 +2,72 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/store"
 )
 
-// runSessions handles `contactdesk sessions rotate-keys`.
+// runSessions handles `contactdesk sessions end --email E | --all`.
 //
-// Key rotation: the session cookie keys live in the settings table. A
-// rotation makes a new pair current and keeps the old pair as the previous
-// one, which still opens cookies issued before; the server reads the keys
-// at start, so a restart applies it. Sessions last 12 hours at most, so a
-// second rotation 12 hours or more later retires the old pair without
-// signing anyone out. --sign-out-everyone drops the old pair at once (after
-// a suspected leak of the database or a key).
+// Sessions are rows of the database, checked on every request, so ending
+// one takes effect at once in a running portal: the next request of its
+// browser goes to the sign-in page. Ending sessions is recorded in the
+// audit log as a sign-out.
 func runSessions(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, _ io.Writer) error {
 	if len(args) == 0 {
-		return &usageError{"sessions: missing command: rotate-keys"}
+		return &usageError{"sessions: missing command: end"}
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(stdout, "Usage: contactdesk sessions rotate-keys [--sign-out-everyone] [flags]")
+		fmt.Fprintln(stdout, "Usage: contactdesk sessions end --email E | --all [flags]")
 		return nil
-	case "rotate-keys":
+	case "end":
 	default:
 		return &usageError{fmt.Sprintf("sessions: unknown command %q", args[0])}
 	}
-	fs := newFlagSet("sessions rotate-keys", "Replace the session cookie keys. Restart the server to apply.", stdout)
-	signOut := fs.Bool("sign-out-everyone", false, "drop the old keys too, ending every session at the next restart")
+	fs := newFlagSet("sessions end", "End the sessions of one user, or of everyone: they sign in again.", stdout)
+	email := fs.String("email", "", "the user whose sessions end")
+	all := fs.Bool("all", false, "end every user's sessions")
 	cfg, err := parseCommand(fs, args[1:], env)
 	if err != nil {
 		return err
 	}
-	return withStore(ctx, cfg.DB, func(st *store.Store) error {
-		if err := st.RotateSessionKeys(ctx, !*signOut); err != nil {
+	if (strings.TrimSpace(*email) == "") == !*all {
+		return &usageError{"sessions end: give either --email or --all"}
+	}
+	return withAccounts(ctx, cfg, func(st *store.Store, users *accounts.Service) error {
+		if *all {
+			n, err := users.EndEverySession(ctx, accounts.CommandLine())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "Ended %s.\n", countSessions(n))
+			return nil
+		}
+		u, err := st.UserByEmail(ctx, *email)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no user has the email %s", store.NormalizeEmail(*email))
+		}
+		if err != nil {
 			return err
 		}
-		if *signOut {
-			fmt.Fprintln(stdout, "New session keys are stored and the old ones dropped. Restart Contact Desk: everybody will have to sign in again.")
-		} else {
-			fmt.Fprintln(stdout, "New session keys are stored; the previous keys still open existing sessions. Restart Contact Desk to use them.")
+		_, n, err := users.EndUserSessions(ctx, accounts.CommandLine(), u.ID)
+		if err != nil {
+			return err
 		}
+		fmt.Fprintf(stdout, "Ended %s of %s.\n", countSessions(n), u.Email)
 		return nil
 	})
+}
+
+// countSessions writes a number of sessions: "1 session", "3 sessions".
+func countSessions(n int) string {
+	if n == 1 {
+		return "1 session"
+	}
+	return fmt.Sprintf("%d sessions", n)
 }

@@ -155,30 +155,6 @@ func TestUserCommandErrors(t *testing.T) {
 	}
 }
 
-func TestSessionsRotateKeys(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "cd.db")
-	env := map[string]string{"CONTACTDESK_DB": db}
-	st := openCLIStore(t, db)
-	before, err := st.SessionKeys(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, stdout, stderr := runUserCLI(t, env, "", "sessions", "rotate-keys")
-	if code != 0 || !strings.Contains(stdout, "Restart Contact Desk") {
-		t.Fatalf("rotate-keys: exit %d, stdout %q, stderr %q", code, stdout, stderr)
-	}
-	after, err := st.SessionKeys(context.Background())
-	if err != nil || len(after) != 4 || bytes.Equal(after[0], before[0]) || !bytes.Equal(after[2], before[0]) {
-		t.Fatalf("after rotate-keys: %d keys (%v); want a new pair and the old one kept", len(after), err)
-	}
-	if code, _, _ := runUserCLI(t, env, "", "sessions", "rotate-keys", "--sign-out-everyone"); code != 0 {
-		t.Fatalf("rotate-keys --sign-out-everyone: exit %d", code)
-	}
-	if keys, err := st.SessionKeys(context.Background()); err != nil || len(keys) != 2 {
-		t.Errorf("after --sign-out-everyone: %d keys (%v), want only the new pair", len(keys), err)
-	}
-}
-
 // setUpFirstAdmin opens the setup link printed at start in a new browser,
 // creates the first admin through its form and returns the browser, now
 // signed in.

@@ -93,8 +93,8 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatalf("round %d: %v\n%s", round, err, logs.String())
 		}
 		if users == nil {
-			// The session cookies' keys are kept in the database, so
-			// the users stay signed in across every crash.
+			// Sessions are kept in the database, so the users stay
+			// signed in across every crash.
 			users = signIn(t, portal.URL, accounts)
 		}
 		for _, u := range users {

@@ -97,13 +97,17 @@ func TestRouteAccess(t *testing.T) {
 	cases := []routeCase{
 		{"GET", "/", "/", nil, signedInOnly(moved)},
 		{"GET", "/login", "/login", nil, [6]string{ok, moved, moved, moved, moved, ok}},
-		{"POST", "/login", "/login", url.Values{}, everyone(invalid)},
+		// The disabled user's session ended with the account: their
+		// browser's form token is no session's any more.
+		{"POST", "/login", "/login", url.Values{}, [6]string{invalid, invalid, invalid, invalid, invalid, forbidden}},
 		{"GET", "/setup", "/setup", nil, everyone(notFound)},
-		{"POST", "/setup", "/setup", url.Values{"token": {"guess"}}, everyone(notFound)},
+		{"POST", "/setup", "/setup", url.Values{"token": {"guess"}}, [6]string{notFound, notFound, notFound, notFound, notFound, forbidden}},
 		{"GET", "/password", "/password?token=guess", nil, everyone(notFound)},
-		{"POST", "/password", "/password", url.Values{"token": {"guess"}}, everyone(notFound)},
+		{"POST", "/password", "/password", url.Values{"token": {"guess"}}, [6]string{notFound, notFound, notFound, notFound, notFound, forbidden}},
 		{"GET", "/account", "/account", nil, signedInOnly(ok)},
 		{"POST", "/account/password", "/account/password", url.Values{}, signedInOnly(invalid)},
+		{"POST", "/account/sessions/:session/end", "/account/sessions/999999/end", url.Values{}, signedInOnly(moved)},
+		{"POST", "/account/sessions/end-others", "/account/sessions/end-others", url.Values{}, signedInOnly(moved)},
 		{"GET", "/organizations", "/organizations", nil, signedInOnly(ok)},
 		{"POST", "/organizations/refresh", "/organizations/refresh", url.Values{}, [6]string{toSignIn, moved, moved, moved, forbidden, toSignIn}},
 		{"GET", "/organizations/:id", "/organizations/" + org, nil, [6]string{toSignIn, ok, ok, forbidden, ok, toSignIn}},
@@ -124,6 +128,7 @@ func TestRouteAccess(t *testing.T) {
 		{"POST", "/users/:id/enable", "/users/" + uid + "/enable", url.Values{}, adminOnly(moved)},
 		{"POST", "/users/:id/reset-password", "/users/" + uid + "/reset-password", url.Values{}, adminOnly(moved)},
 		{"POST", "/users/:id/sign-out", "/users/" + uid + "/sign-out", url.Values{}, adminOnly(moved)},
+		{"POST", "/users/:id/sessions/:session/end", "/users/" + uid + "/sessions/999999/end", url.Values{}, adminOnly(moved)},
 		{"GET", "/teams", "/teams", nil, adminOnly(ok)},
 		{"POST", "/teams", "/teams", url.Values{}, adminOnly(invalid)},
 		{"GET", "/teams/:id", "/teams/" + tid + "?q=a", nil, adminOnly(ok)},

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -45,7 +46,11 @@ type testApp struct {
 	Routes []*echo.Route
 	// Handler is the portal itself, for benchmarks that leave the
 	// network out.
-	Handler   http.Handler
+	Handler http.Handler
+	// DBPath is the database file.
+	DBPath string
+	// UserAgent, when set, is the User-Agent of this browser's requests.
+	UserAgent string
 	passwords *store.PasswordHasher
 	client    *http.Client
 }
@@ -71,7 +76,8 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 	upstream := httptest.NewServer(sb)
 	t.Cleanup(upstream.Close)
 
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "cd.db"))
+	dbPath := filepath.Join(t.TempDir(), "cd.db")
+	st, err := store.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -128,7 +134,6 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 		Contacts:  service,
 		Accounts:  users,
 		Assets:    assets,
-		Sessions:  handlers.NewSessions(false, []byte(strings.Repeat("a", 64)), []byte(strings.Repeat("b", 32))),
 		Logger:    logger,
 		Sandbox:   true,
 		Version:   "test",
@@ -139,7 +144,7 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 	srv.Start()
 	return &testApp{
 		t: t, URL: srv.URL, Sandbox: sb, Store: st, Service: service,
-		Clock: clock, Routes: e.Routes(), Handler: e, passwords: passwords, client: newTestClient(t),
+		Clock: clock, Routes: e.Routes(), Handler: e, DBPath: dbPath, passwords: passwords, client: newTestClient(t),
 	}
 }
 
@@ -180,7 +185,21 @@ const testPassword = "correct horse battery staple"
 func (a *testApp) browser() *testApp {
 	b := *a
 	b.client = newTestClient(a.t)
+	b.UserAgent = ""
 	return &b
+}
+
+// copyBrowser returns another browser holding a copy of this browser's
+// cookies, as someone who copied them would.
+func (a *testApp) copyBrowser() *testApp {
+	a.t.Helper()
+	u, err := url.Parse(a.URL)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	b := a.browser()
+	b.client.Jar.SetCookies(u, a.client.Jar.Cookies(u))
+	return b
 }
 
 // createUser adds a user whose password is testPassword.
@@ -221,21 +240,49 @@ func (a *testApp) signIn(email, password string) {
 	}
 }
 
-// token returns the CSRF token this browser holds, as its pages' forms
-// carry it, without loading a page (which would change the state of a
-// session under test).
-func (a *testApp) token() string {
+// sessionCookie is the name of the session cookie over plain http.
+const sessionCookie = "contactdesk_session"
+
+// cookie returns the value of this browser's cookie called name, or "".
+func (a *testApp) cookie(name string) string {
 	a.t.Helper()
 	u, err := url.Parse(a.URL)
 	if err != nil {
 		a.t.Fatal(err)
 	}
 	for _, c := range a.client.Jar.Cookies(u) {
-		if c.Name == "contactdesk_csrf" {
+		if c.Name == name {
 			return c.Value
 		}
 	}
 	return ""
+}
+
+// token returns the CSRF token of this browser's session, as its pages'
+// forms carry it, without loading a page (which would change the state of
+// a session under test): from the session's row. It is "" while the
+// browser has no live session.
+func (a *testApp) token() string {
+	a.t.Helper()
+	sess, err := a.Store.SessionByToken(context.Background(), a.cookie(sessionCookie))
+	if errors.Is(err, store.ErrNotFound) {
+		return ""
+	}
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return sess.CSRFToken
+}
+
+// session returns the stored session of this browser and fails the test
+// when it has none.
+func (a *testApp) session() store.Session {
+	a.t.Helper()
+	sess, err := a.Store.SessionByToken(context.Background(), a.cookie(sessionCookie))
+	if err != nil {
+		a.t.Fatalf("the browser's session: %v", err)
+	}
+	return sess
 }
 
 // submitSignIn posts the sign-in form as a browser would, CSRF token
@@ -301,6 +348,9 @@ type response struct {
 
 func (a *testApp) do(req *http.Request) response {
 	a.t.Helper()
+	if a.UserAgent != "" {
+		req.Header.Set("User-Agent", a.UserAgent)
+	}
 	resp, err := a.client.Do(req)
 	if err != nil {
 		a.t.Fatalf("%s %s: %v", req.Method, req.URL, err)

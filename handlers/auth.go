@@ -135,10 +135,9 @@ func (h authHandlers) signIn(c echo.Context) error {
 	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditSignedIn, actor: &user, summary: "Signed in"}); err != nil {
 		return err
 	}
-	if err := h.Sessions.signIn(c, user, now); err != nil {
+	if err := h.Sessions.signIn(c, user); err != nil {
 		return err
 	}
-	h.rotateCSRF(c)
 	return c.Redirect(http.StatusSeeOther, afterSignIn(form.Next))
 }
 
@@ -223,7 +222,6 @@ func (h authHandlers) signOut(c echo.Context) error {
 	if err := h.Sessions.signOut(c); err != nil {
 		return err
 	}
-	h.rotateCSRF(c)
 	if err := h.Sessions.addFlash(c, "success", "You have signed out."); err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,6 +23,8 @@ func (h accountHandlers) routes(g *echo.Group) {
 	g.GET("/account", h.showAccount)
 	g.POST("/account/password", h.changePassword)
 	g.POST("/account/sign-out-everywhere", h.signOutEverywhere)
+	g.POST("/account/sessions/:session/end", h.endSession)
+	g.POST("/account/sessions/end-others", h.endOtherSessions)
 }
 
 func (h accountHandlers) showAccount(c echo.Context) error {
@@ -29,7 +33,8 @@ func (h accountHandlers) showAccount(c echo.Context) error {
 
 // changePassword checks the current password, then stores the new one and
 // ends every session of the user, this one included, which starts again
-// at once: other devices are signed out, this one is not.
+// at once with a new cookie: other devices are signed out, this one is
+// not.
 func (h accountHandlers) changePassword(c echo.Context) error {
 	ctx := c.Request().Context()
 	user := *currentUser(c)
@@ -67,7 +72,7 @@ func (h accountHandlers) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Sessions.signIn(c, updated, now); err != nil {
+	if err := h.Sessions.signIn(c, updated); err != nil {
 		return err
 	}
 	if err := h.Sessions.addFlash(c, "success", "Your password is changed. Any other sessions of your account have ended."); err != nil {
@@ -108,11 +113,57 @@ func (h accountHandlers) signOutEverywhere(c echo.Context) error {
 	if err := h.Sessions.signOut(c); err != nil {
 		return err
 	}
-	h.rotateCSRF(c)
 	if err := h.Sessions.addFlash(c, "success", "You have signed out everywhere."); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, signInPath)
+}
+
+// endSession ends one of the user's other sessions: a device they no
+// longer use, or one they do not know. This session ends with Sign out.
+func (h accountHandlers) endSession(c echo.Context) error {
+	id, ok := parseSessionID(c.Param("session"))
+	if !ok {
+		return notFound()
+	}
+	current, err := h.Sessions.currentID(c)
+	if err != nil {
+		return err
+	}
+	if id == current {
+		return notFound()
+	}
+	ended, err := h.Accounts.EndSession(c.Request().Context(), h.accountActor(c), currentUser(c).ID, id)
+	message := "Ended the session on " + accounts.DescribeDevice(ended.UserAgent) + "."
+	if errors.Is(err, store.ErrNotFound) {
+		message = "That session had already ended."
+	} else if err != nil {
+		return err
+	}
+	if err := h.Sessions.addFlash(c, "success", message); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/account")
+}
+
+// endOtherSessions ends every session of the user but this one.
+func (h accountHandlers) endOtherSessions(c echo.Context) error {
+	current, err := h.Sessions.currentID(c)
+	if err != nil {
+		return err
+	}
+	n, err := h.Accounts.EndOtherSessions(c.Request().Context(), h.accountActor(c), current)
+	if err != nil {
+		return err
+	}
+	message := "Ended " + plural(n, "other session", "other sessions") + "."
+	if n == 0 {
+		message = "No other session was open."
+	}
+	if err := h.Sessions.addFlash(c, "success", message); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/account")
 }
 
 func (h accountHandlers) renderAccount(c echo.Context, status int, errs map[string]string) error {
@@ -133,6 +184,11 @@ func (h accountHandlers) renderAccount(c echo.Context, status int, errs map[stri
 	}
 	for _, t := range teams {
 		p.Teams = append(p.Teams, t.Name)
+	}
+	p.Sessions, err = h.sessionList(c, user.ID, views.SessionList{Heading: "Your sessions", Empty: "No session is open.", EndOthersURL: "/account/sessions/end-others"},
+		func(id int64) string { return "/account/sessions/" + strconv.FormatInt(id, 10) + "/end" })
+	if err != nil {
+		return err
 	}
 	p.HasErrors = len(p.Errors) > 0
 	return render(c, status, views.Account(p))

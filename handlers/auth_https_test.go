@@ -49,7 +49,6 @@ func newBareHandler(t *testing.T, secure bool, proxies []*net.IPNet) (*echo.Echo
 		Store:          st,
 		Accounts:       users,
 		Assets:         assets,
-		Sessions:       handlers.NewSessions(secure, []byte(strings.Repeat("a", 64)), []byte(strings.Repeat("b", 32))),
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Secure:         secure,
 		Passwords:      passwords,
@@ -68,31 +67,18 @@ func TestHTTPSHeadersAndCookies(t *testing.T) {
 		}
 	}
 	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(url.Values{"email": {"a@example.com"}, "password": {"x"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	e.ServeHTTP(rec, req)
-	cookies := (&http.Response{Header: rec.Header()}).Cookies()
-	rec = httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login", nil))
-	cookies = append(cookies, (&http.Response{Header: rec.Header()}).Cookies()...)
-	if len(cookies) == 0 {
-		t.Fatal("no cookie set")
+	cookies := (&http.Response{Header: rec.Header()}).Cookies()
+	if len(cookies) != 1 {
+		t.Fatalf("sign-in page behind https: cookies %v, want the session's alone", cookies)
 	}
-	csrf := false
-	for _, c := range cookies {
-		if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
-			t.Errorf("cookie %s: Secure %v, HttpOnly %v, SameSite %v; want Secure, HttpOnly, Lax", c.Name, c.Secure, c.HttpOnly, c.SameSite)
-		}
-		if strings.Contains(c.Name, "csrf") {
-			csrf = true
-			// What browsers require of a __Host- cookie.
-			if c.Name != "__Host-contactdesk_csrf" || c.Path != "/" || c.Domain != "" {
-				t.Errorf("token cookie behind https: name %q, path %q, domain %q; want __Host-contactdesk_csrf, /, none", c.Name, c.Path, c.Domain)
-			}
-		}
+	// What browsers require of a __Host- cookie.
+	c := cookies[0]
+	if c.Name != "__Host-contactdesk_session" || c.Path != "/" || c.Domain != "" || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+		t.Errorf("session cookie behind https: %+v; want __Host-contactdesk_session, Path=/, no Domain, Secure, HttpOnly, SameSite=Lax", c)
 	}
-	if !csrf {
-		t.Error("no token cookie behind https")
+	if len(c.Value) != 43 {
+		t.Errorf("session cookie value %q: want a 256-bit token", c.Value)
 	}
 }
 
@@ -123,21 +109,22 @@ func TestClientAddress(t *testing.T) {
 			req.RemoteAddr = tt.remote
 			rec := httptest.NewRecorder()
 			e.ServeHTTP(rec, req)
-			var csrf *http.Cookie
+			var cookie *http.Cookie
 			for _, c := range (&http.Response{Header: rec.Header()}).Cookies() {
-				if c.Name == "contactdesk_csrf" {
-					csrf = c
+				if c.Name == "contactdesk_session" {
+					cookie = c
 				}
 			}
-			if csrf == nil {
-				t.Fatal("no CSRF cookie")
+			token := csrfInput.FindStringSubmatch(rec.Body.String())
+			if cookie == nil || token == nil {
+				t.Fatal("no session cookie, or no form token")
 			}
-			form := url.Values{"_csrf": {csrf.Value}, "email": {"who@example.com"}, "password": {"wrong password"}}
+			form := url.Values{"_csrf": {token[1]}, "email": {"who@example.com"}, "password": {"wrong password"}}
 			req = httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("X-Forwarded-For", tt.xff)
 			req.RemoteAddr = tt.remote
-			req.AddCookie(csrf)
+			req.AddCookie(cookie)
 			rec = httptest.NewRecorder()
 			e.ServeHTTP(rec, req)
 			if rec.Code != http.StatusUnprocessableEntity {

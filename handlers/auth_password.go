@@ -52,7 +52,6 @@ func (h passwordLinkHandlers) choosePassword(c echo.Context) error {
 	if err := h.Sessions.signOut(c); err != nil {
 		return err
 	}
-	h.rotateCSRF(c)
 	if err := h.Sessions.addFlash(c, "success", "Your password is saved. Sign in with it."); err != nil {
 		return err
 	}

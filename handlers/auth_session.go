@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/handlers/session"
 	"github.com/contactdesk/contactdesk/store"
 )
 
@@ -20,60 +21,62 @@ func currentUser(c echo.Context) *store.User {
 	return u
 }
 
-// loadUser finds who the session cookie says is signed in and checks,
-// against the database on every request, that they still may be: the
-// account is enabled, its session version is the cookie's, and the session
-// is neither idle too long nor too old. A session that fails is emptied,
-// and the next page says why.
+// sessionLoadedKey marks a request whose session loadUser read: only such
+// requests show flash messages and CSRF tokens (an error page for a
+// static file does not read, let alone start, a session).
+const sessionLoadedKey = "session_loaded"
+
+// loadUser reads the request's session and finds who is signed in. The
+// session is checked against its row on every request (package session):
+// a session that is idle too long, too old or deleted no longer opens
+// anything. The user is read on every request too: a disabled or deleted
+// account ends the session. When a session ended, the next page says why.
 func (s *server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, ok := s.Sessions.identity(c)
-		if err, refused := c.Get(sessionRefusedKey).(error); refused {
-			s.requestLogger(c).Info("session cookie refused", "reason", err.Error())
-		}
-		if !ok {
-			return next(c)
-		}
-		now := s.now()
-		u, err := s.Store.GetUser(c.Request().Context(), id.UserID)
-		reason := ""
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			reason = sessionEndedRevoked
-		case err != nil:
+		c.Set(sessionLoadedKey, true)
+		sess, ended, err := s.Sessions.session(c)
+		if err != nil {
 			return err
-		default:
-			reason = id.check(u, now)
 		}
-		if reason != "" {
-			s.requestLogger(c).Info("session ended", "user_id", id.UserID, "reason", reason)
-			if err := s.endSession(c, reason); err != nil {
+		if ended != nil {
+			s.requestLogger(c).Info("session ended", "reason", string(ended.Reason))
+			if err := s.Sessions.addFlash(c, "warning", sessionEndedMessage(ended.Reason)); err != nil {
 				return err
 			}
 			return next(c)
 		}
-		c.Set(userKey, &u)
-		if err := s.Sessions.touch(c, id, now); err != nil {
+		id := session.UserID(sess)
+		if id == 0 {
+			return next(c)
+		}
+		u, err := s.Store.GetUser(c.Request().Context(), id)
+		switch {
+		case errors.Is(err, store.ErrNotFound), err == nil && u.Disabled:
+			s.requestLogger(c).Info("session ended", "user_id", id, "reason", "account disabled or removed")
+			if err := s.Sessions.signOut(c); err != nil {
+				return err
+			}
+			if err := s.Sessions.addFlash(c, "warning", sessionEndedMessage(session.Unknown)); err != nil {
+				return err
+			}
+			return next(c)
+		case err != nil:
 			return err
 		}
+		c.Set(userKey, &u)
 		return next(c)
 	}
 }
 
-// endSession empties a session that is no longer accepted and queues a
-// message saying why for the sign-in page.
-func (s *server) endSession(c echo.Context, reason string) error {
-	if err := s.Sessions.signOut(c); err != nil {
-		return err
-	}
-	message := "You have been signed out. Sign in again to continue."
+// sessionEndedMessage tells the user why they were signed out.
+func sessionEndedMessage(reason session.Reason) string {
 	switch reason {
-	case sessionEndedIdle:
-		message = "You were signed out because you had not used Contact Desk for 30 minutes. Sign in again to continue."
-	case sessionEndedExpired:
-		message = "You were signed out because you signed in more than 12 hours ago. Sign in again to continue."
+	case session.Idle:
+		return "You were signed out because you had not used Contact Desk for 30 minutes. Sign in again to continue."
+	case session.Expired:
+		return "You were signed out because you signed in more than 12 hours ago. Sign in again to continue."
 	}
-	return s.Sessions.addFlash(c, "warning", message)
+	return "You have been signed out. Sign in again to continue."
 }
 
 // requireUser sends anonymous requests to the sign-in page. A page
@@ -112,21 +115,4 @@ func (s *server) requireRole(roles ...store.Role) echo.MiddlewareFunc {
 			return echo.NewHTTPError(http.StatusForbidden)
 		}
 	}
-}
-
-// rotateCSRF drops the CSRF cookie when a session starts or ends, so that
-// the next page gets a fresh token and a token seen before the change (by
-// someone looking over a shoulder) is useless after it. Behind https the
-// cookie's __Host- prefix keeps other hosts from planting one; over plain
-// http nothing can.
-func (s *server) rotateCSRF(c echo.Context) {
-	c.SetCookie(&http.Cookie{
-		Name:     s.csrfCookieName(),
-		Value:    "",
-		Path:     "/",
-		MaxAge:   -1,
-		HttpOnly: true,
-		Secure:   s.Secure,
-		SameSite: http.SameSiteLaxMode,
-	})
 }

@@ -69,6 +69,8 @@ func errorText(status int, he *echo.HTTPError) (heading, message string) {
 	switch {
 	case status == http.StatusForbidden && he != nil && he.Message == errCSRF:
 		return "This form has expired", "The form was not accepted because its security token was missing, wrong or out of date. Nothing was changed. Go back, reload the page and try again."
+	case status == http.StatusForbidden && he != nil && he.Message == errCrossOrigin:
+		return "This form came from another site", "Contact Desk accepts forms only from its own pages, so nothing was changed. Open Contact Desk directly and try again."
 	case status == http.StatusForbidden:
 		return "You do not have access to this page", "Your account is not allowed to see or change this. Ask an administrator if you need access."
 	case status == http.StatusNotFound:

@@ -35,7 +35,6 @@ type Config struct {
 	// one-time links; required.
 	Accounts *accounts.Service
 	Assets   *static.Assets
-	Sessions *Sessions
 	Logger   *slog.Logger
 	// Sandbox shows the sandbox banner on every page.
 	Sandbox bool
@@ -48,6 +47,9 @@ type Config struct {
 	DigiCertBaseURL string
 	// Passwords hashes and checks passwords; required.
 	Passwords *store.PasswordHasher
+	// PublicURL is the address users reach; its origin is trusted by the
+	// cross-origin check. One-time links are the accounts service's.
+	PublicURL string
 	// TrustedProxies are the networks of reverse proxies whose
 	// X-Forwarded-For header is believed. When empty the client address
 	// is the socket's.
@@ -63,6 +65,9 @@ type Config struct {
 // server holds the dependencies shared by every resource's handlers.
 type server struct {
 	Config
+	// Sessions reads and writes each request's session, kept in the
+	// database.
+	Sessions *Sessions
 	throttle *signInThrottle
 	// securityHeaderValues are the headers every response carries.
 	securityHeaderValues http.Header
@@ -82,6 +87,7 @@ func New(cfg Config) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.IPExtractor = clientAddrExtractor(cfg.TrustedProxies)
+	s.Sessions = newSessions(cfg.Store, cfg.Secure, s.now, e.IPExtractor)
 	e.HTTPErrorHandler = s.handleError
 	s.routes(e)
 	return e
@@ -98,13 +104,21 @@ func (s *server) page(c echo.Context, title, nav string) views.Page {
 		RequestID:  requestID(c),
 		AppVersion: s.Version,
 	}
-	if token, ok := c.Get(csrfContextKey).(string); ok {
-		p.CSRFToken = token
-	}
 	if u := currentUser(c); u != nil {
 		p.User = &views.User{Name: u.Name, Email: u.Email, IsAdmin: u.Role == store.RoleAdmin}
 	}
-	p.Flash = s.Sessions.popFlash(c)
+	if loaded, _ := c.Get(sessionLoadedKey).(bool); !loaded {
+		return p
+	}
+	// The session was read by loadUser, which returned any error reading
+	// it: these read what it read.
+	var err error
+	if p.CSRFToken, err = s.Sessions.csrfToken(c); err != nil {
+		s.requestLogger(c).Warn("no form token for the page", "error", err.Error())
+	}
+	if p.Flash, err = s.Sessions.popFlash(c); err != nil {
+		s.requestLogger(c).Warn("flash message not shown", "error", err.Error())
+	}
 	return p
 }
 

@@ -85,10 +85,9 @@ func (h setupHandlers) createFirstAdmin(c echo.Context) error {
 	if err != nil {
 		return h.setupClosed(c, err)
 	}
-	if err := h.Sessions.signIn(c, user, h.now()); err != nil {
+	if err := h.Sessions.signIn(c, user); err != nil {
 		return err
 	}
-	h.rotateCSRF(c)
 	if err := h.Sessions.addFlash(c, "success", "Your administrator account is ready. Add users and teams from Users and Teams."); err != nil {
 		return err
 	}

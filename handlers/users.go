@@ -109,6 +109,10 @@ func (h userHandlers) showUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	sessions, err := h.userSessionList(c, u)
+	if err != nil {
+		return err
+	}
 	base := userURL(u.ID)
 	p := views.UserPage{
 		Page:       h.page(c, u.Name, "users"),
@@ -128,6 +132,7 @@ func (h userHandlers) showUser(c echo.Context) error {
 		SignOutURL: base + "/sign-out",
 		UsersURL:   "/users",
 		AccountURL: "/account",
+		Sessions:   sessions,
 	}
 	for _, e := range events {
 		p.Activity = append(p.Activity, views.ActivityRow{When: formatTime(e.OccurredAt), What: e.Summary, Address: e.ClientAddr})

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -37,40 +36,4 @@ func (s *Store) SetSetting(ctx context.Context, key string, value []byte) error 
 		return fmt.Errorf("store: set setting %q: %w", key, err)
 	}
 	return nil
-}
-
-// EnsureSecret returns the secret stored under key. The first call generates
-// size random bytes and stores them; later calls, from this process or
-// another one sharing the file, return the stored bytes unchanged, even if
-// size differs.
-func (s *Store) EnsureSecret(ctx context.Context, key string, size int) ([]byte, error) {
-	if size <= 0 {
-		return nil, fmt.Errorf("store: ensure secret %q: size %d must be positive", key, size)
-	}
-	fresh := make([]byte, size)
-	if _, err := rand.Read(fresh); err != nil {
-		return nil, fmt.Errorf("store: ensure secret %q: %w", key, err)
-	}
-	secret, err := s.insertSecret(ctx, key, fresh)
-	if err != nil {
-		return nil, fmt.Errorf("store: ensure secret %q: %w", key, err)
-	}
-	return secret, nil
-}
-
-// insertSecret stores fresh under key unless a value is already there, and
-// returns whichever value is stored. Both steps share one write transaction,
-// so two callers racing always come back with the same bytes.
-func (s *Store) insertSecret(ctx context.Context, key string, fresh []byte) ([]byte, error) {
-	var secret []byte
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx,
-			`INSERT OR IGNORE INTO settings (key, value, updated_at) VALUES (?, ?, ?)`,
-			key, fresh, formatTime(time.Now()))
-		if err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&secret)
-	})
-	return secret, err
 }

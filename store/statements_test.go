@@ -42,8 +42,8 @@ func TestStatementsSeeEveryCommit(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if got.Role != role || got.SessionVersion != changed.SessionVersion {
-					t.Errorf("round %d: read role %s, session version %d; committed %s, %d", round, got.Role, got.SessionVersion, role, changed.SessionVersion)
+				if got.Role != role || !got.UpdatedAt.Equal(changed.UpdatedAt) {
+					t.Errorf("round %d: read role %s, updated %v; committed %s, %v", round, got.Role, got.UpdatedAt, role, changed.UpdatedAt)
 				}
 				h, err := st.AuditLogHead(ctx)
 				if err != nil {

@@ -56,11 +56,8 @@ type User struct {
 	// the user has not chosen a password.
 	PasswordHash string
 	Disabled     bool
-	// SessionVersion is carried in every session cookie of the user; a
-	// cookie with an older version is no longer accepted.
-	SessionVersion int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // HasPassword reports whether the user has chosen a password.
@@ -110,7 +107,7 @@ func checkNewUser(nu NewUser) (NewUser, error) {
 	return nu, nil
 }
 
-const userColumns = `id, email, name, role, password_hash, disabled, session_version, created_at, updated_at`
+const userColumns = `id, email, name, role, password_hash, disabled, created_at, updated_at`
 
 // CreateUser adds a user, in the team nu.TeamID names if any, and records
 // the change with event (see EventFor). It returns ErrEmailTaken when the
@@ -272,9 +269,8 @@ func (s *Store) SetUserPassword(ctx context.Context, id int, passwordHash string
 	return u, nil
 }
 
-// EndUserSessions signs the user out everywhere: every session cookie
-// issued so far stops working. It records the change with event (see
-// EventFor).
+// EndUserSessions signs the user out everywhere: every session of the
+// user ends. It records the change with event (see EventFor).
 func (s *Store) EndUserSessions(ctx context.Context, id int, event EventFor[User]) (User, error) {
 	u, err := s.updateUser(ctx, id, false, event, "")
 	if err != nil {
@@ -283,11 +279,10 @@ func (s *Store) EndUserSessions(ctx context.Context, id int, event EventFor[User
 	return u, nil
 }
 
-// updateUser applies set (SQL assignments, or "") to one user, raises
-// their session version and appends the event of the change, in one
-// transaction: every change to a user ends their sessions. With
-// guardAdmins, a change that leaves no enabled admin is undone and
-// ErrLastAdmin returned.
+// updateUser applies set (SQL assignments, or "") to one user, ends their
+// sessions and appends the event of the change, in one transaction: every
+// change to a user ends their sessions. With guardAdmins, a change that
+// leaves no enabled admin is undone and ErrLastAdmin returned.
 func (s *Store) updateUser(ctx context.Context, id int, guardAdmins bool, event EventFor[User], set string, args ...any) (User, error) {
 	var u User
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -311,18 +306,19 @@ func updateUserTx(ctx context.Context, tx *sql.Tx, id int, guardAdmins bool, set
 		}
 	}
 	if set != "" {
-		set += ", "
+		res, err := tx.ExecContext(ctx, `UPDATE users SET `+set+`, updated_at = ? WHERE id = ?`,
+			append(args, formatTime(time.Now()), id)...)
+		if err != nil {
+			return User{}, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return User{}, err
+		} else if n == 0 {
+			return User{}, ErrNotFound
+		}
 	}
-	res, err := tx.ExecContext(ctx,
-		`UPDATE users SET `+set+`session_version = session_version + 1, updated_at = ? WHERE id = ?`,
-		append(args, formatTime(time.Now()), id)...)
-	if err != nil {
+	if err := deleteUserSessions(ctx, tx, id); err != nil {
 		return User{}, err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return User{}, err
-	} else if n == 0 {
-		return User{}, ErrNotFound
 	}
 	if adminsBefore > 0 {
 		if after, err := countEnabledAdmins(ctx, tx); err != nil {
@@ -382,7 +378,7 @@ func scanUser(rows *sql.Rows) (User, error) {
 		created, updated string
 	)
 	if err := rows.Scan(&u.ID, &u.Email, &u.Name, &role, &u.PasswordHash, &u.Disabled,
-		&u.SessionVersion, &created, &updated); err != nil {
+		&created, &updated); err != nil {
 		return User{}, err
 	}
 	u.Role = Role(role)
@@ -398,7 +394,7 @@ func scanUser(rows *sql.Rows) (User, error) {
 
 // UpgradePasswordHash replaces the user's password hash with newHash, a
 // hash of the same password made with stronger parameters, provided it is
-// still oldHash. The session version stays: the password did not change.
+// still oldHash. The user's sessions stay: the password did not change.
 func (s *Store) UpgradePasswordHash(ctx context.Context, id int, oldHash, newHash string) error {
 	if newHash == "" {
 		return fmt.Errorf("store: upgrade password hash of user %d: empty hash", id)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func createTestUser(t *testing.T, s *Store, email string, role Role) User {
@@ -25,8 +26,8 @@ func TestCreateUser(t *testing.T) {
 		t.Fatalf("CreateUser: %v", err)
 	}
 	if u.ID == 0 || u.Email != "ada@example.com" || u.Name != "Ada Lovelace" || u.Role != RoleEditor ||
-		u.Disabled || u.HasPassword() || u.SessionVersion != 1 || u.CreatedAt.IsZero() {
-		t.Errorf("created user = %+v, want normalized email and name, editor, enabled, no password, version 1", u)
+		u.Disabled || u.HasPassword() || u.CreatedAt.IsZero() {
+		t.Errorf("created user = %+v, want normalized email and name, editor, enabled, no password", u)
 	}
 	got, err := s.UserByEmail(ctx, "ADA@example.com")
 	if err != nil || got.ID != u.ID {
@@ -90,8 +91,10 @@ func TestUserChangesEndSessions(t *testing.T) {
 		{"password", func() (User, error) { return s.SetUserPassword(ctx, u.ID, "$argon2id$new", event) }, func(v User) bool { return v.PasswordHash == "$argon2id$new" }},
 		{"sign out everywhere", func() (User, error) { return s.EndUserSessions(ctx, u.ID, event) }, func(User) bool { return true }},
 	}
-	version := u.SessionVersion
+	now := time.Now()
+	other := signIn(t, s, createTestUser(t, s, "other@example.com", RoleEditor).ID, now)
 	for _, st := range steps {
+		signIn(t, s, u.ID, now)
 		got, err := st.change()
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
@@ -99,10 +102,12 @@ func TestUserChangesEndSessions(t *testing.T) {
 		if !st.check(got) {
 			t.Errorf("%s: user = %+v, change not applied", st.name, got)
 		}
-		if got.SessionVersion != version+1 {
-			t.Errorf("%s: session version = %d, want %d", st.name, got.SessionVersion, version+1)
+		if sessions, err := s.UserSessions(ctx, u.ID, now); err != nil || len(sessions) != 0 {
+			t.Errorf("%s: the user's sessions after the change: %d (%v), want none", st.name, len(sessions), err)
 		}
-		version = got.SessionVersion
+		if _, err := s.SessionByToken(ctx, other); err != nil {
+			t.Errorf("%s: another user's session: %v, want it kept", st.name, err)
+		}
 		if stored, err := s.GetUser(ctx, u.ID); err != nil || stored != got {
 			t.Errorf("%s: stored %+v, %v; returned %+v", st.name, stored, err, got)
 		}
@@ -130,7 +135,7 @@ func TestLastAdminStays(t *testing.T) {
 	if _, err := s.DisableUser(ctx, b.ID, testEvent[User](AuditUserDisabled)); !errors.Is(err, ErrLastAdmin) {
 		t.Errorf("disable the last admin: error = %v, want ErrLastAdmin", err)
 	}
-	if got, err := s.GetUser(ctx, b.ID); err != nil || got.Role != RoleAdmin || got.Disabled || got.SessionVersion != b.SessionVersion {
+	if got, err := s.GetUser(ctx, b.ID); err != nil || got.Role != RoleAdmin || got.Disabled || !got.UpdatedAt.Equal(b.UpdatedAt) {
 		t.Errorf("after refusals the last admin is %+v, %v; want unchanged", got, err)
 	}
 

@@ -37,7 +37,7 @@ type ChoosePasswordPage struct {
 }
 
 // AccountPage shows the signed-in user's account, with the forms to change
-// their password and to sign out everywhere.
+// their password, to end their sessions and to sign out everywhere.
 type AccountPage struct {
 	Page
 	Name   string
@@ -49,6 +49,8 @@ type AccountPage struct {
 	Current  components.Input
 	Password components.Input
 	Confirm  components.Input
+	// Sessions are the user's sessions, this one marked.
+	Sessions SessionList
 }
 
 // LinkProblemPage explains that a one-time link cannot be used.

@@ -59,6 +59,7 @@ type UserPage struct {
 	// Activity is the user's latest sign-ins, failed sign-ins and the
 	// changes they made to users and teams.
 	Activity []ActivityRow
+	Sessions SessionList
 }
 
 // ActivityRow is one security event in a user's recent activity.

@@ -14,11 +14,11 @@ import (
 	"time"
 )
 
-// csrfCookie and csrfField are where the portal keeps a session's CSRF
-// token and where it expects it back in a form.
+// csrfField is the form field that carries the session's CSRF token, and
+// csrfMarker what precedes the token in every form of a page.
 const (
-	csrfCookie = "contactdesk_csrf"
 	csrfField  = "_csrf"
+	csrfMarker = `name="` + csrfField + `" value="`
 )
 
 // requestTimeout bounds one request, so a stuck server cannot hold a run
@@ -36,6 +36,9 @@ type Account struct {
 type User struct {
 	base   *url.URL
 	client *http.Client
+	// csrf is the session's CSRF token, as the last page with a form
+	// carried it.
+	csrf string
 	// rec is swapped while the user runs, when a warm-up ends.
 	rec atomic.Pointer[Recorder]
 }
@@ -112,9 +115,10 @@ func (u *User) Get(ctx context.Context, flow, path string, want ...int) (Respons
 }
 
 // Post submits form to path, setting its _csrf field to the session's
-// token, and records it under flow. A status not in want is an error.
+// token as the last page gave it, and records it under flow. A status not
+// in want is an error.
 func (u *User) Post(ctx context.Context, flow, path string, form url.Values, want ...int) (Response, error) {
-	form.Set(csrfField, u.csrfToken())
+	form.Set(csrfField, u.csrf)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.base.String()+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		return Response{}, fmt.Errorf("loadtest: %s: %w", flow, err)
@@ -137,6 +141,9 @@ func (u *User) do(req *http.Request, flow string, want []int) (Response, error) 
 	resp.Body.Close()
 	d := time.Since(start)
 	r := Response{Status: resp.StatusCode, Body: string(body), Location: resp.Header.Get("Location")}
+	if token, ok := pageToken(r.Body); ok {
+		u.csrf = token
+	}
 	if err == nil && !slices.Contains(want, resp.StatusCode) {
 		err = fmt.Errorf("status %d, want %v", resp.StatusCode, want)
 	}
@@ -150,17 +157,23 @@ func (u *User) do(req *http.Request, flow string, want []int) (Response, error) 
 	return r, err
 }
 
-// csrfToken is the token the portal set in the session's cookie.
-func (u *User) csrfToken() string {
-	for _, c := range u.client.Jar.Cookies(u.base) {
-		if c.Name == csrfCookie {
-			return c.Value
-		}
+// pageToken finds the session's CSRF token in a page's forms. A plain
+// search rather than an HTML parse: the load tool reads every page.
+func pageToken(body string) (string, bool) {
+	_, rest, found := strings.Cut(body, csrfMarker)
+	if !found {
+		return "", false
 	}
-	return ""
+	token, _, found := strings.Cut(rest, `"`)
+	if !found {
+		return "", false
+	}
+	return token, true
 }
 
-// SignIn opens the sign-in page, which sets the CSRF cookie, and signs in.
+// SignIn opens the sign-in page, which starts a session and carries its
+// CSRF token, and signs in. Signing in starts a new session: the next page
+// carries its token.
 func (u *User) SignIn(ctx context.Context, a Account) error {
 	if _, err := u.Get(ctx, "sign-in", "/login", http.StatusOK); err != nil {
 		return err
