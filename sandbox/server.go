@@ -65,12 +65,12 @@ type Server struct {
 	quirks       bool
 	// omitTechnical leaves technical_contact out of organization reads.
 	omitTechnical bool
-	now     func() time.Time
-	orgs    *registry
-	limiter *limiter
-	faults  *faultQueue
-	log     *requestLog
-	mux     *http.ServeMux
+	now           func() time.Time
+	orgs          *registry
+	limiter       *limiter
+	faults        *faultQueue
+	log           *requestLog
+	mux           *http.ServeMux
 }
 
 // New returns a Server holding the deterministic seed organizations.
