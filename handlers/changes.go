@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/contacts"
+	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/store"
 	"github.com/contactdesk/contactdesk/views"
 )
@@ -77,7 +78,8 @@ func changedSinceLoadProblem(changes []string) *views.Problem {
 }
 
 // sendChange sends a reviewed change, unless the organization's contacts
-// changed since the review.
+// changed since the review. Try again after an outage comes here too,
+// naming the submission it follows (retry_of), which is settled first.
 func (h changeHandlers) sendChange(c echo.Context) error {
 	id, ok := parseID(c.Param("id"))
 	if !ok {
@@ -97,7 +99,13 @@ func (h changeHandlers) sendChange(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, organizationURL(id))
 	}
-	res, err := h.Contacts.Send(c.Request().Context(), id, in, c.FormValue("fingerprint"), h.actor(c))
+	ctx, fingerprint := c.Request().Context(), c.FormValue("fingerprint")
+	var res contacts.SendResult
+	if previous := c.FormValue("retry_of"); previous != "" {
+		res, err = h.Contacts.Retry(ctx, id, in, fingerprint, previous, h.actor(c))
+	} else {
+		res, err = h.Contacts.Send(ctx, id, in, fingerprint, h.actor(c))
+	}
 	if err != nil && res.Outcome == "" {
 		return h.organizationUnavailable(c, id, err)
 	}
@@ -108,7 +116,16 @@ func (h changeHandlers) sendChange(c echo.Context) error {
 	}
 	switch res.Outcome {
 	case contacts.OutcomeSent:
-		if err := h.Sessions.addFlash(c, "success", sentMessage(res.Review)); err != nil {
+		msg := sentMessage(res.Review)
+		if res.AfterOutage {
+			msg = "DigiCert did not confirm the change, but reading the organization again shows it was made. " + msg
+		}
+		if err := h.Sessions.addFlash(c, "success", msg); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, organizationURL(id))
+	case contacts.OutcomeAlreadyMade:
+		if err := h.Sessions.addFlash(c, "success", "DigiCert already shows this change: the earlier attempt reached it after all. Nothing more was sent, and the audit log records it as made."); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, organizationURL(id))
@@ -132,21 +149,14 @@ func (h changeHandlers) sendChange(c echo.Context) error {
 		return h.renderEdit(c, http.StatusUnprocessableEntity, id, res.Review, in, res.Errors, nil)
 	case contacts.OutcomeDigiCertError:
 		status := http.StatusUnprocessableEntity
-		if res.Status >= 500 || res.Status == http.StatusTooManyRequests || res.Status == http.StatusForbidden {
+		if res.Status == http.StatusForbidden || res.Status == http.StatusNotFound && isWrongBaseURL(res.Cause) {
 			status = http.StatusBadGateway
 		}
-		return h.renderEdit(c, status, id, res.Review, in, res.Errors, &views.Problem{
-			Title:   "DigiCert refused the change",
-			Details: []string{fmt.Sprintf("DigiCert answered HTTP %d and changed nothing. Its messages are shown below, next to what they are about. Your changes are kept in the form.", res.Status)},
-		})
+		return h.renderEdit(c, status, id, res.Review, in, res.Errors, h.refusal(c, res))
+	case contacts.OutcomeUnavailable:
+		return h.renderOutage(c, http.StatusServiceUnavailable, id, res, draftID, fingerprint)
 	case contacts.OutcomeNoAnswer:
-		return h.renderEdit(c, http.StatusGatewayTimeout, id, res.Review, in, nil, &views.Problem{
-			Title: "DigiCert did not answer",
-			Details: []string{
-				res.Problem,
-				"The change may or may not have been made, and the audit log records this submission as “no answer”. The contacts shown below are as they were before sending: reload this page to read them again from DigiCert before you send anything more.",
-			},
-		})
+		return h.renderOutage(c, http.StatusGatewayTimeout, id, res, draftID, fingerprint)
 	}
 	return fmt.Errorf("handlers: send: unknown outcome %q", res.Outcome)
 }
@@ -166,22 +176,35 @@ func (h changeHandlers) renderEdit(c echo.Context, status, id int, review contac
 	if err != nil {
 		return err
 	}
+	sent, err := h.lastSentFor(c, review.Organization)
+	if err != nil {
+		return err
+	}
+	noteLastSent(&p, sent)
 	p.Problem = problem
 	p.Errors = errorLinks(errs)
 	p.HasErrors = len(p.Errors) > 0 || problem != nil
-	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, review.Current, h.Contacts.Locales(), errs)
+	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, review.Current, sent, h.Contacts.Locales(), errs)
 	return render(c, status, views.Organization(p))
 }
 
 // renderReview shows the planned change with the Send button.
 func (h changeHandlers) renderReview(c echo.Context, status, id int, review contacts.Review, draftID string, stale []string) error {
+	p := h.reviewPage(c, id, review, draftID)
+	p.Stale = stale
+	p.HasErrors = len(stale) > 0
+	return render(c, status, views.Review(p))
+}
+
+// reviewPage is the review of a change, its decision first.
+func (h changeHandlers) reviewPage(c echo.Context, id int, review contacts.Review, draftID string) views.ReviewPage {
 	p := views.ReviewPage{
 		Page:             h.page(c, "Review the change to "+review.Organization.Name, "organizations"),
 		OrganizationName: review.Organization.Name,
-		Stale:            stale,
 		ChangedSinceLoad: review.ChangedSinceLoad,
 		Rebased:          review.Rebased,
 		Conflicts:        conflictSentences(review.Conflicts),
+		Contacts:         reviewContacts(review.Plan, h.Contacts.Locales()),
 		PrettyBody:       indentJSON(review.Plan.Body),
 		Curl:             curlCommand(h.DigiCertBaseURL, id, review.Plan.Body),
 		SendURL:          "/organizations/" + strconv.Itoa(id) + "/send",
@@ -189,21 +212,113 @@ func (h changeHandlers) renderReview(c echo.Context, status, id int, review cont
 		DraftID:          draftID,
 		Fingerprint:      review.Fingerprint,
 	}
-	p.HasErrors = len(stale) > 0
-	for _, cp := range review.Plan.Contacts {
-		rc := views.ReviewContact{
-			Heading:    contactHeading(cp.ContactType),
-			Effect:     string(cp.Effect),
-			EffectText: effectText(cp.Effect),
-			Reason:     cp.Reason,
-			Cleared:    cp.ClearedFields,
-		}
-		for _, fc := range cp.ChangedFields {
-			rc.Changes = append(rc.Changes, views.FieldChangeView{Label: upperFirst(fc.Label), Before: fc.Before, After: fc.After})
-		}
-		p.Contacts = append(p.Contacts, rc)
-	}
+	p.SendLabel, p.SendWarning = sendLabel(review.Plan)
+	return p
+}
+
+// renderOutage shows the review again after DigiCert was not available,
+// saying what became of the attempt, with Try again: the same reviewed
+// change (the same draft and fingerprint), through the same stale check.
+func (h changeHandlers) renderOutage(c echo.Context, status, id int, res contacts.SendResult, draftID, fingerprint string) error {
+	p := h.reviewPage(c, id, res.Review, draftID)
+	p.Fingerprint, p.RetryOf, p.HasErrors = fingerprint, res.SubmissionID, true
+	p.Outage = outageProblem(res)
+	p.Title = p.Outage.Title
 	return render(c, status, views.Review(p))
+}
+
+// outageProblem says what an outage did to the change and what Contact
+// Desk does about it. It never says DigiCert refused the change.
+func outageProblem(res contacts.SendResult) *views.Problem {
+	const again = "Try again sends the same reviewed change, after the same check that the contacts have not changed since the review."
+	if res.Outcome == contacts.OutcomeUnavailable {
+		checked := "Contact Desk read the organization again afterwards: its contacts are as they were."
+		if res.After == nil {
+			checked = "Nothing reached DigiCert."
+		}
+		return &views.Problem{
+			Title:   "DigiCert is not available: nothing was changed",
+			Details: []string{res.Problem, checked + " The audit log records this attempt.", again},
+		}
+	}
+	found := "Contact Desk could not read the organization again to find out."
+	if res.After != nil {
+		found = "DigiCert now shows contacts that are neither those before nor those of your change: someone else may have changed them."
+	}
+	return &views.Problem{
+		Title: "DigiCert did not answer: whether the change was made is not known",
+		Details: []string{
+			res.Problem,
+			found,
+			"Contact Desk will reconcile it: Try again first reads the organization from DigiCert and records what it finds. If the change is already there, nothing is sent again; if not, the same reviewed change is sent, after the same check that the contacts have not changed since the review.",
+		},
+	}
+}
+
+// refusal says why DigiCert refused a change, and what to do when the
+// reason is Contact Desk's set-up rather than the change: an API key that
+// may not change contacts, a base URL DigiCert does not have.
+func (h changeHandlers) refusal(c echo.Context, res contacts.SendResult) *views.Problem {
+	var apiErr *digicert.APIError
+	if errors.As(res.Cause, &apiErr) {
+		switch {
+		case apiErr.MissingPermission():
+			todo := "Tell an administrator: the API key needs a role in CertCentral that may edit organizations."
+			if h.isAdmin(c) {
+				todo = "In CertCentral, give the API key a role that may edit organizations (Orders, Domains, and Organizations, or no restriction), or set DIGICERT_API_KEY to a key that has one."
+			}
+			return &views.Problem{
+				Title: "DigiCert refused the change: the API key may not change contacts",
+				Details: []string{
+					"DigiCert answered HTTP 403 with the code access_denied|missing_permission: the API key Contact Desk uses may read organizations but not change them. Nothing was changed.",
+					todo,
+				},
+			}
+		case apiErr.RouteNotFound():
+			return h.wrongBaseURLProblem(c)
+		}
+	}
+	return &views.Problem{
+		Title:   "DigiCert refused the change",
+		Details: []string{fmt.Sprintf("DigiCert answered HTTP %d and changed nothing. Its messages are shown below, next to what they are about. Your changes are kept in the form.", res.Status)},
+	}
+}
+
+// wrongBaseURLProblem says that DigiCert has no such address: a
+// configuration error, told in full to admins.
+func (s *server) wrongBaseURLProblem(c echo.Context) *views.Problem {
+	p := &views.Problem{Title: "Contact Desk is not set up correctly to reach DigiCert"}
+	if !s.isAdmin(c) {
+		p.Details = []string{"DigiCert answered that the address Contact Desk uses does not exist. Nothing was changed. Tell an administrator."}
+		return p
+	}
+	p.Details = []string{
+		"DigiCert answered HTTP 404 with the code not_found|route: there is no such address. Nothing was changed.",
+		"Contact Desk uses the DigiCert base URL " + s.DigiCertBaseURL + ". Set DIGICERT_BASE_URL to one that ends in /services/v2, such as https://www.digicert.com/services/v2 (or https://certcentral.digicert.eu/services/v2 for EU accounts), and restart Contact Desk.",
+	}
+	return p
+}
+
+// describeUnreachable says why DigiCert's answer about an organization is
+// missing, for the page that shows only that.
+func (s *server) describeUnreachable(c echo.Context, err error) string {
+	if isWrongBaseURL(err) {
+		p := s.wrongBaseURLProblem(c)
+		return p.Title + ". " + strings.Join(p.Details, " ")
+	}
+	return contacts.DescribeUpstreamError(err)
+}
+
+// isWrongBaseURL reports a 404 not_found|route, however it is wrapped.
+func isWrongBaseURL(err error) bool {
+	var apiErr *digicert.APIError
+	return errors.Is(err, contacts.ErrWrongBaseURL) || errors.As(err, &apiErr) && apiErr.RouteNotFound()
+}
+
+// isAdmin reports whether the signed-in user is an admin.
+func (s *server) isAdmin(c echo.Context) bool {
+	u := currentUser(c)
+	return u != nil && u.Role == store.RoleAdmin
 }
 
 // conflictSentences says each conflict of a rebased form in a sentence.
@@ -303,6 +418,8 @@ func effectText(e contacts.Effect) string {
 		return "Added"
 	case contacts.EffectNothing:
 		return "Removed, if there is one"
+	case contacts.EffectSet:
+		return "Set"
 	}
 	return string(e)
 }

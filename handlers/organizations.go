@@ -143,22 +143,17 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 		}
 	}
 	current := contacts.CurrentFrom(*view.Organization)
-	in := contacts.Input{Mode: "form", Change: contacts.ChangeFrom(current), Basis: contacts.Fingerprint(current)}
-	if draftID != "" {
-		draft, ok, err := h.loadDraft(c, id, draftID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			in = draft
-		}
+	in, sent, err := h.startEdit(c, id, view, draftID)
+	if err != nil {
+		return err
 	}
 	p, err := h.organizationPage(c, view)
 	if err != nil {
 		return err
 	}
 	p.CanEdit = canEdit
-	p.Form = buildEditForm(reviewURL(id), h.layouts.token, in, current, h.Contacts.Locales(), nil)
+	noteLastSent(&p, sent)
+	p.Form = buildEditForm(reviewURL(id), h.layouts.token, in, current, sent, h.Contacts.Locales(), nil)
 	text, err := renderString(ctx, views.OrganizationContent(p))
 	if err != nil {
 		return err
@@ -195,7 +190,7 @@ func (s *server) organizationUnavailable(c echo.Context, id int, err error) erro
 	}
 	p.Page = s.page(c, "DigiCert could not be reached", "organizations")
 	p.HasErrors = true
-	p.Unreachable = contacts.DescribeUpstreamError(err)
+	p.Unreachable = s.describeUnreachable(c, err)
 	return render(c, http.StatusBadGateway, views.Organization(p))
 }
 
@@ -230,6 +225,7 @@ func (s *server) organizationPage(c echo.Context, view contacts.View) (views.Org
 		contactCard(digicert.OrganizationContact, "Organization contact", org.OrganizationContact, s.Contacts.Locales()),
 		contactCard(digicert.TechnicalContact, "Technical contact", org.TechnicalContact, s.Contacts.Locales()),
 	}
+	p.Contacts[1].NotReported = org.TechnicalContactOmitted
 	var err error
 	if p.History, err = s.latestSubmissions(c.Request().Context(), org.ID); err != nil {
 		return views.OrganizationPage{}, err

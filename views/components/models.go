@@ -21,6 +21,9 @@ type Input struct {
 	// MaxLength is a hint for the browser; the server validates.
 	MaxLength int
 	Width     string // "", "short"
+	// InputMode is the keyboard a phone shows: "tel", "numeric"; "" for
+	// the default.
+	InputMode string
 }
 
 // Option is one choice of a Select.
@@ -90,4 +93,26 @@ func describedBy(id, hint, err string) string {
 		out += id + "-error"
 	}
 	return out
+}
+
+// EmailParts cuts an email address where a line may break: after the @
+// and before each dot, so that a long address wraps at its natural
+// joints rather than in the middle of a word.
+func EmailParts(addr string) []string {
+	var parts []string
+	start := 0
+	for i, r := range addr {
+		switch {
+		case r == '.' && i > start:
+			parts = append(parts, addr[start:i])
+			start = i
+		case r == '@':
+			parts = append(parts, addr[start:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(addr) {
+		parts = append(parts, addr[start:])
+	}
+	return parts
 }
