@@ -149,12 +149,22 @@ func (b *lockedBuffer) String() string {
 // when the test ends.
 func startServe(t *testing.T) (base, setupLink string) {
 	t.Helper()
+	return startServeWith(t, nil)
+}
+
+// startServeWith is startServe with further settings in the environment.
+func startServeWith(t *testing.T, settings map[string]string) (base, setupLink string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr lockedBuffer
-	env := envMap(map[string]string{
+	vars := map[string]string{
 		"CONTACTDESK_ADDR": "127.0.0.1:0",
 		"CONTACTDESK_DB":   filepath.Join(t.TempDir(), "cd.db"),
-	})
+	}
+	for k, v := range settings {
+		vars[k] = v
+	}
+	env := envMap(vars)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, env, nil, &stdout, &stderr) }()
 	t.Cleanup(func() {
