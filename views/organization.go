@@ -62,7 +62,7 @@ type ContactCard struct {
 	NotReported bool
 	// LastSent, when set, says what Contact Desk last sent for a contact
 	// DigiCert did not report.
-	LastSent *LastSentNote
+	LastSent  *LastSentNote
 	ID        int
 	Name      string
 	Email     string
