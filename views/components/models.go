@@ -2,6 +2,13 @@
 // always render their own error slot, the error summary, the CSRF input.
 package components
 
+import (
+	"context"
+	"io"
+
+	"github.com/a-h/templ"
+)
+
 // ErrorLink is one entry of the error summary: the message and the id of
 // the field it is about ("" for a problem with the whole form).
 type ErrorLink struct {
@@ -93,6 +100,25 @@ func describedBy(id, hint, err string) string {
 		out += id + "-error"
 	}
 	return out
+}
+
+// Email shows an email address that may break across lines only after its
+// @ and before its dots: the parts, escaped, joined by <wbr> with no
+// space between them.
+func Email(addr string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		for i, part := range EmailParts(addr) {
+			if i > 0 {
+				if _, err := io.WriteString(w, "<wbr>"); err != nil {
+					return err
+				}
+			}
+			if _, err := io.WriteString(w, templ.EscapeString(part)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // EmailParts cuts an email address where a line may break: after the @

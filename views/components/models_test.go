@@ -1,7 +1,9 @@
 package components
 
 import (
+	"context"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -19,5 +21,15 @@ func TestEmailParts(t *testing.T) {
 		if got := EmailParts(tt.in); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("EmailParts(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestEmail(t *testing.T) {
+	var b strings.Builder
+	if err := Email("<a>.b@c.example").Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.String(), "&lt;a&gt;<wbr>.b@<wbr>c<wbr>.example"; got != want {
+		t.Errorf("Email = %q, want %q", got, want)
 	}
 }
