@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/contacts"
@@ -280,9 +282,17 @@ func actionLabel(a contacts.Action, word string) string {
 	case contacts.ActionRemove:
 		return "Remove"
 	case contacts.ActionAdd:
-		return "Add a " + word
+		return "Add " + withArticle(word)
 	}
 	return "Unknown choice (" + string(a) + ")"
+}
+
+// withArticle puts "a" or "an" before a contact's name in words.
+func withArticle(word string) string {
+	if strings.HasPrefix(word, "organization") {
+		return "an " + word
+	}
+	return "a " + word
 }
 
 func offers(actions []contacts.Action, a contacts.Action) bool {

@@ -148,7 +148,7 @@ func sendLabel(plan contacts.Plan) (string, bool) {
 		case contacts.EffectReplaced:
 			parts = append(parts, "replace the "+word)
 		case contacts.EffectCreated:
-			parts = append(parts, "add a "+word)
+			parts = append(parts, "add "+withArticle(word))
 		case contacts.EffectSet:
 			parts = append(parts, "set the "+word)
 		}
