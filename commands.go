@@ -35,8 +35,13 @@ func runSandbox(ctx context.Context, args []string, env func(string) string, _ i
 	fs := newFlagSet("sandbox", "Run the DigiCert CertCentral emulator alone, for scripts and other clients.", stdout)
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
 	key := fs.String("api-key", "sandbox", "the API key clients must send in X-DC-DEVKEY")
+	readOnly := fs.String("read-only-key", "", "a further API key that may read organizations but gets 403 access_denied|missing_permission on the contact PUT")
+	omitTechnical := fs.Bool("omit-technical-contact", false, "leave technical_contact out of organization reads, as DigiCert's documented answer does")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *readOnly != "" && *readOnly == *key {
+		return &configError{"--read-only-key", "must differ from --api-key"}
 	}
 	if err := checkListenAddr(*addr); err != nil {
 		return &configError{"--addr", err.Error()}
@@ -49,7 +54,11 @@ func runSandbox(ctx context.Context, args []string, env func(string) string, _ i
 	if err != nil {
 		return &configError{"--addr", fmt.Sprintf("cannot listen on %s: %v", *addr, err)}
 	}
-	srv := newSandboxServer(*key, logger)
+	opts := sandbox.Options{APIKey: *key, OmitTechnicalContact: *omitTechnical}
+	if *readOnly != "" {
+		opts.ReadOnlyKeys = []string{*readOnly}
+	}
+	srv := newSandboxServer(opts, logger)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "DigiCert sandbox listening at http://%s/services/v2\n", ln.Addr())
@@ -104,11 +113,11 @@ func runHealthcheck(ctx context.Context, args []string, env func(string) string,
 	return nil
 }
 
-// newSandboxServer serves the DigiCert emulator, accepting apiKey, for the
+// newSandboxServer serves the DigiCert emulator with opts, for the
 // in-process upstream of sandbox mode and for the sandbox command alike.
-func newSandboxServer(apiKey string, logger *slog.Logger) *http.Server {
+func newSandboxServer(opts sandbox.Options, logger *slog.Logger) *http.Server {
 	return &http.Server{
-		Handler:           sandbox.New(sandbox.Options{APIKey: apiKey}),
+		Handler:           sandbox.New(opts),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}

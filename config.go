@@ -29,6 +29,9 @@ type config struct {
 	// MetricsAddr, when set, is a second listen address serving /metrics
 	// for a Prometheus scraper and Go's profiles, without sign-in.
 	MetricsAddr string
+	// Sandbox lists, comma-separated, options of the built-in emulator in
+	// sandbox mode (see sandboxOptions).
+	Sandbox string
 }
 
 // sandboxMode reports whether the portal runs against the built-in emulator.
@@ -64,6 +67,7 @@ var settings = []setting{
 	{"DIGICERT_BASE_URL", "base-url", defaultBaseURL, "DigiCert Services API base URL", func(c *config) *string { return &c.BaseURL }},
 	{"CONTACTDESK_LOG_FORMAT", "log-format", "text", "log format: text or json", func(c *config) *string { return &c.LogFormat }},
 	{"CONTACTDESK_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address; empty: the socket's address", func(c *config) *string { return &c.TrustedProxies }},
+	{"CONTACTDESK_SANDBOX", "sandbox", "", "sandbox mode only: comma-separated options of the built-in DigiCert emulator: read-only-key (Contact Desk's key may read but not change contacts), omit-technical-contact (reads leave technical_contact out, as DigiCert's documented answer does)", func(c *config) *string { return &c.Sandbox }},
 	{"CONTACTDESK_METRICS_ADDR", "metrics-addr", "", "listen address of a separate /metrics endpoint for Prometheus, and /debug/pprof/ for clients on this host, without sign-in; empty: /metrics only for signed-in admins, no profiles", func(c *config) *string { return &c.MetricsAddr }},
 }
 
@@ -123,7 +127,41 @@ func (c config) validate() error {
 			return &configError{"CONTACTDESK_METRICS_ADDR", err.Error()}
 		}
 	}
+	if _, err := c.sandboxOptions(); err != nil {
+		return &configError{"CONTACTDESK_SANDBOX", err.Error()}
+	}
 	return nil
+}
+
+// sandboxSettings are the options of the built-in emulator in sandbox
+// mode.
+type sandboxSettings struct {
+	// readOnlyKey gives Contact Desk a key that may read organizations but
+	// gets 403 access_denied|missing_permission on the contact PUT.
+	readOnlyKey bool
+	// omitTechnical leaves technical_contact out of organization reads.
+	omitTechnical bool
+}
+
+// sandboxOptions parses Sandbox. Options are refused outside sandbox
+// mode, where they would silently do nothing.
+func (c config) sandboxOptions() (sandboxSettings, error) {
+	var s sandboxSettings
+	for _, part := range strings.Split(c.Sandbox, ",") {
+		switch strings.TrimSpace(part) {
+		case "":
+		case "read-only-key":
+			s.readOnlyKey = true
+		case "omit-technical-contact":
+			s.omitTechnical = true
+		default:
+			return s, fmt.Errorf("%q is not an option: use read-only-key or omit-technical-contact", strings.TrimSpace(part))
+		}
+	}
+	if s != (sandboxSettings{}) && !c.sandboxMode() {
+		return s, errors.New("applies only in sandbox mode, without DIGICERT_API_KEY")
+	}
+	return s, nil
 }
 
 // trustedProxies parses TrustedProxies: CIDRs, or single addresses taken

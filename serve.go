@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/metrics"
+	"github.com/contactdesk/contactdesk/sandbox"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/store"
 )
@@ -49,7 +49,11 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 
 	baseURL, apiKey := cfg.BaseURL, cfg.APIKey
 	if cfg.sandboxMode() {
-		url, key, stop, err := startSandbox(logger)
+		opts, err := cfg.sandboxOptions()
+		if err != nil {
+			return &configError{"CONTACTDESK_SANDBOX", err.Error()}
+		}
+		url, key, stop, err := startSandbox(logger, opts)
 		if err != nil {
 			return err
 		}
@@ -193,18 +197,20 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 
 // startSandbox runs the DigiCert emulator on a loopback port of its own, so
 // that sandbox mode goes through the same HTTP client, headers, retries and
-// limiter as production. Its key is random: nothing else can use it.
-func startSandbox(logger *slog.Logger) (baseURL, apiKey string, stop func(), err error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", "", nil, fmt.Errorf("sandbox key: %w", err)
+// limiter as production. Its key is random: nothing else can use it. With
+// the read-only-key option, the key returned is one that may only read.
+func startSandbox(logger *slog.Logger, settings sandboxSettings) (baseURL, apiKey string, stop func(), err error) {
+	opts := sandbox.Options{APIKey: rand.Text(), OmitTechnicalContact: settings.omitTechnical}
+	apiKey = opts.APIKey
+	if settings.readOnlyKey {
+		apiKey = rand.Text()
+		opts.ReadOnlyKeys = []string{apiKey}
 	}
-	apiKey = hex.EncodeToString(b[:])
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", "", nil, fmt.Errorf("sandbox: listen: %w", err)
 	}
-	srv := newSandboxServer(apiKey, logger)
+	srv := newSandboxServer(opts, logger)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("sandbox stopped", "error", err.Error())

@@ -151,8 +151,14 @@ func FormFieldID(contactType, jsonField string) string {
 	return contactType + "." + jsonField
 }
 
-// ActionFieldID is the id of the Keep as is / Update / Remove choice of a
-// contact type: "technical_contact.action".
+// ReplacementFieldID is the id of one of the replacement's fields of a
+// contact type: "technical_contact.replacement.email".
+func ReplacementFieldID(contactType, jsonField string) string {
+	return contactType + ".replacement." + jsonField
+}
+
+// ActionFieldID is the id of the radio group of a contact type, Keep as
+// is, Update and the others: "technical_contact.action".
 func ActionFieldID(contactType string) string {
 	return FormFieldID(contactType, "action")
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // Fingerprint is a SHA-256 (hex) of the current contacts: whether each
-// exists, its id and every field, exactly as DigiCert reported them. The
+// exists (or was not reported), its id and every field, exactly as
+// DigiCert reported them. The
 // review form carries it, and the send compares it with a fresh read to
 // tell whether the contacts changed in between.
 func Fingerprint(current Current) string {
@@ -20,6 +21,10 @@ func Fingerprint(current Current) string {
 	for _, contactType := range []string{digicert.OrganizationContact, digicert.TechnicalContact} {
 		writeField(h, contactType)
 		c := current.of(contactType)
+		if !current.reported(contactType) {
+			writeField(h, "unreported")
+			continue
+		}
 		if c == nil {
 			writeField(h, "absent")
 			continue
@@ -49,11 +54,21 @@ func existingValues(c digicert.ExistingContact) []string {
 // DescribeDifference says, in sentences, how the contacts changed from
 // before to after: "The technical contact was removed", "The organization
 // contact's email changed from a@example.com to b@example.com". It returns
-// nil when nothing differs that Fingerprint sees.
+// nil when nothing differs that Fingerprint sees. A contact DigiCert did
+// not report on one side is described only by that.
 func DescribeDifference(before, after Current) []string {
 	var lines []string
 	for _, contactType := range []string{digicert.OrganizationContact, digicert.TechnicalContact} {
-		lines = append(lines, describeContact(contactType, before.of(contactType), after.of(contactType))...)
+		word := contactWord(contactType)
+		switch b, a := before.reported(contactType), after.reported(contactType); {
+		case !b && !a:
+		case !a:
+			lines = append(lines, fmt.Sprintf("DigiCert no longer reports the %s", word))
+		case !b:
+			lines = append(lines, fmt.Sprintf("DigiCert now reports the %s", word))
+		default:
+			lines = append(lines, describeContact(contactType, before.of(contactType), after.of(contactType))...)
+		}
 	}
 	return lines
 }

@@ -9,16 +9,26 @@ import (
 )
 
 // Current is the organization's contacts as DigiCert last reported them. A
-// nil contact is one that does not exist, or that DigiCert's answer did not
-// carry.
+// nil contact is one that does not exist, or, for the technical contact
+// when TechnicalOmitted is set, one that DigiCert's answer did not carry.
 type Current struct {
 	Organization *digicert.ExistingContact
 	Technical    *digicert.ExistingContact
+	// TechnicalOmitted is set when DigiCert's answer did not report the
+	// technical contact at all: whether there is one is not known.
+	TechnicalOmitted bool
 }
 
 // CurrentFrom returns the contacts of an organization as read from DigiCert.
 func CurrentFrom(org digicert.Organization) Current {
-	return Current{Organization: org.OrganizationContact, Technical: org.TechnicalContact}
+	return Current{Organization: org.OrganizationContact, Technical: org.TechnicalContact,
+		TechnicalOmitted: org.TechnicalContactOmitted}
+}
+
+// reported reports whether DigiCert said what the contact of a type is,
+// be it none.
+func (c Current) reported(contactType string) bool {
+	return contactType != digicert.TechnicalContact || !c.TechnicalOmitted
 }
 
 // of returns the current contact of a type, or nil.
@@ -30,14 +40,6 @@ func (c Current) of(contactType string) *digicert.ExistingContact {
 		return c.Technical
 	}
 	return nil
-}
-
-// languageOf returns the current language id of a contact type, or "".
-func (c Current) languageOf(contactType string) string {
-	if e := c.of(contactType); e != nil {
-		return strings.TrimSpace(e.LanguageID)
-	}
-	return ""
 }
 
 // Effect is what a request does to one contact type.
@@ -62,6 +64,10 @@ const (
 	// EffectNothing: a removal of a technical contact that DigiCert did not
 	// report; it is sent all the same, in case one exists.
 	EffectNothing Effect = "nothing"
+	// EffectSet: a technical contact is sent while DigiCert did not report
+	// the current one, so whether it updates, replaces or adds one is not
+	// known. Its fields left empty are deleted if they hold values.
+	EffectSet Effect = "set"
 )
 
 // FieldChange is one field whose value a request changes.
@@ -90,6 +96,36 @@ type ContactPlan struct {
 	// ChangedFields lists every field whose value changes, in the order of
 	// the request body.
 	ChangedFields []FieldChange
+	// Before is the contact's values now, trimmed; nil when there is none
+	// or DigiCert did not report it. After is its values once the request
+	// is carried out; nil when there will be none, or, for a removal that
+	// DigiCert may not carry out, when that is not known.
+	Before *digicert.Contact
+	After  *digicert.Contact
+	// Sent is set when the request carries the contact.
+	Sent bool
+	// NotReported is set when DigiCert did not report the contact: what it
+	// holds before the change is not known.
+	NotReported bool
+	// EmptyFields names, for EffectSet, the optional fields sent empty:
+	// DigiCert deletes any value they hold.
+	EmptyFields []string
+	// CarriedOver lists, for a replacement, the fields (JSON names) whose
+	// values the new contact takes over from the one it replaces, because
+	// the request was written from the current contact's values. A
+	// replacement written from empty fields carries nothing over.
+	CarriedOver []string
+}
+
+// IsCarriedOver reports whether the field, by its JSON name, is carried
+// over from the contact being replaced.
+func (p ContactPlan) IsCarriedOver(field string) bool {
+	for _, f := range p.CarriedOver {
+		if f == field {
+			return true
+		}
+	}
+	return false
 }
 
 // Plan is what a contacts request will do, for review before it is sent.
@@ -125,7 +161,7 @@ func NewPlan(current Current, req []digicert.Contact) (Plan, error) {
 		NothingToSend: len(req) == 0,
 	}
 	for _, contactType := range []string{digicert.OrganizationContact, digicert.TechnicalContact} {
-		plan.Contacts = append(plan.Contacts, planContact(contactType, current.of(contactType), sent[contactType]))
+		plan.Contacts = append(plan.Contacts, planContact(contactType, current.of(contactType), sent[contactType], current.reported(contactType)))
 	}
 	if plan.NothingToSend {
 		return plan, nil
@@ -157,23 +193,47 @@ func contactsByType(req []digicert.Contact) (map[string]*digicert.Contact, error
 	return sent, nil
 }
 
-func planContact(contactType string, cur *digicert.ExistingContact, sent *digicert.Contact) ContactPlan {
-	p := ContactPlan{ContactType: contactType}
+func planContact(contactType string, cur *digicert.ExistingContact, sent *digicert.Contact, reported bool) ContactPlan {
+	p := ContactPlan{ContactType: contactType, Sent: sent != nil, NotReported: !reported}
+	if cur != nil && reported {
+		before := currentValues(cur, contactType)
+		p.Before = &before
+	}
 	switch {
+	case sent == nil && !reported:
+		p.Effect, p.Reason = EffectUnchanged, "Unchanged: not part of the request (DigiCert did not report it)"
 	case sent == nil:
 		p.Effect, p.Reason = EffectUnchanged, "Unchanged: not part of the request"
+		p.After = p.Before
+	case sent.IsRemoval() && !reported:
+		p.Effect = EffectNothing
+		p.Reason = "DigiCert did not report a technical contact: the removal is sent, and removes it if there is one"
 	case sent.IsRemoval() && cur == nil:
 		p.Effect = EffectNothing
 		p.Reason = "Nothing to remove as far as DigiCert reported: the organization has no technical contact. The removal is sent all the same"
 	case sent.IsRemoval():
 		p.Effect, p.Reason = EffectRemoved, "Removed: the organization will have no technical contact"
-		p.ChangedFields = changedFields(currentValues(cur, contactType), digicert.Contact{ContactType: contactType})
+		p.ChangedFields = changedFields(*p.Before, digicert.Contact{ContactType: contactType})
+	case !reported:
+		after := normalizeContact(*sent)
+		p.After = &after
+		p.Effect = EffectSet
+		p.Reason = fmt.Sprintf("Set: DigiCert did not report the %s, so it is not known whether this updates it, replaces it or adds one", contactWord(contactType))
+		for _, f := range optionalFields() {
+			if contactValue(after, f.json) == "" {
+				p.EmptyFields = append(p.EmptyFields, f.label)
+			}
+		}
 	case cur == nil:
+		after := normalizeContact(*sent)
+		p.After = &after
 		p.Effect = EffectCreated
-		p.Reason = fmt.Sprintf("Created: the organization has no %s, so this one is added", contactWord(contactType))
-		p.ChangedFields = changedFields(digicert.Contact{ContactType: contactType}, normalizeContact(*sent))
+		p.Reason = fmt.Sprintf("Added: the organization has no %s, so this one is added", contactWord(contactType))
+		p.ChangedFields = changedFields(digicert.Contact{ContactType: contactType}, after)
 	default:
-		planUpdate(&p, currentValues(cur, contactType), normalizeContact(*sent))
+		after := normalizeContact(*sent)
+		p.After = &after
+		planUpdate(&p, *p.Before, after)
 	}
 	return p
 }
@@ -193,6 +253,9 @@ func planUpdate(p *ContactPlan, before, after digicert.Contact) {
 		}
 	}
 	p.DifferingIdentity = differingIdentity(before, after)
+	if len(p.DifferingIdentity) > 0 {
+		p.CarriedOver = sharedFields(before, after)
+	}
 	switch {
 	case len(p.DifferingIdentity) == 1:
 		p.Effect = EffectReplaced
@@ -223,6 +286,18 @@ func differingIdentity(before, after digicert.Contact) []string {
 	return differ
 }
 
+// sharedFields lists the fields (JSON names) that hold the same value,
+// not empty, before and after.
+func sharedFields(before, after digicert.Contact) []string {
+	var shared []string
+	for _, f := range valueFields() {
+		if v := contactValue(after, f.json); v != "" && v == contactValue(before, f.json) {
+			shared = append(shared, f.json)
+		}
+	}
+	return shared
+}
+
 // changedFields lists the fields whose values differ exactly.
 func changedFields(before, after digicert.Contact) []FieldChange {
 	var changes []FieldChange
@@ -242,4 +317,15 @@ func joinWords(words []string) string {
 		return strings.Join(words, "")
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// typedAnew clears what the plan says is carried over for the contacts
+// the form replaces with someone else: their fields started empty, so
+// every value was typed, none carried over.
+func (p *Plan) typedAnew(ch Change) {
+	for i := range p.Contacts {
+		if ch.of(p.Contacts[i].ContactType).Action == ActionReplace {
+			p.Contacts[i].CarriedOver = nil
+		}
+	}
 }

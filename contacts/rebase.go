@@ -67,40 +67,74 @@ func (c Conflict) Sentence() string {
 	return fmt.Sprintf("The %s changed in DigiCert after this form was loaded: %s.", word, asEntered)
 }
 
-// rebase returns the form in as if it had been prefilled from current
-// rather than from basis, the contacts it was loaded with, so that sending
-// it does not put back values that someone changed at DigiCert meanwhile.
+// rebase returns the form in as if it had been loaded from current rather
+// than from loaded, the contacts it was loaded with, so that sending it
+// does not put back values that someone changed at DigiCert meanwhile, and
+// so that a contact the user did not touch is not taken for one they
+// edited.
 //
-// For each contact the form updates, a field whose value is still the one
-// basis gave it (compared after trimming, as it is sent) takes the current
-// value; a field the user changed keeps the user's value, and when DigiCert
-// changed it too, to something else, that is a ConflictField. A contact
-// added, removed or replaced (another id) at DigiCert since is not rebased
-// at all, and is reported. Contacts kept as is or removed carry no values
-// to send and are left as they are; so is the request JSON, which the user
-// wrote whole. The result's Basis is Fingerprint(current), so a second
-// review of it does not rebase it again.
-func rebase(in Input, basis, current Current) (Input, []Conflict) {
+// Every field of a contact's own fields that still holds the value it was
+// loaded with (compared after trimming, as it is sent) takes the current
+// value; a field the user changed keeps the user's value. For a contact
+// the form updates or adds, a field DigiCert changed too, to something
+// else, is a ConflictField, and a contact added, removed or replaced
+// (another id) at DigiCert since is not rebased at all, and is reported.
+// The replacement's fields, typed from empty, are never rebased; neither
+// is a contact DigiCert did not report, nor the request JSON, which the
+// user wrote whole. The result's Basis is Fingerprint(current) and its
+// Loaded is current (with the starting values of a contact DigiCert does
+// not report), so a second review of it does not rebase it again.
+func rebase(in Input, loaded, current Current) (Input, []Conflict) {
 	if in.Mode != ModeForm {
 		return in, nil
 	}
 	out := in
 	out.Basis = Fingerprint(current)
+	next := cloneCurrent(current)
+	if loaded.TechnicalOmitted && current.TechnicalOmitted {
+		next.Technical = cloneContact(loaded.Technical)
+	}
+	out.Loaded = &next
 	var conflicts []Conflict
 	for _, ti := range in.Change.inputs() {
-		rebased, cs := rebaseContact(ti.contactType, ti.input, basis.of(ti.contactType), current.of(ti.contactType))
+		rebased, cs := rebaseContact(ti.contactType, ti.input, loaded, current)
 		out.Change.set(ti.contactType, rebased)
 		conflicts = append(conflicts, cs...)
 	}
 	return out, conflicts
 }
 
-// rebaseContact rebases one fieldset from before, the contact it was
-// prefilled with, onto now.
-func rebaseContact(contactType string, in ContactInput, before, now *digicert.ExistingContact) (ContactInput, []Conflict) {
-	if in.Action != ActionUpdate {
+// rebaseContact rebases one fieldset from loaded onto current.
+func rebaseContact(contactType string, in ContactInput, loaded, current Current) (ContactInput, []Conflict) {
+	if !loaded.reported(contactType) || !current.reported(contactType) {
 		return in, nil
 	}
+	before, now := loaded.of(contactType), current.of(contactType)
+	if in.Action == ActionUpdate || in.Action == ActionAdd {
+		return rebaseSent(contactType, in, before, now)
+	}
+	// The contact's own fields are not sent: they only say whether the
+	// user touched them, and show the contact as it is now.
+	in.Fields = rebaseFields(in.Fields, FieldsFrom(before), FieldsFrom(now))
+	return in, nil
+}
+
+// rebaseFields gives every field of yours that still holds its value in
+// was the value in is.
+func rebaseFields(yours, was, is Fields) Fields {
+	out := yours.contact("")
+	w, n := was.contact(""), is.contact("")
+	for _, f := range valueFields() {
+		if sameValue(contactValue(out, f.json), contactValue(w, f.json)) {
+			setContactValue(&out, f.json, contactValue(n, f.json))
+		}
+	}
+	return fieldsOf(out)
+}
+
+// rebaseSent rebases a fieldset whose own fields are sent from before,
+// the contact it was loaded with, onto now.
+func rebaseSent(contactType string, in ContactInput, before, now *digicert.ExistingContact) (ContactInput, []Conflict) {
 	whole := Conflict{ContactType: contactType}
 	switch {
 	case before == nil && now == nil:
@@ -116,7 +150,7 @@ func rebaseContact(contactType string, in ContactInput, before, now *digicert.Ex
 		return in, []Conflict{whole}
 	}
 	b, n := existingAsContact(*before, contactType), existingAsContact(*now, contactType)
-	typed := in.contact(contactType)
+	typed := in.Fields.contact(contactType)
 	out := typed
 	var conflicts []Conflict
 	for _, f := range valueFields() {
@@ -131,27 +165,13 @@ func rebaseContact(contactType string, in ContactInput, before, now *digicert.Ex
 				Basis: was, Current: is, Yours: strings.TrimSpace(yours)})
 		}
 	}
-	return inputOf(out, in.Action), conflicts
+	in.Fields = fieldsOf(out)
+	return in, conflicts
 }
 
 // sameValue reports whether two values are sent alike: equal once trimmed.
 func sameValue(a, b string) bool {
 	return strings.TrimSpace(a) == strings.TrimSpace(b)
-}
-
-// inputOf is a request contact's values as a fieldset with the choice
-// action.
-func inputOf(c digicert.Contact, action Action) ContactInput {
-	return ContactInput{
-		Action:             action,
-		FirstName:          c.FirstName,
-		LastName:           c.LastName,
-		Email:              c.Email,
-		JobTitle:           c.JobTitle,
-		Telephone:          c.Telephone,
-		TelephoneExtension: c.TelephoneExtension,
-		LanguageID:         c.LanguageID,
-	}
 }
 
 // set replaces the fieldset of a contact type.

@@ -33,6 +33,8 @@ func TestRebase(t *testing.T) {
 	// rebased is the form the user sent, as rebase should return it.
 	rebased := func(in Input, current Current, edit func(*Change)) Input {
 		in.Basis = Fingerprint(current)
+		loaded := cloneCurrent(current)
+		in.Loaded = &loaded
 		edit(&in.Change)
 		return in
 	}
@@ -57,7 +59,7 @@ func TestRebase(t *testing.T) {
 			name:    "basis equal to current: no change",
 			in:      form(updateTech(func(c *ContactInput) { c.Telephone = "5550199" })),
 			current: bothCurrent(),
-			want:    form(updateTech(func(c *ContactInput) { c.Telephone = "5550199" })),
+			want:    rebased(form(updateTech(func(c *ContactInput) { c.Telephone = "5550199" })), bothCurrent(), none),
 		},
 		{
 			name:    "untouched field takes the current value",
@@ -77,10 +79,10 @@ func TestRebase(t *testing.T) {
 			name:    "every untouched field takes its current value",
 			in:      form(updateTech(func(c *ContactInput) { c.Telephone = "5550199" })),
 			current: allChanged,
-			want: Input{Mode: ModeForm, Basis: Fingerprint(allChanged), Change: Change{
+			want: Input{Mode: ModeForm, Basis: Fingerprint(allChanged), Loaded: &allChanged, Change: Change{
 				Organization: InputFrom(currentOrg()),
-				Technical: ContactInput{Action: ActionUpdate, FirstName: "J", LastName: "D", Email: "j@d.example",
-					JobTitle: "", Telephone: "5550199", TelephoneExtension: "9", LanguageID: "2"},
+				Technical: ContactInput{Action: ActionUpdate, Fields: Fields{FirstName: "J", LastName: "D", Email: "j@d.example",
+					JobTitle: "", Telephone: "5550199", TelephoneExtension: "9", LanguageID: "2"}},
 			}},
 		},
 		{
@@ -147,20 +149,44 @@ func TestRebase(t *testing.T) {
 			from: &orgOnly,
 			in: Input{Mode: ModeForm, Basis: Fingerprint(orgOnly), Change: Change{
 				Organization: InputFrom(currentOrg()),
-				Technical:    ContactInput{Action: ActionUpdate, FirstName: "Ann", LastName: "Lee", Email: "ann@example.com"},
+				Technical:    ContactInput{Action: ActionUpdate, Fields: Fields{FirstName: "Ann", LastName: "Lee", Email: "ann@example.com"}},
 			}},
 			current: bothCurrent(),
-			want: Input{Mode: ModeForm, Basis: Fingerprint(bothCurrent()), Change: Change{
+			want: Input{Mode: ModeForm, Basis: Fingerprint(bothCurrent()), Loaded: ptr(bothCurrent()), Change: Change{
 				Organization: InputFrom(currentOrg()),
-				Technical:    ContactInput{Action: ActionUpdate, FirstName: "Ann", LastName: "Lee", Email: "ann@example.com"},
+				Technical:    ContactInput{Action: ActionUpdate, Fields: Fields{FirstName: "Ann", LastName: "Lee", Email: "ann@example.com"}},
 			}},
 			wantConflicts: []Conflict{{Kind: ConflictAdded, ContactType: tech}},
 		},
 		{
-			name:    "Keep as is and Remove: unchanged",
+			name:    "Keep as is and Remove: untouched fields show the current values, nothing reported",
 			in:      form(func(ch *Change) { ch.Technical.Action = ActionRemove }),
 			current: bothChanged,
-			want:    rebased(form(func(ch *Change) { ch.Technical.Action = ActionRemove }), bothChanged, none),
+			want: rebased(form(func(ch *Change) { ch.Technical.Action = ActionRemove }), bothChanged, func(ch *Change) {
+				ch.Organization.JobTitle, ch.Technical.Telephone = "CTO", "5550111"
+			}),
+		},
+		{
+			name:    "Keep as is with a field edited: the edit stays, so validation still sees it",
+			in:      form(func(ch *Change) { ch.Organization.Telephone = "999" }),
+			current: bothChanged,
+			want: rebased(form(func(ch *Change) { ch.Organization.Telephone = "999" }), bothChanged, func(ch *Change) {
+				ch.Organization.JobTitle, ch.Technical.Telephone = "CTO", "5550111"
+			}),
+		},
+		{
+			name: "Replace with someone else: the replacement's fields are never rebased",
+			in: form(func(ch *Change) {
+				ch.Technical.Action = ActionReplace
+				ch.Technical.Replacement = Fields{FirstName: "Priya", LastName: "Raman", Email: "priya@example.com", Telephone: "5550100"}
+			}),
+			current: bothChanged,
+			want: rebased(form(func(ch *Change) {
+				ch.Technical.Action = ActionReplace
+				ch.Technical.Replacement = Fields{FirstName: "Priya", LastName: "Raman", Email: "priya@example.com", Telephone: "5550100"}
+			}), bothChanged, func(ch *Change) {
+				ch.Organization.JobTitle, ch.Technical.Telephone = "CTO", "5550111"
+			}),
 		},
 		{
 			name:    "Keep as is on a contact replaced at DigiCert: unchanged, not reported",
@@ -216,5 +242,33 @@ func TestConflictSentence(t *testing.T) {
 		if got := tt.c.Sentence(); got != tt.want {
 			t.Errorf("Sentence of %+v:\n got  %q\n want %q", tt.c, got, tt.want)
 		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestRebaseContactNotReported(t *testing.T) {
+	// The form started from the values last sent for a technical contact
+	// DigiCert does not report; the organization contact changed since.
+	started := Current{Organization: currentOrg(), Technical: currentTech(), TechnicalOmitted: true}
+	started.Technical.ID = 0
+	now := Current{Organization: currentOrg(), TechnicalOmitted: true}
+	now.Organization.JobTitle = "CTO"
+	ch := ChangeFrom(started)
+	ch.Technical.Action, ch.Technical.Telephone = ActionUpdate, "5550199"
+	in := Input{Mode: ModeForm, Change: ch, Basis: Fingerprint(Current{Organization: currentOrg(), TechnicalOmitted: true})}
+
+	got, conflicts := rebase(in, started, now)
+	if len(conflicts) != 0 {
+		t.Errorf("conflicts = %+v, want none: a contact DigiCert does not report is not compared", conflicts)
+	}
+	if got.Change.Technical != ch.Technical {
+		t.Errorf("technical fieldset = %+v, want it as typed, %+v", got.Change.Technical, ch.Technical)
+	}
+	if got.Change.Organization.JobTitle != "CTO" {
+		t.Errorf("organization job title = %q, want DigiCert's current CTO", got.Change.Organization.JobTitle)
+	}
+	if got.Loaded == nil || got.Loaded.Technical == nil || *got.Loaded.Technical != *started.Technical || !got.Loaded.TechnicalOmitted {
+		t.Errorf("Loaded = %+v, want the starting values of the technical contact kept", got.Loaded)
 	}
 }

@@ -60,6 +60,86 @@ func (s *Service) reconcileOne(ctx context.Context, requested store.AuditEvent) 
 	if err != nil && !errors.Is(err, ErrOrganizationNotFound) {
 		return err
 	}
+	return s.recordReconciled(ctx, requested, org, verdictOf(requested, org))
+}
+
+// verdict is what a read of the organization says about a request whose
+// outcome was not known.
+type verdict int
+
+const (
+	// verdictMade: DigiCert shows the contacts the request asked for.
+	verdictMade verdict = iota
+	// verdictNotMade: DigiCert shows the contacts as they were before.
+	verdictNotMade
+	// verdictNeither: DigiCert shows other contacts.
+	verdictNeither
+	// verdictUncomparable: the recorded request or contacts could not be
+	// read back.
+	verdictUncomparable
+	// verdictNotReported: the request concerns a contact DigiCert does not
+	// report, so a read cannot tell.
+	verdictNotReported
+	// verdictGone: DigiCert no longer knows the organization.
+	verdictGone
+)
+
+// summary is the reconciled event's summary for the verdict.
+func (v verdict) summary() string {
+	switch v {
+	case verdictMade:
+		return "Reconciled: DigiCert shows the requested contacts: the change was made"
+	case verdictNotMade:
+		return "Reconciled: DigiCert shows the contacts as they were before: the change was not made"
+	case verdictNeither:
+		return "Reconciled: DigiCert shows contacts that match neither those before nor the request"
+	case verdictNotReported:
+		return "Reconciled: DigiCert does not report the technical contact, so its read cannot tell whether the change was made"
+	case verdictGone:
+		return "Reconciled: DigiCert no longer knows this organization"
+	}
+	return "Reconciled: DigiCert's contacts recorded; the request could not be compared with them"
+}
+
+// verdictOf compares what DigiCert holds now (org, nil when it no longer
+// knows the organization) with the contacts before the request and with
+// what the request asked for, as the requested event recorded them.
+func verdictOf(requested store.AuditEvent, org *digicert.Organization) verdict {
+	if org == nil {
+		return verdictGone
+	}
+	req, reqErr := decodeRequestBody(requested.RequestBody)
+	before, beforeErr := DecodeCurrent(requested.ContactsBefore)
+	if reqErr != nil || beforeErr != nil {
+		if reqErr == nil && matchesRequest(CurrentFrom(*org), req) {
+			return verdictMade
+		}
+		return verdictUncomparable
+	}
+	return compareWithRequest(before, CurrentFrom(*org), req)
+}
+
+// compareWithRequest says whether after, the contacts DigiCert holds now,
+// are those req asked for, those before it, or neither.
+func compareWithRequest(before, after Current, req []digicert.Contact) verdict {
+	for _, c := range req {
+		if !after.reported(c.ContactType) {
+			return verdictNotReported
+		}
+	}
+	switch {
+	case matchesRequest(after, req):
+		return verdictMade
+	case Fingerprint(before) == Fingerprint(after):
+		return verdictNotMade
+	}
+	return verdictNeither
+}
+
+// recordReconciled appends the reconciled event of the submission whose
+// requested event is given: what DigiCert holds now (org; nil when it no
+// longer knows the organization) and the verdict.
+func (s *Service) recordReconciled(ctx context.Context, requested store.AuditEvent, org *digicert.Organization, v verdict) error {
 	e := store.AuditEvent{
 		SubmissionID:     requested.SubmissionID,
 		Kind:             store.AuditReconciled,
@@ -67,36 +147,51 @@ func (s *Service) reconcileOne(ctx context.Context, requested store.AuditEvent) 
 		OrganizationID:   requested.OrganizationID,
 		OrganizationName: requested.OrganizationName,
 		ContactsBefore:   requested.ContactsBefore,
+		Summary:          v.summary(),
 	}
 	if org == nil {
 		e.ContactsAfter = json.RawMessage("null")
-		e.Summary = "Reconciled: DigiCert no longer knows this organization"
 		return s.appendEvent(ctx, e)
 	}
-	after := CurrentFrom(*org)
-	if e.ContactsAfter, err = EncodeCurrent(after); err != nil {
+	after, err := EncodeCurrent(CurrentFrom(*org))
+	if err != nil {
 		return err
 	}
-	e.OrganizationName = org.Name
-	e.Summary = "Reconciled: " + reconcileVerdict(requested, after)
+	e.ContactsAfter, e.OrganizationName = after, org.Name
 	return s.appendEvent(ctx, e)
 }
 
-// reconcileVerdict compares what DigiCert holds now with the contacts
-// before the request and with what the request asked for.
-func reconcileVerdict(requested store.AuditEvent, after Current) string {
-	req, reqErr := decodeRequestBody(requested.RequestBody)
-	if reqErr == nil && matchesRequest(after, req) {
-		return "DigiCert shows the requested contacts: the change was made"
+// settle records what became of an earlier submission to organization
+// orgID, now that DigiCert's contacts have been read again (org), and
+// reports whether that submission made its change. It settles only a
+// submission of this organization that sent a request and has no
+// reconciled event yet; the contacts as reviewed (fingerprint) mean the
+// change was not made.
+func (s *Service) settle(ctx context.Context, orgID int, previous string, fingerprint string, org *digicert.Organization) (bool, error) {
+	events, err := s.store.SubmissionEvents(ctx, previous)
+	if err != nil {
+		return false, fmt.Errorf("contacts: settle submission %s: %w", previous, err)
 	}
-	before, beforeErr := DecodeCurrent(requested.ContactsBefore)
-	if beforeErr == nil && Fingerprint(before) == Fingerprint(after) {
-		return "DigiCert shows the contacts as they were before: the change was not made"
+	var requested *store.AuditEvent
+	for i, e := range events {
+		switch {
+		case e.OrganizationID != orgID, e.Kind == store.AuditReconciled:
+			return false, nil
+		case e.Kind == store.AuditRequested:
+			requested = &events[i]
+		}
 	}
-	if reqErr != nil || beforeErr != nil {
-		return "DigiCert's contacts recorded; the request could not be compared with them"
+	if requested == nil {
+		return false, nil
 	}
-	return "DigiCert shows contacts that match neither those before nor the request"
+	v := verdictOf(*requested, org)
+	if Fingerprint(CurrentFrom(*org)) == fingerprint && v != verdictNotReported {
+		v = verdictNotMade
+	}
+	if err := s.recordReconciled(ctx, *requested, org, v); err != nil {
+		return false, fmt.Errorf("contacts: settle submission %s: %w", previous, err)
+	}
+	return v == verdictMade, nil
 }
 
 // decodeRequestBody reads the contacts array of a recorded PUT body.

@@ -15,6 +15,9 @@ import (
 type contactsRecord struct {
 	OrganizationContact *contactRecord `json:"organization_contact"`
 	TechnicalContact    *contactRecord `json:"technical_contact"`
+	// TechnicalContactOmitted is written only when DigiCert did not report
+	// the technical contact: its null then means "not known", not "none".
+	TechnicalContactOmitted bool `json:"technical_contact_omitted,omitempty"`
 }
 
 // contactRecord is one contact in the audit log, with DigiCert's id.
@@ -40,7 +43,8 @@ func EncodeCurrent(c Current) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	rec := contactsRecord{OrganizationContact: recordOf(c.Organization), TechnicalContact: recordOf(c.Technical)}
+	rec := contactsRecord{OrganizationContact: recordOf(c.Organization), TechnicalContact: recordOf(c.Technical),
+		TechnicalContactOmitted: c.TechnicalOmitted}
 	if err := enc.Encode(rec); err != nil {
 		return nil, fmt.Errorf("contacts: encode contacts for the audit log: %w", err)
 	}
@@ -53,7 +57,8 @@ func DecodeCurrent(data []byte) (Current, error) {
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return Current{}, fmt.Errorf("contacts: decode recorded contacts: %w", err)
 	}
-	return Current{Organization: rec.OrganizationContact.existing(), Technical: rec.TechnicalContact.existing()}, nil
+	return Current{Organization: rec.OrganizationContact.existing(), Technical: rec.TechnicalContact.existing(),
+		TechnicalOmitted: rec.TechnicalContactOmitted}, nil
 }
 
 func recordOf(c *digicert.ExistingContact) *contactRecord {
@@ -107,6 +112,8 @@ func effectWords(c ContactPlan) string {
 		return word + " added"
 	case EffectNothing:
 		return word + " removal sent, though none was reported"
+	case EffectSet:
+		return word + " set (DigiCert had not reported it)"
 	}
 	return ""
 }

@@ -28,6 +28,13 @@ type Input struct {
 	// with, as the form carries it back; a missing or malformed one only
 	// means the review cannot tell whether they changed since.
 	Basis string
+	// Loaded is what the form was loaded with, as the form carries it
+	// back: the contacts as DigiCert reported them, and for a technical
+	// contact it did not report, the values the fields started with. It
+	// tells a field the user changed from one someone changed at
+	// DigiCert. Nil for a form that does not carry it: then the contacts
+	// remembered for Basis stand in, when they still are.
+	Loaded *Current
 }
 
 // Review is a change planned against the organization as DigiCert reports
@@ -85,10 +92,11 @@ func (s *Service) Review(ctx context.Context, orgID int, in Input) (Review, erro
 		return Review{}, err
 	}
 	current := CurrentFrom(*v.Organization)
+	loaded, known := s.loadedFor(orgID, in)
 	changed := IsFingerprint(in.Basis) && in.Basis != Fingerprint(current)
 	reviewed, conflicts := in, []Conflict(nil)
-	if changed {
-		reviewed, conflicts = s.rebaseOnto(orgID, in, current)
+	if changed && known {
+		reviewed, conflicts = rebase(in, loaded, current)
 	}
 	rev, err := s.reviewAgainst(v, reviewed)
 	if err != nil {
@@ -96,26 +104,35 @@ func (s *Service) Review(ctx context.Context, orgID int, in Input) (Review, erro
 	}
 	rev.Rebased, rev.Conflicts = reviewed.Change != in.Change, conflicts
 	if changed {
-		rev.ChangedSinceLoad = s.changesSince(orgID, in.Basis, rev.Current,
+		rev.ChangedSinceLoad = s.describeSince(orgID, in, current,
 			"The contacts at DigiCert are no longer those the form was prefilled with")
 	}
 	s.fingerprints.put(orgID, rev.Fingerprint, rev.Current)
 	return rev, nil
 }
 
-// rebaseOnto rebases a form onto the current contacts of organization
-// orgID from those it was prefilled with, if they are still cached.
-// Otherwise, and for the request JSON, it returns in as it is: the review
-// can then only warn that the contacts changed.
-func (s *Service) rebaseOnto(orgID int, in Input, current Current) (Input, []Conflict) {
-	if in.Mode != ModeForm {
-		return in, nil
+// loadedFor returns what the form of in was loaded with: what it carries,
+// or the contacts remembered for its basis. It reports false when neither
+// is known, and always for the request JSON.
+func (s *Service) loadedFor(orgID int, in Input) (Current, bool) {
+	switch {
+	case in.Mode != ModeForm:
+		return Current{}, false
+	case in.Loaded != nil:
+		return *in.Loaded, true
 	}
-	basis, ok := s.fingerprints.get(orgID, in.Basis)
-	if !ok {
-		return in, nil
+	return s.fingerprints.get(orgID, in.Basis)
+}
+
+// describeSince says how the contacts changed at DigiCert from those in
+// was loaded with to current, or unknown when that cannot be told.
+func (s *Service) describeSince(orgID int, in Input, current Current, unknown string) []string {
+	if in.Loaded != nil && Fingerprint(*in.Loaded) == in.Basis {
+		if described := DescribeDifference(*in.Loaded, current); len(described) > 0 {
+			return described
+		}
 	}
-	return rebase(in, basis, current)
+	return s.changesSince(orgID, in.Basis, current, unknown)
 }
 
 // reviewAgainst validates and plans in against the organization as it was
@@ -135,6 +152,9 @@ func (s *Service) reviewAgainst(v View, in Input) (Review, error) {
 	plan, err := NewPlan(current, req)
 	if err != nil {
 		return Review{}, fmt.Errorf("contacts: review organization %d: %w", org.ID, err)
+	}
+	if in.Mode == ModeForm {
+		plan.typedAnew(in.Change)
 	}
 	rev.Request, rev.Plan = req, plan
 	return rev, nil
@@ -159,7 +179,11 @@ func IsFingerprint(s string) bool {
 func (s *Service) validateInput(in Input, current Current) ([]digicert.Contact, *ValidationErrors, error) {
 	switch in.Mode {
 	case ModeForm:
-		req, errs := ValidateChange(in.Change, current, s.locales)
+		loaded := current
+		if in.Loaded != nil {
+			loaded = *in.Loaded
+		}
+		req, errs := validateForm(in.Change, current, loaded, s.locales)
 		return req, errs, nil
 	case ModeJSON:
 		req, errs := ValidateRequestJSON([]byte(in.RequestJSON), current, s.locales)
@@ -171,7 +195,8 @@ func (s *Service) validateInput(in Input, current Current) ([]digicert.Contact, 
 // cloneCurrent copies the contacts, so that no caller can change what
 // another one holds.
 func cloneCurrent(c Current) Current {
-	return Current{Organization: cloneContact(c.Organization), Technical: cloneContact(c.Technical)}
+	return Current{Organization: cloneContact(c.Organization), Technical: cloneContact(c.Technical),
+		TechnicalOmitted: c.TechnicalOmitted}
 }
 
 func cloneContact(c *digicert.ExistingContact) *digicert.ExistingContact {

@@ -255,7 +255,7 @@ func TestReviewRebasesOntoCurrentContacts(t *testing.T) {
 			edit:          func(c *ContactInput) { c.Telephone = newTelephone },
 			wantBody:      bodyWith(newTitle, newTelephone),
 			wantRebased:   true,
-			wantTechnical: ContactInput{Action: ActionUpdate, FirstName: "Raj", LastName: "Patel", Email: "raj.patel@acme.example", JobTitle: newTitle, Telephone: newTelephone, LanguageID: "1"},
+			wantTechnical: ContactInput{Action: ActionUpdate, Fields: Fields{FirstName: "Raj", LastName: "Patel", Email: "raj.patel@acme.example", JobTitle: newTitle, Telephone: newTelephone, LanguageID: "1"}},
 		},
 		{
 			name:     "the job title changed on the form too: the user's is sent, with a conflict",
@@ -263,14 +263,14 @@ func TestReviewRebasesOntoCurrentContacts(t *testing.T) {
 			wantBody: bodyWith("Lead SRE", newTelephone),
 			wantConflicts: []Conflict{{Kind: ConflictField, ContactType: tech, Field: "job_title", Label: "job title",
 				Basis: "SRE", Current: newTitle, Yours: "Lead SRE"}},
-			wantTechnical: ContactInput{Action: ActionUpdate, FirstName: "Raj", LastName: "Patel", Email: "raj.patel@acme.example", JobTitle: "Lead SRE", Telephone: newTelephone, LanguageID: "1"},
+			wantTechnical: ContactInput{Action: ActionUpdate, Fields: Fields{FirstName: "Raj", LastName: "Patel", Email: "raj.patel@acme.example", JobTitle: "Lead SRE", Telephone: newTelephone, LanguageID: "1"}},
 		},
 		{
 			name:          "contacts of the basis not cached: the form as sent, warning only",
 			edit:          func(c *ContactInput) { c.Telephone = newTelephone },
 			uncached:      true,
 			wantBody:      bodyWith("SRE", newTelephone),
-			wantTechnical: ContactInput{Action: ActionUpdate, FirstName: "Raj", LastName: "Patel", Email: "raj.patel@acme.example", JobTitle: "SRE", Telephone: newTelephone, LanguageID: "1"},
+			wantTechnical: ContactInput{Action: ActionUpdate, Fields: Fields{FirstName: "Raj", LastName: "Patel", Email: "raj.patel@acme.example", JobTitle: "SRE", Telephone: newTelephone, LanguageID: "1"}},
 		},
 	}
 	for _, tt := range tests {
@@ -317,7 +317,8 @@ func TestReviewRebasesOntoCurrentContacts(t *testing.T) {
 			if !reflect.DeepEqual(rev.ChangedSinceLoad, changedTitle) {
 				t.Errorf("ChangedSinceLoad:\n got  %q\n want %q", rev.ChangedSinceLoad, changedTitle)
 			}
-			wantInput := Input{Mode: ModeForm, Change: Change{Organization: in.Change.Organization, Technical: tt.wantTechnical}, Basis: rev.Fingerprint}
+			wantInput := Input{Mode: ModeForm, Change: Change{Organization: in.Change.Organization, Technical: tt.wantTechnical}, Basis: rev.Fingerprint,
+				Loaded: ptr(rev.Current)}
 			if !reflect.DeepEqual(rev.Input, wantInput) {
 				t.Errorf("Input:\n got  %+v\n want %+v", rev.Input, wantInput)
 			}

@@ -27,11 +27,19 @@ type Outcome string
 const (
 	// OutcomeSent: DigiCert answered 2xx.
 	OutcomeSent Outcome = "sent"
-	// OutcomeDigiCertError: DigiCert answered with another status.
+	// OutcomeDigiCertError: DigiCert refused the change: it answered with
+	// a status other than 2xx, 429 or 5xx.
 	OutcomeDigiCertError Outcome = "digicert_error"
-	// OutcomeNoAnswer: a timeout or a broken connection; the change may or
-	// may not have been made.
+	// OutcomeUnavailable: DigiCert was not available (a 5xx or 429 answer,
+	// a timeout, a reset) and the change was not made: nothing was sent,
+	// or a read right after showed the contacts as they were.
+	OutcomeUnavailable Outcome = "unavailable"
+	// OutcomeNoAnswer: DigiCert was not available and whether the change
+	// was made is not known: no read could tell.
 	OutcomeNoAnswer Outcome = "no_answer"
+	// OutcomeAlreadyMade: a retry found that the earlier send it follows
+	// had made the change after all; nothing more was sent.
+	OutcomeAlreadyMade Outcome = "already_made"
 	// OutcomeStale: the contacts changed since the review; nothing was
 	// sent.
 	OutcomeStale Outcome = "stale"
@@ -66,10 +74,18 @@ type SendResult struct {
 	Status int
 	// Duration is how long the PUT took, retries included.
 	Duration time.Duration
-	// Problem says why no answer came (OutcomeNoAnswer).
+	// Problem says why DigiCert was not available (OutcomeUnavailable,
+	// OutcomeNoAnswer, and OutcomeSent after an outage).
 	Problem string
-	// After is the organization read again after a success; nil when that
-	// read failed, which does not make the send fail.
+	// Cause is the error the PUT ended with, nil after a success: an
+	// *digicert.APIError for an answer, for handlers to tell a key without
+	// permission or a wrong base URL from other refusals.
+	Cause error
+	// AfterOutage is set for OutcomeSent when DigiCert's answer did not
+	// confirm the change but a read right after showed it made.
+	AfterOutage bool
+	// After is the organization read again after a success or an outage;
+	// nil when that read failed, which does not make the send fail.
 	After *digicert.Organization
 }
 
@@ -105,6 +121,23 @@ type SendResult struct {
 // the PUT has gone out the cache is invalidated, so the page after a send
 // shows what DigiCert holds now.
 func (s *Service) Send(ctx context.Context, orgID int, in Input, fingerprint string, actor Actor) (SendResult, error) {
+	return s.send(ctx, orgID, in, fingerprint, actor, "")
+}
+
+// Retry sends a reviewed change again after the send of it recorded as
+// submission previous met an outage, through the same stale check. It
+// first settles the earlier submission: when DigiCert shows the contacts
+// as they were reviewed, the earlier send did not make the change, and
+// that is recorded (reconciled) before this one is sent; when DigiCert
+// already shows what the earlier send asked for, it made the change
+// after all: that is recorded and nothing is sent (OutcomeAlreadyMade).
+// A previous id that is not a submission to this organization with a
+// request and no reconciled outcome settles nothing.
+func (s *Service) Retry(ctx context.Context, orgID int, in Input, fingerprint, previous string, actor Actor) (SendResult, error) {
+	return s.send(ctx, orgID, in, fingerprint, actor, previous)
+}
+
+func (s *Service) send(ctx context.Context, orgID int, in Input, fingerprint string, actor Actor, previous string) (SendResult, error) {
 	unlock, err := s.locks.lock(ctx, orgID)
 	if err != nil {
 		return SendResult{}, fmt.Errorf("contacts: send to organization %d: wait for the send before it: %w", orgID, err)
@@ -114,12 +147,24 @@ func (s *Service) Send(ctx context.Context, orgID int, in Input, fingerprint str
 	if err != nil {
 		return SendResult{}, err
 	}
+	current := CurrentFrom(*v.Organization)
+	if previous != "" {
+		made, err := s.settle(ctx, orgID, previous, fingerprint, v.Organization)
+		if err != nil {
+			return SendResult{}, err
+		}
+		if made {
+			return SendResult{Outcome: OutcomeAlreadyMade, SubmissionID: previous, After: v.Organization}, nil
+		}
+	}
 	// When the contacts changed since the review, nothing is sent and the
 	// review is shown again: planned, like any review, from DigiCert's
 	// current values for the fields the user did not change.
 	planned, conflicts := in, []Conflict(nil)
-	if current := CurrentFrom(*v.Organization); Fingerprint(current) != fingerprint && IsFingerprint(in.Basis) && in.Basis != Fingerprint(current) {
-		planned, conflicts = s.rebaseOnto(orgID, in, current)
+	if Fingerprint(current) != fingerprint && IsFingerprint(in.Basis) && in.Basis != Fingerprint(current) {
+		if loaded, ok := s.loadedFor(orgID, in); ok {
+			planned, conflicts = rebase(in, loaded, current)
+		}
 	}
 	rev, err := s.reviewAgainst(v, planned)
 	if err != nil {
@@ -132,7 +177,7 @@ func (s *Service) Send(ctx context.Context, orgID int, in Input, fingerprint str
 	}
 	switch {
 	case rev.Fingerprint != fingerprint:
-		return s.refuseStale(ctx, sub, fingerprint)
+		return s.refuseStale(ctx, sub, fingerprint, in)
 	case rev.Errors != nil:
 		return s.reject(ctx, sub)
 	}
@@ -205,10 +250,16 @@ func (sub *submission) body() (string, error) {
 
 // refuseStale records that the review no longer matches the contacts and
 // returns the fresh review with what changed.
-func (s *Service) refuseStale(ctx context.Context, sub *submission, fingerprint string) (SendResult, error) {
+func (s *Service) refuseStale(ctx context.Context, sub *submission, fingerprint string, in Input) (SendResult, error) {
 	s.fingerprints.put(sub.orgID, sub.review.Fingerprint, sub.review.Current)
-	changes := s.changesSince(sub.orgID, fingerprint, sub.review.Current,
-		"The contacts at DigiCert are no longer those the review was made against")
+	const unknown = "The contacts at DigiCert are no longer those the review was made against"
+	var changes []string
+	if in.Loaded != nil && Fingerprint(*in.Loaded) == fingerprint {
+		changes = DescribeDifference(*in.Loaded, sub.review.Current)
+	}
+	if len(changes) == 0 {
+		changes = s.changesSince(sub.orgID, fingerprint, sub.review.Current, unknown)
+	}
 	e := sub.event(store.AuditRejected, s.now())
 	body, err := sub.body()
 	if err != nil {
@@ -267,20 +318,27 @@ func (s *Service) deliver(ctx context.Context, sub *submission) (SendResult, err
 		recordErr = fmt.Errorf("contacts: send to organization %d: record the outcome %s of submission %s: %w",
 			sub.orgID, result.Outcome, sub.id, recordErr)
 	}
-	if result.Outcome == OutcomeSent {
+	switch {
+	case result.Outcome == OutcomeSent:
 		result.After = s.readAfter(ctx, sub)
+	case result.Outcome == OutcomeNoAnswer && recordErr == nil:
+		s.checkAfterOutage(ctx, sub, &result)
 	}
 	return result, recordErr
 }
 
 // outcome turns what UpdateContacts returned into the result and the event
-// that records it.
+// that records it. An answer other than 2xx is a refusal, except 429 and
+// 5xx, which say DigiCert was not available: those, like no answer at
+// all, come back as OutcomeNoAnswer until a read tells more (see
+// checkAfterOutage), or as OutcomeUnavailable when nothing was sent.
 func (sub *submission) outcome(resp *digicert.Response, err error, took time.Duration) (SendResult, store.AuditEvent) {
-	result := SendResult{SubmissionID: sub.id, Review: sub.review, Duration: took}
+	result := SendResult{SubmissionID: sub.id, Review: sub.review, Duration: took, Cause: err}
 	var apiErr *digicert.APIError
+	var transport *digicert.TransportError
 	switch {
 	case resp != nil && resp.Status >= 200 && resp.Status < 300:
-		result.Outcome, result.Status = OutcomeSent, resp.Status
+		result.Outcome, result.Status, result.Cause = OutcomeSent, resp.Status, nil
 		e := sub.answered(resp, took)
 		if err != nil {
 			// A success whose body could not be read whole: the change
@@ -288,6 +346,18 @@ func (sub *submission) outcome(resp *digicert.Response, err error, took time.Dur
 			e.ErrorMessage = err.Error()
 		}
 		e.Summary = fmt.Sprintf("Sent: DigiCert accepted the change (HTTP %d)", resp.Status)
+		return result, e
+	case errors.As(err, &apiErr) && isOutage(apiErr):
+		result.Outcome, result.Status = OutcomeNoAnswer, apiErr.Status
+		result.Problem = DescribeUpstreamError(err)
+		e := sub.answered(resp, took)
+		e.Status = apiErr.Status
+		if resp == nil {
+			e.ResponseBody = apiErr.Body
+		}
+		e.ErrorCodes = apiErrorCodes(apiErr)
+		e.ErrorMessage = apiErrorMessage(apiErr)
+		e.Summary = fmt.Sprintf("DigiCert not available (HTTP %d): the change may or may not have been made", apiErr.Status)
 		return result, e
 	case errors.As(err, &apiErr):
 		result.Outcome, result.Status = OutcomeDigiCertError, apiErr.Status
@@ -300,6 +370,15 @@ func (sub *submission) outcome(resp *digicert.Response, err error, took time.Dur
 		e.ErrorCodes = apiErrorCodes(apiErr)
 		e.ErrorMessage = apiErrorMessage(apiErr)
 		e.Summary = fmt.Sprintf("Refused by DigiCert (HTTP %d)", apiErr.Status)
+		return result, e
+	case !errors.As(err, &transport):
+		// Nothing left the process: the rate limiter had no room, or the
+		// call stopped before its first attempt.
+		result.Outcome, result.Problem = OutcomeUnavailable, DescribeUpstreamError(err)
+		e := sub.event(store.AuditFailed, time.Time{})
+		e.Duration = took
+		e.ErrorMessage = result.Problem
+		e.Summary = "Not sent: DigiCert could not be asked in time"
 		return result, e
 	}
 	result.Outcome, result.Problem = OutcomeNoAnswer, DescribeUpstreamError(err)
@@ -327,6 +406,9 @@ func (sub *submission) placeErrors(apiErr *digicert.APIError) *ValidationErrors 
 	errs := &ValidationErrors{Errors: MapAPIErrors(apiErr, sub.review.Request)}
 	if sub.input.Mode == ModeJSON {
 		return errs.WithField(FieldRequestJSON)
+	}
+	for i, e := range errs.Errors {
+		errs.Errors[i].Field = sub.input.Change.FormField(e.Path, sub.review.Request)
 	}
 	return errs
 }

@@ -33,7 +33,7 @@ func TestSendSent(t *testing.T) {
 		{
 			name: "technical contact replaced",
 			edit: func(ch *Change) {
-				ch.Technical = ContactInput{Action: ActionUpdate, FirstName: "Mei", LastName: "Lin", Email: "mei.lin@acme.example", LanguageID: "1"}
+				ch.Technical = ContactInput{Action: ActionUpdate, Fields: Fields{FirstName: "Mei", LastName: "Lin", Email: "mei.lin@acme.example", LanguageID: "1"}}
 			},
 			check: func(t *testing.T, before, after sandbox.Organization) {
 				if after.TechnicalContact == nil || after.TechnicalContact.ID == before.TechnicalContact.ID || after.TechnicalContact.Email != "mei.lin@acme.example" {

@@ -42,6 +42,8 @@ type flowOptions struct {
 	clientDefaults bool
 	// requestLog is the sandbox's Options.RequestLog.
 	requestLog int
+	// omitTechnical is the sandbox's Options.OmitTechnicalContact.
+	omitTechnical bool
 }
 
 func newFlow(tb testing.TB) *flow {
@@ -51,7 +53,8 @@ func newFlow(tb testing.TB) *flow {
 
 func newFlowWith(tb testing.TB, opts flowOptions) *flow {
 	tb.Helper()
-	sb := sandbox.New(sandbox.Options{APIKey: flowKey, Windows: []sandbox.RateWindow{}, RequestLog: opts.requestLog})
+	sb := sandbox.New(sandbox.Options{APIKey: flowKey, Windows: []sandbox.RateWindow{}, RequestLog: opts.requestLog,
+		OmitTechnicalContact: opts.omitTechnical})
 	var handler http.Handler = sb
 	if opts.wrap != nil {
 		handler = opts.wrap(sb)

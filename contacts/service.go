@@ -17,6 +17,11 @@ import (
 // the requested id.
 var ErrOrganizationNotFound = errors.New("contacts: organization not found")
 
+// ErrWrongBaseURL reports that DigiCert has no such path (404
+// not_found|route): the base URL Contact Desk is configured with is wrong.
+// It is a configuration error, not a missing organization.
+var ErrWrongBaseURL = errors.New("contacts: DigiCert has no such path: the DigiCert base URL is wrong")
+
 // Service reads organizations from DigiCert and carries out contact
 // changes, recording each in the audit log.
 type Service struct {
@@ -75,7 +80,10 @@ func (s *Service) readAt(ctx context.Context, id int, generation uint64) (View, 
 	readAt := s.now()
 	org, err := s.client.GetOrganization(ctx, id)
 	var apiErr *digicert.APIError
-	if errors.As(err, &apiErr) && apiErr.Status == 404 {
+	switch {
+	case errors.As(err, &apiErr) && apiErr.RouteNotFound():
+		return View{}, fmt.Errorf("contacts: read organization %d: %w: %w", id, ErrWrongBaseURL, err)
+	case errors.As(err, &apiErr) && apiErr.Status == 404:
 		s.invalidateView(id)
 		return View{}, ErrOrganizationNotFound
 	}

@@ -42,6 +42,12 @@ func DescribeUpstreamError(err error) string {
 
 func describeAPIError(e *digicert.APIError) string {
 	switch {
+	case e.RouteNotFound():
+		return "DigiCert has no such address (HTTP 404, not_found|route): Contact Desk's DigiCert base URL (DIGICERT_BASE_URL) is wrong. It should end in /services/v2, like https://www.digicert.com/services/v2."
+	case e.MissingPermission():
+		return "The API key Contact Desk uses is not allowed to do this (HTTP 403, access_denied|missing_permission): its role in CertCentral may read organizations but not change their contacts."
+	case e.InvalidKey():
+		return "DigiCert does not accept the API key Contact Desk uses (HTTP 403, access_denied_invalid_key). Check DIGICERT_API_KEY."
 	case e.Status == 403 && e.Has("access_denied"):
 		return "DigiCert refused the API key, or the key is not allowed to do this (HTTP 403). Check DIGICERT_API_KEY and its role."
 	case e.Status == 429:

@@ -22,12 +22,15 @@ const CodeDuplicateType = "contact_type_duplicate"
 // choices.
 const (
 	msgNothingToSendJSON = "Nothing to send: add at least one contact to the contacts array"
-	msgNothingToSendForm = "Nothing to send. Choose Update or Remove for at least one contact"
-	msgRemoveOrgForm     = "The organization contact cannot be removed. Choose Keep as is or Update"
+	msgNothingToSendForm = "Nothing to send. Choose what to do with at least one contact: Update, Replace with someone else, Remove or Add"
+	msgRemoveOrgForm     = "The organization contact cannot be removed. Choose Keep as is, Update or Replace with someone else"
 	msgRemoveOrgJSON     = "The organization contact cannot be removed: leave it out of the contacts array to keep it as it is, or send its first_name, last_name and email to update it"
 	msgEditedButKept     = "You changed the %s but chose Keep as is. Choose Update to send your changes, or undo them to keep the %s as it is"
-	msgActionOrg         = "Choose Keep as is or Update for the organization contact"
-	msgActionTechnical   = "Choose Keep as is, Update or Remove for the technical contact"
+	msgReplacementKept   = "You entered someone to replace the %s but chose Keep as is. Choose Replace with someone else to send them, or clear their fields"
+	msgActionOrg         = "Choose Keep as is, Update or Replace with someone else for the organization contact"
+	msgActionTechnical   = "Choose Keep as is, Update, Replace with someone else or Remove for the technical contact"
+	msgTelephone         = "Enter a telephone number using digits, spaces and + - ( ) . only, like +1 415 555 0100"
+	msgExtension         = "Enter a telephone extension using digits only, like 204"
 	msgContactTypeEmpty  = "Enter a contact_type: organization_contact or technical_contact"
 	msgContactTypeBad    = "Change contact_type to organization_contact or technical_contact"
 	msgLanguage          = "Choose a language from the list"
@@ -88,9 +91,18 @@ func Validate(req []digicert.Contact, current Current, locales LocaleSet) *Valid
 // ValidateChange checks the form and returns the normalized contacts array
 // to send, or the errors with Field set to the form field each concerns.
 // An Update whose fields are all empty is reported as missing its names,
-// never read as a removal.
+// never read as a removal. The form is taken to have been prefilled from
+// current; validateForm takes the contacts it was prefilled with.
 func ValidateChange(ch Change, current Current, locales LocaleSet) ([]digicert.Contact, *ValidationErrors) {
-	entries, errs := formEntries(ch, current)
+	return validateForm(ch, current, current, locales)
+}
+
+// validateForm is ValidateChange for a form prefilled from loaded, which
+// may differ from current: a contact left on Keep as is is unchanged by
+// the user as long as its fields hold the values they were loaded with,
+// whatever DigiCert holds now.
+func validateForm(ch Change, current, loaded Current, locales LocaleSet) ([]digicert.Contact, *ValidationErrors) {
+	entries, errs := formEntries(ch, loaded)
 	req := make([]digicert.Contact, len(entries))
 	for i, e := range entries {
 		req[i] = e.contact
@@ -98,7 +110,7 @@ func ValidateChange(ch Change, current Current, locales LocaleSet) ([]digicert.C
 	fieldErrs := &ValidationErrors{}
 	validateEntries(fieldErrs, entries, current, locales)
 	for _, e := range fieldErrs.Errors {
-		e.Field = FormField(e.Path, req)
+		e.Field = ch.FormField(e.Path, req)
 		errs.Errors = append(errs.Errors, e)
 	}
 	if !errs.Empty() {
@@ -107,26 +119,49 @@ func ValidateChange(ch Change, current Current, locales LocaleSet) ([]digicert.C
 	return req, nil
 }
 
+// FormField is the package's FormField for a request made from this form:
+// a field of a contact the form replaces is one of the replacement's
+// fields ("technical_contact.replacement.email").
+func (c Change) FormField(path string, req []digicert.Contact) string {
+	field := FormField(path, req)
+	for _, in := range c.inputs() {
+		if in.input.Action != ActionReplace {
+			continue
+		}
+		if name, ok := strings.CutPrefix(field, in.contactType+"."); ok && name != "action" {
+			return ReplacementFieldID(in.contactType, name)
+		}
+	}
+	return field
+}
+
 // formEntries reads the form's choices into the contacts to check, in the
 // order of Change.Contacts, with the errors of choices that cannot be
 // carried out.
 //
-// A fieldset left on Keep as is whose values differ from the current
-// contact is refused: sending nothing for it would silently drop what the
-// user typed.
-func formEntries(ch Change, current Current) ([]entry, *ValidationErrors) {
+// A fieldset left on Keep as is whose values differ from those it was
+// loaded with is refused, and so is one whose replacement's fields were
+// filled in: sending nothing for it would silently drop what the user
+// typed.
+func formEntries(ch Change, loaded Current) ([]entry, *ValidationErrors) {
 	errs := &ValidationErrors{}
 	var entries []entry
 	for _, in := range ch.inputs() {
+		word := contactWord(in.contactType)
 		actionErr := FieldError{Field: ActionFieldID(in.contactType)}
 		switch in.input.Action {
 		case ActionKeep:
-			if editedWhileKept(in.input, current.of(in.contactType)) {
-				actionErr.Message = fmt.Sprintf(msgEditedButKept, contactWord(in.contactType), contactWord(in.contactType))
+			switch {
+			case in.input.Fields.trimmed() != FieldsFrom(loaded.of(in.contactType)).trimmed():
+				actionErr.Message = fmt.Sprintf(msgEditedButKept, word, word)
+				errs.Errors = append(errs.Errors, actionErr)
+			case !in.input.Replacement.isEmpty():
+				actionErr.Message = fmt.Sprintf(msgReplacementKept, word)
 				errs.Errors = append(errs.Errors, actionErr)
 			}
-		case ActionUpdate:
-			entries = append(entries, entry{contact: normalizeContact(in.input.contact(in.contactType))})
+		case ActionUpdate, ActionAdd, ActionReplace:
+			contact, _ := in.input.request(in.contactType)
+			entries = append(entries, entry{contact: normalizeContact(contact)})
 		case ActionRemove:
 			if in.contactType == digicert.OrganizationContact {
 				actionErr.Message = msgRemoveOrgForm
@@ -196,9 +231,9 @@ func validateEntries(errs *ValidationErrors, entries []entry, current Current, l
 			errs.add(contactPath(i), msgRemovalOrUpdate)
 			fields = optionalFields()
 		}
-		currentLanguage := current.languageOf(contactType)
+		now := currentValuesOf(current, contactType)
 		for _, f := range fields {
-			if msg := checkField(f, contactValue(e.contact, f.json), currentLanguage, locales); msg != "" {
+			if msg := checkField(f, contactValue(e.contact, f.json), contactValue(now, f.json), locales); msg != "" {
 				errs.add(fieldPath(i, f.json), msg)
 			}
 		}
@@ -236,17 +271,28 @@ func checkContactType(errs *ValidationErrors, i int, contactType string, seen ma
 	}
 }
 
+// currentValuesOf is the current contact of a type as a trimmed request
+// contact; empty when there is none.
+func currentValuesOf(current Current, contactType string) digicert.Contact {
+	if c := current.of(contactType); c != nil {
+		return currentValues(c, contactType)
+	}
+	return digicert.Contact{ContactType: contactType}
+}
+
 // checkField returns the one message a field's value earns, or "". The
 // checks go from the most basic to the most specific, so the message names
-// the first thing to fix.
-func checkField(f fieldSpec, value, currentLanguage string, locales LocaleSet) string {
+// the first thing to fix. now is the field's value at DigiCert: a language
+// id or a telephone number it holds already is accepted as it is, so that
+// keeping a value never fails on a rule of ours.
+func checkField(f fieldSpec, value, now string, locales LocaleSet) string {
 	switch {
 	case value == "" && f.isOptional():
 		return ""
 	case value == "":
 		return "Enter " + f.noun
 	case f.json == jsonLanguageID:
-		if !locales.accepts(value, currentLanguage) {
+		if !locales.accepts(value, now) {
 			return msgLanguage
 		}
 		return ""
@@ -258,8 +304,35 @@ func checkField(f fieldSpec, value, currentLanguage string, locales LocaleSet) s
 		return fmt.Sprintf("Enter %s of %d characters or fewer", f.noun, f.limit)
 	case f.json == jsonEmail && !validEmail(value):
 		return msgEmailFormat
+	case value == now:
+	case f.json == jsonTelephone && !validTelephone(value):
+		return msgTelephone
+	case f.json == jsonTelephoneExtension && !isDigits(value):
+		return msgExtension
 	}
 	return ""
+}
+
+// validTelephone accepts what Contact Desk allows in a telephone number:
+// digits, spaces and + - ( ) . only, with at least one digit. DigiCert
+// documents no format; refusing letters and other signs is our policy.
+func validTelephone(s string) bool {
+	digit := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case strings.ContainsRune(" +-().", r):
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
 
 // validEmail accepts the plain addr-spec form, name@example.com, and
@@ -299,16 +372,4 @@ func validDomain(domain string) bool {
 	}
 	last := labels[len(labels)-1]
 	return strings.ContainsFunc(last, func(r rune) bool { return !unicode.IsDigit(r) })
-}
-
-// editedWhileKept reports whether a fieldset's values differ from the
-// current contact it was prefilled with, compared after trimming.
-func editedWhileKept(in ContactInput, current *digicert.ExistingContact) bool {
-	kept := InputFrom(current)
-	trim := func(c ContactInput) ContactInput {
-		n := normalizeContact(c.contact(""))
-		return ContactInput{FirstName: n.FirstName, LastName: n.LastName, Email: n.Email, JobTitle: n.JobTitle,
-			Telephone: n.Telephone, TelephoneExtension: n.TelephoneExtension, LanguageID: n.LanguageID}
-	}
-	return trim(in) != trim(kept)
 }

@@ -1,6 +1,7 @@
 package contacts
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/contactdesk/contactdesk/digicert"
@@ -50,4 +51,70 @@ func TestValidateChangeEditedButKept(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestValidateFormKeptAgainstWhatWasLoaded checks that a contact left on
+// Keep as is is judged against the values the form was loaded with, not
+// against what DigiCert holds now: someone else's change is not the
+// user's edit.
+func TestValidateFormKeptAgainstWhatWasLoaded(t *testing.T) {
+	loaded := bothCurrent()
+	now := bothCurrent()
+	now.Organization.JobTitle, now.Organization.Email = "CEO", "john@new.example"
+	locales := defaultLocales(t)
+
+	ch := ChangeFrom(loaded)
+	ch.Technical.Action = ActionRemove
+	req, errs := validateForm(ch, now, loaded, locales)
+	if errs != nil {
+		t.Fatalf("Remove the technical contact, organization contact kept as loaded: errors %v, want none", errs)
+	}
+	if want := []digicert.Contact{{ContactType: tech}}; !reflect.DeepEqual(req, want) {
+		t.Errorf("request = %+v, want only the removal %+v", req, want)
+	}
+
+	ch.Organization.Telephone = "555 0100"
+	if _, errs := validateForm(ch, now, loaded, locales); errs.Message("organization_contact.action") == "" {
+		t.Errorf("organization contact edited but kept: errors %v, want one on its choice", errs)
+	}
+}
+
+func TestValidateChangeReplacement(t *testing.T) {
+	cur := bothCurrent()
+	locales := defaultLocales(t)
+	t.Run("sends only what was typed", func(t *testing.T) {
+		ch := ChangeFrom(cur)
+		ch.Technical.Action = ActionReplace
+		ch.Technical.Replacement = Fields{FirstName: " Priya ", LastName: "Raman", Email: "priya@example.com"}
+		req, errs := ValidateChange(ch, cur, locales)
+		if errs != nil {
+			t.Fatalf("errors = %v", errs)
+		}
+		want := []digicert.Contact{{FirstName: "Priya", LastName: "Raman", Email: "priya@example.com", ContactType: tech}}
+		if !reflect.DeepEqual(req, want) {
+			t.Errorf("request = %+v, want %+v: nothing of %s %s", req, want, cur.Technical.FirstName, cur.Technical.LastName)
+		}
+	})
+	t.Run("errors on the replacement's fields", func(t *testing.T) {
+		ch := ChangeFrom(cur)
+		ch.Technical.Action = ActionReplace
+		ch.Technical.Replacement = Fields{FirstName: "Priya", Email: "not an email", Telephone: "call me"}
+		_, errs := ValidateChange(ch, cur, locales)
+		for _, field := range []string{"technical_contact.replacement.last_name", "technical_contact.replacement.email", "technical_contact.replacement.telephone"} {
+			if errs.Message(field) == "" {
+				t.Errorf("no error on %s; errors %v", field, errs)
+			}
+		}
+		if errs.Message("technical_contact.email") != "" {
+			t.Errorf("an error on the current contact's own email: %v", errs)
+		}
+	})
+	t.Run("typed but kept", func(t *testing.T) {
+		ch := ChangeFrom(cur)
+		ch.Organization.Action = ActionUpdate
+		ch.Technical.Replacement = Fields{FirstName: "Priya"}
+		if _, errs := ValidateChange(ch, cur, locales); errs.Message("technical_contact.action") == "" {
+			t.Errorf("a replacement typed with Keep as is: errors %v, want one on the choice", errs)
+		}
+	})
 }

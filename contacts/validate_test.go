@@ -45,10 +45,10 @@ func TestValidateContactFields(t *testing.T) {
 		{"job title at 64 characters", withOrg(func(c *digicert.Contact) { c.JobTitle = e("é", 64) }), nil},
 		{"job title at 65 characters", withOrg(func(c *digicert.Contact) { c.JobTitle = e("é", 65) }),
 			[]FieldError{localErr("contacts[0].job_title", "Enter a job title of 64 characters or fewer")}},
-		{"telephone at 32 characters", withOrg(func(c *digicert.Contact) { c.Telephone = e("é", 32) }), nil},
+		{"telephone at 32 characters", withOrg(func(c *digicert.Contact) { c.Telephone = e("1", 32) }), nil},
 		{"telephone at 33 characters", withOrg(func(c *digicert.Contact) { c.Telephone = e("é", 33) }),
 			[]FieldError{localErr("contacts[0].telephone", "Enter a telephone number of 32 characters or fewer")}},
-		{"telephone extension at 16 characters", withOrg(func(c *digicert.Contact) { c.TelephoneExtension = e("é", 16) }), nil},
+		{"telephone extension at 16 characters", withOrg(func(c *digicert.Contact) { c.TelephoneExtension = e("9", 16) }), nil},
 		{"telephone extension at 17 characters", withOrg(func(c *digicert.Contact) { c.TelephoneExtension = e("é", 17) }),
 			[]FieldError{localErr("contacts[0].telephone_extension", "Enter a telephone extension of 16 characters or fewer")}},
 
@@ -283,17 +283,17 @@ func TestValidateChange(t *testing.T) {
 		wantErrs []FieldError
 	}{
 		{"both kept", Change{Organization: keepOrg, Technical: keepTech}, nil,
-			[]FieldError{{Path: "contacts", Message: "Nothing to send. Choose Update or Remove for at least one contact"}}},
+			[]FieldError{{Path: "contacts", Message: "Nothing to send. Choose what to do with at least one contact: Update, Replace with someone else, Remove or Add"}}},
 		{"organization removed", Change{Organization: ContactInput{Action: ActionRemove}, Technical: keepTech}, nil,
-			[]FieldError{{Field: "organization_contact.action", Message: "The organization contact cannot be removed. Choose Keep as is or Update"}}},
+			[]FieldError{{Field: "organization_contact.action", Message: "The organization contact cannot be removed. Choose Keep as is, Update or Replace with someone else"}}},
 		{"no choice made", Change{}, nil, []FieldError{
-			{Field: "organization_contact.action", Message: "Choose Keep as is or Update for the organization contact"},
-			{Field: "technical_contact.action", Message: "Choose Keep as is, Update or Remove for the technical contact"},
+			{Field: "organization_contact.action", Message: "Choose Keep as is, Update or Replace with someone else for the organization contact"},
+			{Field: "technical_contact.action", Message: "Choose Keep as is, Update, Replace with someone else or Remove for the technical contact"},
 		}},
 		{"unknown choice", Change{Organization: keepOrg, Technical: ContactInput{Action: "delete"}}, nil, []FieldError{
-			{Field: "technical_contact.action", Message: "Choose Keep as is, Update or Remove for the technical contact"},
+			{Field: "technical_contact.action", Message: "Choose Keep as is, Update, Replace with someone else or Remove for the technical contact"},
 		}},
-		{"technical contact updated with every field empty", Change{Organization: keepOrg, Technical: ContactInput{Action: ActionUpdate, FirstName: " "}}, nil, []FieldError{
+		{"technical contact updated with every field empty", Change{Organization: keepOrg, Technical: ContactInput{Action: ActionUpdate, Fields: Fields{FirstName: " "}}}, nil, []FieldError{
 			{Path: "contacts[0].first_name", Field: "technical_contact.first_name", Message: "Enter a first name"},
 			{Path: "contacts[0].last_name", Field: "technical_contact.last_name", Message: "Enter a last name"},
 			{Path: "contacts[0].email", Field: "technical_contact.email", Message: "Enter an email address"},
@@ -309,10 +309,10 @@ func TestValidateChange(t *testing.T) {
 			Organization: ContactInput{Action: ActionRemove},
 			Technical:    update(current.Technical, func(in *ContactInput) { in.LanguageID = "5" }),
 		}, nil, []FieldError{
-			{Field: "organization_contact.action", Message: "The organization contact cannot be removed. Choose Keep as is or Update"},
+			{Field: "organization_contact.action", Message: "The organization contact cannot be removed. Choose Keep as is, Update or Replace with someone else"},
 			{Path: "contacts[0].language_id", Field: "technical_contact.language_id", Message: "Choose a language from the list"},
 		}},
-		{"technical contact removed, its fields ignored", Change{Organization: keepOrg, Technical: ContactInput{Action: ActionRemove, FirstName: "Jane"}},
+		{"technical contact removed, its fields ignored", Change{Organization: keepOrg, Technical: ContactInput{Action: ActionRemove, Fields: Fields{FirstName: "Jane"}}},
 			[]digicert.Contact{{ContactType: tech}}, nil},
 		{"both updated and trimmed", Change{
 			Organization: update(current.Organization, func(in *ContactInput) { in.JobTitle = "  Lead SRE " }),
@@ -377,6 +377,42 @@ func TestValidateRequestJSON(t *testing.T) {
 			if !reflect.DeepEqual(req, tt.wantReq) {
 				t.Errorf("contacts:\n got  %#v\n want %#v", req, tt.wantReq)
 			}
+		})
+	}
+}
+
+func TestValidateTelephone(t *testing.T) {
+	const (
+		msgTel = "Enter a telephone number using digits, spaces and + - ( ) . only, like +1 415 555 0100"
+		msgExt = "Enter a telephone extension using digits only, like 204"
+	)
+	locales := defaultLocales(t)
+	tests := []struct {
+		name, telephone, extension string
+		// now is the organization contact's telephone at DigiCert.
+		now  string
+		want []FieldError
+	}{
+		{name: "digits, spaces and signs", telephone: "+1 (415) 555-0100", extension: "204"},
+		{name: "dots", telephone: "+44.118.496.0124"},
+		{name: "letters", telephone: "+1 415 CALL NOW", want: []FieldError{localErr("contacts[0].telephone", msgTel)}},
+		{name: "an extension written into the number", telephone: "555 0100 ext 12", want: []FieldError{localErr("contacts[0].telephone", msgTel)}},
+		{name: "signs without a digit", telephone: "+ ( ) -", want: []FieldError{localErr("contacts[0].telephone", msgTel)}},
+		{name: "a slash", telephone: "555/0100", want: []FieldError{localErr("contacts[0].telephone", msgTel)}},
+		{name: "full-width digits", telephone: "５５５ ０１００", want: []FieldError{localErr("contacts[0].telephone", msgTel)}},
+		{name: "extension with letters", telephone: "555 0100", extension: "x12", want: []FieldError{localErr("contacts[0].telephone_extension", msgExt)}},
+		{name: "extension with a space", extension: "1 2", want: []FieldError{localErr("contacts[0].telephone_extension", msgExt)}},
+		{name: "a number DigiCert holds already is kept as it is", telephone: "+1 415 CALL NOW", now: "+1 415 CALL NOW"},
+		{name: "but changing it follows the rule", telephone: "+1 415 CALL LATER", now: "+1 415 CALL NOW",
+			want: []FieldError{localErr("contacts[0].telephone", msgTel)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := minimalOrg()
+			c.Telephone, c.TelephoneExtension = tt.telephone, tt.extension
+			current := Current{Organization: currentOrg()}
+			current.Organization.Telephone = tt.now
+			assertErrors(t, Validate([]digicert.Contact{c}, current, locales), tt.want)
 		})
 	}
 }

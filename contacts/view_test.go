@@ -299,7 +299,8 @@ func TestOrganizationViewInvalidatedBySend(t *testing.T) {
 		// the invalidation.
 		{"sent, the read after it failing", []sandbox.Fault{{Method: http.MethodPut, Latency: time.Millisecond}, {Method: http.MethodGet, Status: http.StatusForbidden}},
 			OutcomeSent, "Lead SRE"},
-		{"no answer", []sandbox.Fault{{Method: http.MethodPut, Count: 10, DropConnection: true}}, OutcomeNoAnswer, "SRE"},
+		{"no answer, the read after it failing", []sandbox.Fault{{Method: http.MethodPut, Count: 4, DropConnection: true}, {Method: http.MethodGet, Status: http.StatusForbidden}},
+			OutcomeNoAnswer, "SRE"},
 		{"refused by DigiCert", []sandbox.Fault{{Method: http.MethodPut, Status: http.StatusBadRequest}}, OutcomeDigiCertError, "SRE"},
 	}
 	for _, tt := range tests {

@@ -114,13 +114,17 @@ type contactJSON struct {
 	LanguageID         flexString `json:"language_id"`
 }
 
-// optionalContact is a contact that may be absent.
+// optionalContact is a contact that may be absent. present records that
+// the field was in the response at all, whatever its value.
 type optionalContact struct {
-	c *ExistingContact
+	c       *ExistingContact
+	present bool
 }
 
-// UnmarshalJSON implements json.Unmarshaler.
+// UnmarshalJSON implements json.Unmarshaler. It is called only for a field
+// the response carries.
 func (o *optionalContact) UnmarshalJSON(b []byte) error {
+	o.present = true
 	b = bytes.TrimSpace(b)
 	if bytes.Equal(b, []byte("null")) {
 		o.c = nil
@@ -189,6 +193,9 @@ func (o organizationJSON) organization() *Organization {
 		Country:             string(o.Country),
 		OrganizationContact: o.OrganizationContact.c,
 		TechnicalContact:    o.TechnicalContact.c,
+		// DigiCert's organization-info answer does not document a
+		// technical contact: its absence is "not reported", never "none".
+		TechnicalContactOmitted: !o.TechnicalContact.present,
 	}
 }
 

@@ -124,9 +124,9 @@ func TestDecodeOrganization(t *testing.T) {
 				TechnicalContact:    &ExistingContact{ID: 8, FirstName: "Tom", LastName: "Tech", Email: "tom@example.com"}},
 		},
 		{
-			name: "quirky types, no technical contact",
+			name: "quirky types, technical contact not reported",
 			in:   `{"id":"12","name":"Acme","is_active":"1","organization_contact":{"id":"7","first_name":"Jane","last_name":"Doe","email":"jane@example.com","job_title":"SRE","telephone":"555","telephone_extension":"12","language_id":"1"}}`,
-			want: Organization{ID: 12, Name: "Acme", IsActive: true, OrganizationContact: jane},
+			want: Organization{ID: 12, Name: "Acme", IsActive: true, OrganizationContact: jane, TechnicalContactOmitted: true},
 		},
 		{
 			name: "null technical contact, is_active 0",
@@ -136,6 +136,11 @@ func TestDecodeOrganization(t *testing.T) {
 		{
 			name: "empty array and empty object as no contact",
 			in:   `{"id":12,"is_active":"false","organization_contact":{},"technical_contact":[]}`,
+			want: Organization{ID: 12},
+		},
+		{
+			name: "empty object as no technical contact",
+			in:   `{"id":12,"technical_contact":{}}`,
 			want: Organization{ID: 12},
 		},
 		{

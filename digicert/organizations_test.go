@@ -138,7 +138,8 @@ func TestGetOrganizationFillsMissingID(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertOrganization(t, org, &Organization{ID: 42, Name: "Acme",
-		OrganizationContact: &ExistingContact{ID: 3, FirstName: "A", LastName: "B", Email: "a@example.com", LanguageID: "1"}})
+		OrganizationContact:     &ExistingContact{ID: 3, FirstName: "A", LastName: "B", Email: "a@example.com", LanguageID: "1"},
+		TechnicalContactOmitted: true})
 	if got := s.requests()[0].path; got != "/services/v2/organization/42" {
 		t.Errorf("path = %q, want /services/v2/organization/42", got)
 	}

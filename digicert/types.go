@@ -71,6 +71,11 @@ type Organization struct {
 	// TechnicalContact is nil when the organization has no technical
 	// contact, or when DigiCert's response does not carry one.
 	TechnicalContact *ExistingContact
+	// TechnicalContactOmitted is set when the response had no
+	// technical_contact field at all. DigiCert documents none in its
+	// answer, so its absence says nothing about whether the organization
+	// has one; a field present and null (or empty) says it has none.
+	TechnicalContactOmitted bool
 }
 
 // OrganizationSummary is one entry of the organization list.
@@ -137,4 +142,47 @@ func (e *APIError) Has(code string) bool {
 		}
 	}
 	return false
+}
+
+// HasExact reports whether any error carries exactly code, suffix
+// included: "not_found|route" and "not_found" are different answers.
+func (e *APIError) HasExact(code string) bool {
+	for _, d := range e.Errors {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// The codes that say what a 404 or a 403 means. DigiCert writes them
+// with a suffix after "|"; the base code alone does not tell them apart.
+const (
+	// CodeRouteNotFound answers a path the API does not have: a base URL
+	// that is wrong, not an organization that is missing.
+	CodeRouteNotFound = "not_found|route"
+	// CodeInvalidKey answers an API key DigiCert does not know.
+	CodeInvalidKey = "access_denied|access_denied_invalid_key"
+	// CodeMissingPermission answers a key whose role may not do what was
+	// asked, for instance a View Only key sending the contact PUT.
+	CodeMissingPermission = "access_denied|missing_permission"
+)
+
+// RouteNotFound reports a 404 whose code says the path does not exist at
+// DigiCert: a configuration error (DIGICERT_BASE_URL), not a missing
+// organization.
+func (e *APIError) RouteNotFound() bool {
+	return e.Status == 404 && e.HasExact(CodeRouteNotFound)
+}
+
+// MissingPermission reports a 403 whose code says the API key may not do
+// what was asked.
+func (e *APIError) MissingPermission() bool {
+	return e.Status == 403 && e.HasExact(CodeMissingPermission)
+}
+
+// InvalidKey reports a 403 whose code says DigiCert does not know the API
+// key.
+func (e *APIError) InvalidKey() bool {
+	return e.Status == 403 && e.HasExact(CodeInvalidKey)
 }

@@ -59,8 +59,9 @@ func (v axeViolation) String() string {
 
 // check looks at the page as it is now, in the light and in the dark
 // colour scheme: a screenshot of each, and axe-core's WCAG 2.2 AA rules,
-// which must find nothing. It also reports console errors seen since the
-// previous check. label names the page and state.
+// which must find nothing; then on a phone (see narrow). It also reports
+// console errors seen since the previous check. label names the page and
+// state.
 func (s *session) check(label string) {
 	s.t.Helper()
 	for _, scheme := range []string{"light", "dark"} {
@@ -69,6 +70,7 @@ func (s *session) check(label string) {
 		s.axe(label, scheme)
 	}
 	s.colourScheme("light")
+	s.narrow(label)
 	if p := s.problems.take(); p != "" {
 		s.t.Errorf("%s: the browser reported:\n%s", label, p)
 	}

@@ -65,6 +65,7 @@ func TestFirstRunInSandboxMode(t *testing.T) {
 	s.check("review in sandbox mode")
 	s.follow(button("Send to DigiCert"))
 	s.expectStatus("DigiCert accepted the change")
+	s.click(radio("Update"), techContact) // shows the contact's own fields
 	if got := s.value(textbox("Telephone extension"), techContact); got != "456" {
 		t.Errorf("after the change the form shows extension %q, want 456 read back from the emulator", got)
 	}

@@ -77,7 +77,8 @@ func changedSinceLoadProblem(changes []string) *views.Problem {
 }
 
 // sendChange sends a reviewed change, unless the organization's contacts
-// changed since the review.
+// changed since the review. Try again after an outage comes here too,
+// naming the submission it follows (retry_of), which is settled first.
 func (h changeHandlers) sendChange(c echo.Context) error {
 	id, ok := parseID(c.Param("id"))
 	if !ok {
@@ -97,7 +98,13 @@ func (h changeHandlers) sendChange(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, organizationURL(id))
 	}
-	res, err := h.Contacts.Send(c.Request().Context(), id, in, c.FormValue("fingerprint"), h.actor(c))
+	ctx, fingerprint := c.Request().Context(), c.FormValue("fingerprint")
+	var res contacts.SendResult
+	if previous := c.FormValue("retry_of"); previous != "" {
+		res, err = h.Contacts.Retry(ctx, id, in, fingerprint, previous, h.actor(c))
+	} else {
+		res, err = h.Contacts.Send(ctx, id, in, fingerprint, h.actor(c))
+	}
 	if err != nil && res.Outcome == "" {
 		return h.organizationUnavailable(c, id, err)
 	}
@@ -108,7 +115,16 @@ func (h changeHandlers) sendChange(c echo.Context) error {
 	}
 	switch res.Outcome {
 	case contacts.OutcomeSent:
-		if err := h.Sessions.addFlash(c, "success", sentMessage(res.Review)); err != nil {
+		msg := sentMessage(res.Review)
+		if res.AfterOutage {
+			msg = "DigiCert did not confirm the change, but reading the organization again shows it was made. " + msg
+		}
+		if err := h.Sessions.addFlash(c, "success", msg); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, organizationURL(id))
+	case contacts.OutcomeAlreadyMade:
+		if err := h.Sessions.addFlash(c, "success", "DigiCert already shows this change: the earlier attempt reached it after all. Nothing more was sent, and the audit log records it as made."); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, organizationURL(id))
@@ -132,21 +148,14 @@ func (h changeHandlers) sendChange(c echo.Context) error {
 		return h.renderEdit(c, http.StatusUnprocessableEntity, id, res.Review, in, res.Errors, nil)
 	case contacts.OutcomeDigiCertError:
 		status := http.StatusUnprocessableEntity
-		if res.Status >= 500 || res.Status == http.StatusTooManyRequests || res.Status == http.StatusForbidden {
+		if res.Status == http.StatusForbidden || res.Status == http.StatusNotFound && isWrongBaseURL(res.Cause) {
 			status = http.StatusBadGateway
 		}
-		return h.renderEdit(c, status, id, res.Review, in, res.Errors, &views.Problem{
-			Title:   "DigiCert refused the change",
-			Details: []string{fmt.Sprintf("DigiCert answered HTTP %d and changed nothing. Its messages are shown below, next to what they are about. Your changes are kept in the form.", res.Status)},
-		})
+		return h.renderEdit(c, status, id, res.Review, in, res.Errors, h.refusal(c, res))
+	case contacts.OutcomeUnavailable:
+		return h.renderOutage(c, http.StatusServiceUnavailable, id, res, draftID, fingerprint)
 	case contacts.OutcomeNoAnswer:
-		return h.renderEdit(c, http.StatusGatewayTimeout, id, res.Review, in, nil, &views.Problem{
-			Title: "DigiCert did not answer",
-			Details: []string{
-				res.Problem,
-				"The change may or may not have been made, and the audit log records this submission as “no answer”. The contacts shown below are as they were before sending: reload this page to read them again from DigiCert before you send anything more.",
-			},
-		})
+		return h.renderOutage(c, http.StatusGatewayTimeout, id, res, draftID, fingerprint)
 	}
 	return fmt.Errorf("handlers: send: unknown outcome %q", res.Outcome)
 }
@@ -166,22 +175,35 @@ func (h changeHandlers) renderEdit(c echo.Context, status, id int, review contac
 	if err != nil {
 		return err
 	}
+	sent, err := h.lastSentFor(c, review.Organization)
+	if err != nil {
+		return err
+	}
+	noteLastSent(&p, sent)
 	p.Problem = problem
 	p.Errors = errorLinks(errs)
 	p.HasErrors = len(p.Errors) > 0 || problem != nil
-	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, review.Current, h.Contacts.Locales(), errs)
+	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, review.Current, sent, h.Contacts.Locales(), errs)
 	return render(c, status, views.Organization(p))
 }
 
 // renderReview shows the planned change with the Send button.
 func (h changeHandlers) renderReview(c echo.Context, status, id int, review contacts.Review, draftID string, stale []string) error {
+	p := h.reviewPage(c, id, review, draftID)
+	p.Stale = stale
+	p.HasErrors = len(stale) > 0
+	return render(c, status, views.Review(p))
+}
+
+// reviewPage is the review of a change, its decision first.
+func (h changeHandlers) reviewPage(c echo.Context, id int, review contacts.Review, draftID string) views.ReviewPage {
 	p := views.ReviewPage{
 		Page:             h.page(c, "Review the change to "+review.Organization.Name, "organizations"),
 		OrganizationName: review.Organization.Name,
-		Stale:            stale,
 		ChangedSinceLoad: review.ChangedSinceLoad,
 		Rebased:          review.Rebased,
 		Conflicts:        conflictSentences(review.Conflicts),
+		Contacts:         reviewContacts(review.Plan, h.Contacts.Locales()),
 		PrettyBody:       indentJSON(review.Plan.Body),
 		Curl:             curlCommand(h.DigiCertBaseURL, id, review.Plan.Body),
 		SendURL:          "/organizations/" + strconv.Itoa(id) + "/send",
@@ -189,21 +211,8 @@ func (h changeHandlers) renderReview(c echo.Context, status, id int, review cont
 		DraftID:          draftID,
 		Fingerprint:      review.Fingerprint,
 	}
-	p.HasErrors = len(stale) > 0
-	for _, cp := range review.Plan.Contacts {
-		rc := views.ReviewContact{
-			Heading:    contactHeading(cp.ContactType),
-			Effect:     string(cp.Effect),
-			EffectText: effectText(cp.Effect),
-			Reason:     cp.Reason,
-			Cleared:    cp.ClearedFields,
-		}
-		for _, fc := range cp.ChangedFields {
-			rc.Changes = append(rc.Changes, views.FieldChangeView{Label: upperFirst(fc.Label), Before: fc.Before, After: fc.After})
-		}
-		p.Contacts = append(p.Contacts, rc)
-	}
-	return render(c, status, views.Review(p))
+	p.SendLabel, p.SendWarning = sendLabel(review.Plan)
+	return p
 }
 
 // conflictSentences says each conflict of a rebased form in a sentence.
@@ -303,6 +312,8 @@ func effectText(e contacts.Effect) string {
 		return "Added"
 	case contacts.EffectNothing:
 		return "Removed, if there is one"
+	case contacts.EffectSet:
+		return "Set"
 	}
 	return string(e)
 }

@@ -105,13 +105,34 @@ func TestReviewWarnsWhenContactsChangedSinceLoad(t *testing.T) {
 			}
 		}
 	})
-	t.Run("changed, a kept contact no longer matching", func(t *testing.T) {
+	t.Run("changed, a kept contact changed elsewhere is not taken for an edit", func(t *testing.T) {
 		s := newSetup(t)
 		described := changeTelephone(s)
 		form := prefilled(s.org, s.token)
 		form.Set("basis", s.basis)
 		form.Set("organization_contact.action", "update")
 		form.Set("organization_contact.job_title", "Mine")
+		r, _ := s.app.review(s.org.ID, form)
+		if r.Status != http.StatusOK {
+			t.Fatalf("review: status %d, want 200", r.Status)
+		}
+		for _, want := range []string{changedSinceLoad, "<li>" + described + "</li>", ">Send to DigiCert</button>"} {
+			if !strings.Contains(r.Body, want) {
+				t.Errorf("review page lacks %q", want)
+			}
+		}
+		if strings.Contains(r.Body, "chose Keep as is") || strings.Contains(r.Body, "technical_contact&#34;") {
+			t.Error("the review takes the technical contact, changed elsewhere, for an edit")
+		}
+	})
+	t.Run("changed, a kept contact edited too", func(t *testing.T) {
+		s := newSetup(t)
+		described := changeTelephone(s)
+		form := prefilled(s.org, s.token)
+		form.Set("basis", s.basis)
+		form.Set("organization_contact.action", "update")
+		form.Set("organization_contact.job_title", "Mine")
+		form.Set("technical_contact.job_title", "Edited but kept")
 		r := s.app.post("/organizations/"+strconv.Itoa(s.org.ID)+"/review", form)
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("review: status %d, want 422", r.Status)

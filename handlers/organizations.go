@@ -139,15 +139,9 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 		return h.organizationUnavailable(c, id, err)
 	}
 	current := contacts.CurrentFrom(*view.Organization)
-	in := contacts.Input{Mode: "form", Change: contacts.ChangeFrom(current), Basis: contacts.Fingerprint(current)}
-	if draftID := c.QueryParam("draft"); draftID != "" {
-		draft, ok, err := h.loadDraft(c, id, draftID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			in = draft
-		}
+	in, sent, err := h.startEdit(c, id, view, c.QueryParam("draft"))
+	if err != nil {
+		return err
 	}
 	p, err := h.organizationPage(c, view)
 	if err != nil {
@@ -162,7 +156,8 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 	if notice != nil {
 		p.Flash = notice
 	}
-	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, current, h.Contacts.Locales(), nil)
+	noteLastSent(&p, sent)
+	p.Form = buildEditForm(reviewURL(id), p.CSRFToken, in, current, sent, h.Contacts.Locales(), nil)
 	return render(c, http.StatusOK, views.Organization(p))
 }
 
@@ -212,7 +207,7 @@ func (s *server) organizationUnavailable(c echo.Context, id int, err error) erro
 	}
 	p.Page = s.page(c, "DigiCert could not be reached", "organizations")
 	p.HasErrors = true
-	p.Unreachable = contacts.DescribeUpstreamError(err)
+	p.Unreachable = s.describeUnreachable(c, err)
 	return render(c, http.StatusBadGateway, views.Organization(p))
 }
 
@@ -247,6 +242,7 @@ func (s *server) organizationPage(c echo.Context, view contacts.View) (views.Org
 		contactCard(digicert.OrganizationContact, "Organization contact", org.OrganizationContact, s.Contacts.Locales()),
 		contactCard(digicert.TechnicalContact, "Technical contact", org.TechnicalContact, s.Contacts.Locales()),
 	}
+	p.Contacts[1].NotReported = org.TechnicalContactOmitted
 	var err error
 	if p.History, err = s.latestSubmissions(c.Request().Context(), org.ID); err != nil {
 		return views.OrganizationPage{}, err

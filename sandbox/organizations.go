@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 )
@@ -22,7 +23,7 @@ type organizationDetail struct {
 	Telephone           string         `json:"telephone,omitempty"`
 	Container           containerJSON  `json:"container"`
 	OrganizationContact contactJSON    `json:"organization_contact"`
-	TechnicalContact    *contactJSON   `json:"technical_contact,omitempty"`
+	TechnicalContact    *contactJSON   `json:"technical_contact"`
 	VerifiedContacts    []verifiedJSON `json:"verified_contacts"`
 }
 
@@ -59,7 +60,32 @@ func (s *Server) showOrganization(w http.ResponseWriter, r *http.Request) {
 		writeOrganizationNotFound(w)
 		return
 	}
-	writeJSON(w, http.StatusOK, encoder{s.quirks}.detail(o))
+	d := encoder{s.quirks}.detail(o)
+	if s.omitTechnical {
+		writeJSON(w, http.StatusOK, withoutTechnical{d})
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+// withoutTechnical is an organization read without its technical_contact
+// field: the documented answer, which names no technical contact.
+type withoutTechnical struct {
+	organizationDetail
+}
+
+// MarshalJSON writes the organization and drops technical_contact.
+func (o withoutTechnical) MarshalJSON() ([]byte, error) {
+	body, err := json.Marshal(o.organizationDetail)
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return nil, err
+	}
+	delete(fields, "technical_contact")
+	return json.Marshal(fields)
 }
 
 // lookup finds the organization named by a path segment; a segment that is

@@ -59,7 +59,7 @@ func TestShowOrganization(t *testing.T) {
 				"address":"1 Quiet Road","address2":"Unit 2","city":"Leeds","state":"West Yorkshire","zip":"LS1 1AA","country":"gb",
 				"container":{"id":"3","parent_id":"1","name":"EMEA","is_active":"1"},
 				"organization_contact":{"id":"9","first_name":"Sam","last_name":"Stone","email":"sam@example.com","language_id":"en"},
-				"verified_contacts":[]}`,
+				"technical_contact":null,"verified_contacts":[]}`,
 		},
 		{
 			name: "the first seed organization", path: "/services/v2/organization/1001", status: http.StatusOK,
@@ -75,7 +75,7 @@ func TestShowOrganization(t *testing.T) {
 		},
 		{name: "unknown id", path: "/services/v2/organization/999999", status: http.StatusNotFound, want: `{"errors":[{"code":"not_found","message":"Organization not found."}]}`},
 		{name: "non-numeric id", path: "/services/v2/organization/acme", status: http.StatusNotFound, want: `{"errors":[{"code":"not_found","message":"Organization not found."}]}`},
-		{name: "empty id", path: "/services/v2/organization/", status: http.StatusNotFound, want: `{"errors":[{"code":"not_found","message":"The requested resource was not found."}]}`},
+		{name: "empty id", path: "/services/v2/organization/", status: http.StatusNotFound, want: `{"errors":[{"code":"not_found|route","message":"The requested route was not found."}]}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -50,32 +50,46 @@ type Options struct {
 	// means the seed table's sixty-odd; more adds made-up ones after them
 	// (ids follow on), as many as a large account holds.
 	Organizations int
+	// ReadOnlyKeys are further X-DC-DEVKEY values accepted, for keys whose
+	// role may only read (DigiCert's View Only role): they list and read
+	// organizations, and get 403 access_denied|missing_permission on the
+	// contact PUT.
+	ReadOnlyKeys []string
+	// OmitTechnicalContact leaves the technical_contact field out of
+	// organization reads altogether, as DigiCert's documented answer does.
+	// Otherwise a read carries the technical contact, or null for none.
+	OmitTechnicalContact bool
 }
 
 // Server is an in-memory CertCentral emulator. It is an http.Handler for
 // paths under /services/v2/ and is safe for concurrent use.
 type Server struct {
-	apiKey  string
-	quirks  bool
-	now     func() time.Time
-	orgs    *registry
-	limiter *limiter
-	faults  *faultQueue
-	log     *requestLog
-	mux     *http.ServeMux
+	apiKey       string
+	readOnlyKeys []string
+	quirks       bool
+	// omitTechnical leaves technical_contact out of organization reads.
+	omitTechnical bool
+	now           func() time.Time
+	orgs          *registry
+	limiter       *limiter
+	faults        *faultQueue
+	log           *requestLog
+	mux           *http.ServeMux
 }
 
 // New returns a Server holding the deterministic seed organizations, and
 // made-up ones up to opts.Organizations.
 func New(opts Options) *Server {
 	s := &Server{
-		apiKey:  opts.APIKey,
-		quirks:  opts.Quirks,
-		now:     opts.Now,
-		orgs:    newRegistry(),
-		limiter: newLimiter(opts.Windows),
-		faults:  &faultQueue{},
-		log:     newRequestLog(opts.RequestLog),
+		apiKey:        opts.APIKey,
+		readOnlyKeys:  append([]string(nil), opts.ReadOnlyKeys...),
+		quirks:        opts.Quirks,
+		omitTechnical: opts.OmitTechnicalContact,
+		now:           opts.Now,
+		orgs:          newRegistry(),
+		limiter:       newLimiter(opts.Windows),
+		faults:        &faultQueue{},
+		log:           newRequestLog(opts.RequestLog),
 	}
 	if s.apiKey == "" {
 		s.apiKey = defaultAPIKey
@@ -88,15 +102,16 @@ func New(opts Options) *Server {
 	return s
 }
 
-// routes lists every endpoint the emulator answers. Anything else is a
-// DigiCert-style 404; a known path with the wrong method is a 405.
+// routes lists every endpoint the emulator answers. Any other path is
+// DigiCert's 404 not_found|route, the answer a wrong base URL gets; a
+// known path with the wrong method is a 405.
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc(apiPrefix+"/organization", s.only(http.MethodGet, s.listOrganizations))
 	mux.HandleFunc(apiPrefix+"/organization/{id}", s.only(http.MethodGet, s.showOrganization))
-	mux.HandleFunc(apiPrefix+"/organization/{id}/contact", s.only(http.MethodPut, s.updateContacts))
+	mux.HandleFunc(apiPrefix+"/organization/{id}/contact", s.only(http.MethodPut, s.writable(s.updateContacts)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeErrors(w, http.StatusNotFound, apiError{"not_found", "The requested resource was not found."})
+		writeErrors(w, http.StatusNotFound, apiError{"not_found|route", "The requested route was not found."})
 	})
 	return mux
 }
@@ -115,10 +130,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := r.Header.Get("X-DC-DEVKEY")
-	if !s.validKey(key) {
+	if !s.validKey(key) && !s.readOnlyKey(key) {
 		// DigiCert answers a bad key with 403, not 401, and such requests
-		// do not count against any key's rate limit.
-		writeErrors(w, http.StatusForbidden, apiError{"access_denied|access_denied_invalid_key", "The API key is missing or not valid."})
+		// do not count against any key's rate limit. The message is the
+		// one recorded from DigiCert's answer.
+		writeErrors(w, http.StatusForbidden, apiError{"access_denied|access_denied_invalid_key", "Access denied due to access_denied_invalid_key."})
 		return
 	}
 	if !s.limiter.allow(key, s.now()) {
@@ -137,6 +153,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // how much of a guessed key was right.
 func (s *Server) validKey(key string) bool {
 	return subtle.ConstantTimeCompare([]byte(key), []byte(s.apiKey)) == 1
+}
+
+// readOnlyKey reports whether key is one of the keys that may only read.
+func (s *Server) readOnlyKey(key string) bool {
+	found := false
+	for _, k := range s.readOnlyKeys {
+		// Every key is compared, so the time taken does not say which.
+		found = subtle.ConstantTimeCompare([]byte(key), []byte(k)) == 1 || found
+	}
+	return found
+}
+
+// writable wraps a handler that changes data: a key that may only read
+// gets DigiCert's 403 access_denied|missing_permission and nothing
+// changes. The message is the sandbox's own: DigiCert's wording for it is
+// not recorded.
+func (s *Server) writable(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.validKey(r.Header.Get("X-DC-DEVKEY")) {
+			writeErrors(w, http.StatusForbidden, apiError{"access_denied|missing_permission", "The API key does not have permission to perform this action."})
+			return
+		}
+		h(w, r)
+	}
 }
 
 // only wraps h so that any other method gets a JSON 405 naming the one

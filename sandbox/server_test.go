@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-const accessDenied = `{"errors":[{"code":"access_denied|access_denied_invalid_key","message":"The API key is missing or not valid."}]}`
+const accessDenied = `{"errors":[{"code":"access_denied|access_denied_invalid_key","message":"Access denied due to access_denied_invalid_key."}]}`
 
 func TestAuthentication(t *testing.T) {
 	const removeTech = `{"contacts":[{"contact_type":"technical_contact"}]}`
@@ -46,7 +46,7 @@ func TestDefaultAPIKey(t *testing.T) {
 }
 
 func TestRouting(t *testing.T) {
-	const notFound = `{"errors":[{"code":"not_found","message":"The requested resource was not found."}]}`
+	const notFound = `{"errors":[{"code":"not_found|route","message":"The requested route was not found."}]}`
 	tests := []struct {
 		name, method, path string
 		status             int

@@ -5,24 +5,54 @@
   // A page that refused a submit opens with its error summary focused, so
   // that keyboard and screen reader users start at the list of problems
   // (the GOV.UK error summary pattern).
-  var summary = document.getElementById("error-summary");
-  if (!summary) {
-    return;
-  }
-  summary.focus();
-
-  // A link of the summary moves the focus to its field, not only the view,
-  // and shows the field's label or legend with it.
-  summary.addEventListener("click", function (event) {
-    var link = event.target.closest("a[href^='#']");
-    var field = link && document.getElementById(link.getAttribute("href").slice(1));
-    if (!field) {
+  function focusErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (!summary) {
       return;
     }
-    event.preventDefault();
-    var legend = field.closest("fieldset") && field.closest("fieldset").querySelector("legend");
-    var label = document.querySelector("label[for='" + CSS.escape(field.id) + "']");
-    (field.type === "radio" && legend ? legend : label || field).scrollIntoView();
-    field.focus({ preventScroll: true });
-  });
+    summary.focus();
+
+    // A link of the summary moves the focus to its field, not only the
+    // view, and shows the field's label or legend with it.
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var field = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) {
+        return;
+      }
+      event.preventDefault();
+      var legend = field.closest("fieldset") && field.closest("fieldset").querySelector("legend");
+      var label = document.querySelector("label[for='" + CSS.escape(field.id) + "']");
+      (field.type === "radio" && legend ? legend : label || field).scrollIntoView();
+      field.focus({ preventScroll: true });
+    });
+  }
+
+  // Each contact of the change form shows only the fields of the choice
+  // made: the contact's own fields for Update or Add, the replacement's
+  // for Replace with someone else, none for Keep as is or Remove. Hidden
+  // fields are still sent, unchanged, so the server reads the form the
+  // same way with or without this script.
+  function showChosenFields() {
+    var contacts = document.querySelectorAll("fieldset.contact");
+    Array.prototype.forEach.call(contacts, function (contact) {
+      var radios = contact.querySelectorAll("input[type='radio'][name$='.action']");
+      var groups = contact.querySelectorAll("fieldset.contact-fields[data-actions]");
+      function update() {
+        var chosen = contact.querySelector("input[type='radio'][name$='.action']:checked");
+        var action = chosen ? chosen.value : "";
+        Array.prototype.forEach.call(groups, function (group) {
+          var actions = group.getAttribute("data-actions").split(" ");
+          group.hidden = actions.indexOf(action) < 0;
+        });
+      }
+      Array.prototype.forEach.call(radios, function (radio) {
+        radio.addEventListener("change", update);
+      });
+      update();
+    });
+  }
+
+  showChosenFields();
+  focusErrorSummary();
 })();

@@ -2,6 +2,13 @@
 // always render their own error slot, the error summary, the CSRF input.
 package components
 
+import (
+	"context"
+	"io"
+
+	"github.com/a-h/templ"
+)
+
 // ErrorLink is one entry of the error summary: the message and the id of
 // the field it is about ("" for a problem with the whole form).
 type ErrorLink struct {
@@ -21,6 +28,9 @@ type Input struct {
 	// MaxLength is a hint for the browser; the server validates.
 	MaxLength int
 	Width     string // "", "short"
+	// InputMode is the keyboard a phone shows: "tel", "numeric"; "" for
+	// the default.
+	InputMode string
 }
 
 // Option is one choice of a Select.
@@ -90,4 +100,45 @@ func describedBy(id, hint, err string) string {
 		out += id + "-error"
 	}
 	return out
+}
+
+// Email shows an email address that may break across lines only after its
+// @ and before its dots: the parts, escaped, joined by <wbr> with no
+// space between them.
+func Email(addr string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		for i, part := range EmailParts(addr) {
+			if i > 0 {
+				if _, err := io.WriteString(w, "<wbr>"); err != nil {
+					return err
+				}
+			}
+			if _, err := io.WriteString(w, templ.EscapeString(part)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// EmailParts cuts an email address where a line may break: after the @
+// and before each dot, so that a long address wraps at its natural
+// joints rather than in the middle of a word.
+func EmailParts(addr string) []string {
+	var parts []string
+	start := 0
+	for i, r := range addr {
+		switch {
+		case r == '.' && i > start:
+			parts = append(parts, addr[start:i])
+			start = i
+		case r == '@':
+			parts = append(parts, addr[start:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(addr) {
+		parts = append(parts, addr[start:])
+	}
+	return parts
 }
