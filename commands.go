@@ -35,8 +35,17 @@ func runSandbox(ctx context.Context, args []string, env func(string) string, _ i
 	fs := newFlagSet("sandbox", "Run the DigiCert CertCentral emulator alone, for scripts and other clients.", stdout)
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
 	key := fs.String("api-key", "sandbox", "the API key clients must send in X-DC-DEVKEY")
+	rate := fs.String("rate", "100/5s,1000/5m", "rate windows per API key, as limit/period pairs; shrink them to run rate-limited tests in seconds")
+	orgs := fs.Int("organizations", 0, "how many organizations the sandbox holds; 0: its sixty-odd seed organizations")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	windows, err := sandbox.ParseWindows(*rate)
+	if err != nil {
+		return &configError{"--rate", err.Error()}
+	}
+	if *orgs < 0 || *orgs > 1_000_000 {
+		return &configError{"--organizations", "must be from 0 to 1000000"}
 	}
 	if err := checkListenAddr(*addr); err != nil {
 		return &configError{"--addr", err.Error()}
@@ -49,7 +58,7 @@ func runSandbox(ctx context.Context, args []string, env func(string) string, _ i
 	if err != nil {
 		return &configError{"--addr", fmt.Sprintf("cannot listen on %s: %v", *addr, err)}
 	}
-	srv := newSandboxServer(*key, logger)
+	srv := newSandboxServer(sandbox.Options{APIKey: *key, Windows: windows, Organizations: *orgs}, logger)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "DigiCert sandbox listening at http://%s/services/v2\n", ln.Addr())
@@ -104,11 +113,11 @@ func runHealthcheck(ctx context.Context, args []string, env func(string) string,
 	return nil
 }
 
-// newSandboxServer serves the DigiCert emulator, accepting apiKey, for the
-// in-process upstream of sandbox mode and for the sandbox command alike.
-func newSandboxServer(apiKey string, logger *slog.Logger) *http.Server {
+// newSandboxServer serves the DigiCert emulator, for the in-process
+// upstream of sandbox mode and for the sandbox command alike.
+func newSandboxServer(opts sandbox.Options, logger *slog.Logger) *http.Server {
 	return &http.Server{
-		Handler:           sandbox.New(sandbox.Options{APIKey: apiKey}),
+		Handler:           sandbox.New(opts),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}

@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/contactdesk/contactdesk/sandbox"
 )
 
 // defaultBaseURL is DigiCert's US endpoint; EU accounts set DIGICERT_BASE_URL.
@@ -29,6 +32,17 @@ type config struct {
 	// MetricsAddr, when set, is a second listen address serving /metrics
 	// for a Prometheus scraper and Go's profiles, without sign-in.
 	MetricsAddr string
+	// DirectoryTTL is how old the directory's read of an organization may
+	// grow before it is read again, in Go's duration syntax.
+	DirectoryTTL string
+	// OwnDomains lists, comma-separated, the email domains of the
+	// company: contacts elsewhere can be listed apart.
+	OwnDomains string
+	// SandboxRate and SandboxOrganizations shape the built-in sandbox:
+	// its rate windows (which the client then keeps to) and how many
+	// organizations it holds. Sandbox mode only; for tests.
+	SandboxRate          string
+	SandboxOrganizations string
 }
 
 // sandboxMode reports whether the portal runs against the built-in emulator.
@@ -65,6 +79,10 @@ var settings = []setting{
 	{"CONTACTDESK_LOG_FORMAT", "log-format", "text", "log format: text or json", func(c *config) *string { return &c.LogFormat }},
 	{"CONTACTDESK_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address; empty: the socket's address", func(c *config) *string { return &c.TrustedProxies }},
 	{"CONTACTDESK_METRICS_ADDR", "metrics-addr", "", "listen address of a separate /metrics endpoint for Prometheus, and /debug/pprof/ for clients on this host, without sign-in; empty: /metrics only for signed-in admins, no profiles", func(c *config) *string { return &c.MetricsAddr }},
+	{"CONTACTDESK_DIRECTORY_TTL", "directory-ttl", "24h", "how old the directory's read of an organization may grow before it is read again", func(c *config) *string { return &c.DirectoryTTL }},
+	{"CONTACTDESK_OWN_DOMAINS", "own-domains", "", "comma-separated email domains of the company (subdomains included); the People page can list contacts outside them", func(c *config) *string { return &c.OwnDomains }},
+	{"CONTACTDESK_SANDBOX_RATE", "sandbox-rate", "100/5s,1000/5m", "sandbox mode only, for tests: the built-in sandbox's rate windows, which the client keeps to", func(c *config) *string { return &c.SandboxRate }},
+	{"CONTACTDESK_SANDBOX_ORGANIZATIONS", "sandbox-organizations", "0", "sandbox mode only, for tests: how many organizations the built-in sandbox holds; 0: its sixty-odd", func(c *config) *string { return &c.SandboxOrganizations }},
 }
 
 // bindConfig registers one flag per setting on fs. The returned function,
@@ -123,7 +141,84 @@ func (c config) validate() error {
 			return &configError{"CONTACTDESK_METRICS_ADDR", err.Error()}
 		}
 	}
+	if _, err := c.directoryTTL(); err != nil {
+		return &configError{"CONTACTDESK_DIRECTORY_TTL", err.Error()}
+	}
+	if _, err := c.ownDomains(); err != nil {
+		return &configError{"CONTACTDESK_OWN_DOMAINS", err.Error()}
+	}
+	return c.validateSandbox()
+}
+
+// validateSandbox checks the sandbox's options, which only sandbox mode
+// may change.
+func (c config) validateSandbox() error {
+	if _, err := sandbox.ParseWindows(c.SandboxRate); err != nil {
+		return &configError{"CONTACTDESK_SANDBOX_RATE", err.Error()}
+	}
+	if _, err := c.sandboxOrganizations(); err != nil {
+		return &configError{"CONTACTDESK_SANDBOX_ORGANIZATIONS", err.Error()}
+	}
+	if c.sandboxMode() {
+		return nil
+	}
+	for _, s := range settings {
+		if s.variable == "CONTACTDESK_SANDBOX_RATE" || s.variable == "CONTACTDESK_SANDBOX_ORGANIZATIONS" {
+			if v := *s.field(&c); v != s.def {
+				return &configError{s.variable, "applies only in sandbox mode, and DIGICERT_API_KEY is set"}
+			}
+		}
+	}
 	return nil
+}
+
+// sandboxOptions returns the built-in sandbox's rate windows and number
+// of organizations; its key is chosen at start.
+func (c config) sandboxOptions() (sandbox.Options, error) {
+	windows, err := sandbox.ParseWindows(c.SandboxRate)
+	if err != nil {
+		return sandbox.Options{}, &configError{"CONTACTDESK_SANDBOX_RATE", err.Error()}
+	}
+	n, err := c.sandboxOrganizations()
+	if err != nil {
+		return sandbox.Options{}, &configError{"CONTACTDESK_SANDBOX_ORGANIZATIONS", err.Error()}
+	}
+	return sandbox.Options{Windows: windows, Organizations: n}, nil
+}
+
+// sandboxOrganizations returns how many organizations the built-in
+// sandbox starts with.
+func (c config) sandboxOrganizations() (int, error) {
+	n, err := strconv.Atoi(c.SandboxOrganizations)
+	if err != nil || n < 0 || n > 1_000_000 {
+		return 0, fmt.Errorf("%q is not a whole number from 0 to 1000000", c.SandboxOrganizations)
+	}
+	return n, nil
+}
+
+// directoryTTL parses DirectoryTTL: at least a minute.
+func (c config) directoryTTL() (time.Duration, error) {
+	d, err := time.ParseDuration(c.DirectoryTTL)
+	if err != nil || d < time.Minute {
+		return 0, fmt.Errorf("%q is not a duration of a minute or more, like 24h", c.DirectoryTTL)
+	}
+	return d, nil
+}
+
+// ownDomains parses OwnDomains into lower-case domain names.
+func (c config) ownDomains() ([]string, error) {
+	var domains []string
+	for part := range strings.SplitSeq(c.OwnDomains, ",") {
+		d := strings.ToLower(strings.TrimSpace(part))
+		if d == "" {
+			continue
+		}
+		if strings.ContainsAny(d, "@/ ") || !strings.Contains(d, ".") || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
+			return nil, fmt.Errorf("%q is not a domain name like example.com", part)
+		}
+		domains = append(domains, d)
+	}
+	return domains, nil
 }
 
 // trustedProxies parses TrustedProxies: CIDRs, or single addresses taken

@@ -18,6 +18,7 @@ import (
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/metrics"
+	"github.com/contactdesk/contactdesk/sandbox"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/store"
 )
@@ -48,14 +49,26 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	}
 
 	baseURL, apiKey := cfg.BaseURL, cfg.APIKey
+	// nil: DigiCert's documented windows.
+	var windows []digicert.RateWindow
 	if cfg.sandboxMode() {
-		url, key, stop, err := startSandbox(logger)
+		opts, err := cfg.sandboxOptions()
+		if err != nil {
+			return err
+		}
+		url, key, stop, err := startSandbox(opts, logger)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		baseURL, apiKey = url, key
-		logger.Warn("sandbox mode: no DIGICERT_API_KEY set; using the built-in DigiCert emulator", "base_url", baseURL)
+		// The client keeps to the sandbox's windows, so that shrunk ones
+		// run the real rate limiting in seconds.
+		for _, w := range opts.Windows {
+			windows = append(windows, digicert.RateWindow{Limit: w.Limit, Per: w.Per})
+		}
+		logger.Warn("sandbox mode: no DIGICERT_API_KEY set; using the built-in DigiCert emulator",
+			"base_url", baseURL, "rate", cfg.SandboxRate, "organizations", opts.Organizations)
 	}
 	meters := metrics.New(metrics.Options{Version: version, Sandbox: cfg.sandboxMode()})
 	client, err := digicert.New(digicert.Config{
@@ -63,6 +76,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		APIKey:    apiKey,
 		UserAgent: "ContactDesk/" + version,
 		Logger:    logger,
+		Windows:   windows,
 
 		OnCall:        meters.DigiCertCall,
 		OnRetry:       meters.DigiCertRetry,
@@ -184,7 +198,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 // startSandbox runs the DigiCert emulator on a loopback port of its own, so
 // that sandbox mode goes through the same HTTP client, headers, retries and
 // limiter as production. Its key is random: nothing else can use it.
-func startSandbox(logger *slog.Logger) (baseURL, apiKey string, stop func(), err error) {
+func startSandbox(opts sandbox.Options, logger *slog.Logger) (baseURL, apiKey string, stop func(), err error) {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", "", nil, fmt.Errorf("sandbox key: %w", err)
@@ -194,7 +208,8 @@ func startSandbox(logger *slog.Logger) (baseURL, apiKey string, stop func(), err
 	if err != nil {
 		return "", "", nil, fmt.Errorf("sandbox: listen: %w", err)
 	}
-	srv := newSandboxServer(apiKey, logger)
+	opts.APIKey = apiKey
+	srv := newSandboxServer(opts, logger)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("sandbox stopped", "error", err.Error())
