@@ -18,8 +18,13 @@ type OrganizationQuery struct {
 	// Search, when not blank, keeps organizations whose name, assumed name
 	// or display name contains it, ignoring case and Unicode normalisation
 	// differences (see searchKey). A positive whole number also matches the
-	// organization with that id.
+	// organization with that id. A search of two characters or more also
+	// matches the organizations where a contact matches it as the people
+	// search would (see PeopleQuery.Search).
 	Search string
+	// NoTechnicalContact keeps only the organizations the directory read
+	// and found without a technical contact.
+	NoTechnicalContact bool
 	// Limit is the page size: DefaultOrganizationLimit when zero or
 	// negative, at most MaxOrganizationLimit.
 	Limit int
@@ -136,6 +141,8 @@ func newOrganizationFilter(ctx context.Context, tx *sql.Tx, q OrganizationQuery)
 		if id, ok := positiveID(text); ok {
 			f.add("(id = ? OR "+m.cond+")", append([]any{id}, m.args...)...)
 			f.id = id
+		} else if contacts, ok := contactMatch(q.Search); ok {
+			f.add("("+m.cond+" OR "+contacts.cond+")", append(m.args, contacts.args...)...)
 		} else {
 			f.add(m.cond, m.args...)
 			f.fts = m.fts
@@ -143,6 +150,10 @@ func newOrganizationFilter(ctx context.Context, tx *sql.Tx, q OrganizationQuery)
 		if m.character {
 			f.character = text
 		}
+	}
+	if q.NoTechnicalContact {
+		f.add(noTechnicalContact)
+		f.fts, f.character = "", ""
 	}
 	if q.IDs != nil {
 		ids, err := json.Marshal(q.IDs)
