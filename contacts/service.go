@@ -30,6 +30,8 @@ type Service struct {
 	seen *contactsMemory
 	// onAudit, when set, is told the kind of each event recorded.
 	onAudit func(store.AuditKind)
+	// observer, when set, is told of each read from DigiCert.
+	observer ReadObserver
 	// views coalesces concurrent reads for display.
 	views viewReads
 	// kept holds each organization's last read, for its page.
@@ -76,11 +78,13 @@ func (s *Service) readLive(ctx context.Context, id int) (View, error) {
 	var apiErr *digicert.APIError
 	if errors.As(err, &apiErr) && apiErr.Status == 404 {
 		s.dropView(id)
+		s.observeRead(id, nil, !apiErr.Has("not_found|route"), readAt)
 		return View{}, ErrOrganizationNotFound
 	}
 	if err != nil {
 		return View{}, fmt.Errorf("contacts: read organization %d: %w", id, err)
 	}
+	s.observeRead(id, org, false, readAt)
 	v := View{Organization: org, ReadAt: readAt, Read: ticket}
 	s.kept.keep(id, v, ticket, s.now(), s.ViewMaxAge)
 	return v, nil
