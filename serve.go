@@ -16,6 +16,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
+	"github.com/contactdesk/contactdesk/directory"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/metrics"
 	"github.com/contactdesk/contactdesk/sandbox"
@@ -91,6 +92,22 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	}
 	service := contacts.NewService(client, st, locales, logger)
 	service.OnAuditEvent(func(k store.AuditKind) { meters.AuditEvent(string(k)) })
+	ttl, err := cfg.directoryTTL()
+	if err != nil {
+		return &configError{"CONTACTDESK_DIRECTORY_TTL", err.Error()}
+	}
+	ownDomains, err := cfg.ownDomains()
+	if err != nil {
+		return &configError{"CONTACTDESK_OWN_DOMAINS", err.Error()}
+	}
+	dir := directory.New(client, st, directory.Options{
+		TTL:          ttl,
+		Logger:       logger,
+		OnAuditEvent: func(k store.AuditKind) { meters.AuditEvent(string(k)) },
+		OnRead:       meters.DirectoryRead,
+	})
+	service.ObserveReads(dir)
+	meters.WatchDirectory(dir.Status)
 
 	// The current session keys, then the previous pair while a rotation
 	// keeps it (see `contactdesk sessions rotate-keys`).
@@ -114,6 +131,10 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		Store:    st,
 		Contacts: service,
 		Assets:   assets,
+
+		Directory:  dir,
+		OwnDomains: ownDomains,
+
 		Sessions: handlers.NewSessions(cfg.secure(), sessionKeys...),
 		Logger:   logger,
 		Sandbox:  cfg.sandboxMode(),
@@ -166,8 +187,22 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		defer stopMetrics()
 	}
 
-	go syncOrganizations(ctx, service, logger)
+	go func() {
+		syncOrganizations(ctx, service, logger)
+		dir.Wake()
+	}()
 	go reconcileSubmissions(ctx, service, logger)
+	// The directory stops before the store closes.
+	dirCtx, stopDirectory := context.WithCancel(ctx)
+	dirDone := make(chan struct{})
+	go func() {
+		defer close(dirDone)
+		dir.Run(dirCtx)
+	}()
+	defer func() {
+		stopDirectory()
+		<-dirDone
+	}()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -13,6 +13,10 @@ import (
 	"github.com/contactdesk/contactdesk/store"
 )
 
+// SummaryPrefix begins the summary of every change found made outside
+// Contact Desk; what changed follows it.
+const SummaryPrefix = "Changed outside Contact Desk: "
+
 // maxSummary bounds the one-line summary of a change found outside, in
 // characters; the event holds every field before and after.
 const maxSummary = 300
@@ -114,7 +118,7 @@ func outsideChange(org digicert.Organization, prev store.DirectoryEntry, subs []
 
 // summary joins the sentences describing a change into one line.
 func summary(lines []string) string {
-	s := "Changed outside Contact Desk: " + strings.Join(lines, "; ")
+	s := SummaryPrefix + strings.Join(lines, "; ")
 	if r := []rune(s); len(r) > maxSummary {
 		s = string(r[:maxSummary-1]) + "…"
 	}

@@ -179,6 +179,23 @@ func (d *Directory) readOne(ctx context.Context, id int) error {
 	return err
 }
 
+// ReadOrganization reads organization id now, at the background class,
+// and records it as the worker would, without waiting for its turn. It
+// returns how the read ended, and DigiCert's error when it gave no usable
+// answer.
+func (d *Directory) ReadOrganization(ctx context.Context, id int) (Result, error) {
+	readAt := d.now()
+	org, err := d.client.GetOrganization(digicert.WithClass(ctx, digicert.Background), id)
+	var apiErr *digicert.APIError
+	switch {
+	case err == nil:
+		return d.record(ctx, *org, readAt, d.now())
+	case errors.As(err, &apiErr) && apiErr.Status == 404 && !apiErr.Has("not_found|route"):
+		return ResultGone, d.markGone(ctx, id, readAt)
+	}
+	return ResultFailed, fmt.Errorf("directory: read organization %d: %w", id, err)
+}
+
 // markGone records that DigiCert knows organization id no more.
 func (d *Directory) markGone(ctx context.Context, id int, readAt time.Time) error {
 	name := ""

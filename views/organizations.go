@@ -13,6 +13,11 @@ type OrganizationsPage struct {
 	// LastSync is when the cache was last filled from DigiCert, formatted
 	// for display, or "" when it never was.
 	LastSync string
+	// NoTechnical lists only the organizations the directory found
+	// without a technical contact.
+	NoTechnical bool
+	ClearURL    string
+	Freshness   DirectoryFreshness
 }
 
 // OrganizationRow is one organization in the list.
@@ -22,4 +27,19 @@ type OrganizationRow struct {
 	Name        string
 	DisplayName string
 	Status      string
+	// OrganizationContact and TechnicalContact are the contacts as the
+	// directory last read them.
+	OrganizationContact ContactCell
+	TechnicalContact    ContactCell
+	// Matched says which contact the search matched, "" when it matched
+	// the names.
+	Matched string
+}
+
+// ContactCell is a contact in a list: a name and email, or a note saying
+// why there is none ("None", "Not read yet").
+type ContactCell struct {
+	Name  string
+	Email string
+	Note  string
 }
