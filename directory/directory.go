@@ -12,6 +12,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/contactdesk/contactdesk/digicert"
@@ -100,6 +101,9 @@ type Directory struct {
 	wake chan struct{}
 	// observed queues the reads pages made, for recording.
 	observed chan observation
+	// lookForUnread is set while the organization list may hold
+	// organizations never read: at start, and after Wake.
+	lookForUnread atomic.Bool
 
 	mu sync.Mutex
 	// stopped says why the worker stopped and waits for an admin; ""
@@ -112,6 +116,11 @@ type Directory struct {
 	lastError string
 	// cancelRead cancels the worker's read under way, if any.
 	cancelRead context.CancelFunc
+	// fresh is the last Status taken for Freshness, at freshAt;
+	// refreshing is set while a request takes a new one.
+	fresh      Status
+	freshAt    time.Time
+	refreshing bool
 }
 
 // New builds a Directory over client and st. Nothing runs until Run.
@@ -132,11 +141,13 @@ func New(client *digicert.Client, st *store.Store, opts Options) *Directory {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Directory{
+	d := &Directory{
 		client: client, store: st, opts: opts, log: log,
 		wake:     make(chan struct{}, 1),
 		observed: make(chan observation, observationQueue),
 	}
+	d.lookForUnread.Store(true)
+	return d
 }
 
 // TTL is how old a read may grow before the organization is read again.
@@ -145,6 +156,7 @@ func (d *Directory) TTL() time.Duration { return d.opts.TTL }
 // Wake makes the worker look for work at once, for instance after the
 // organization list was refreshed.
 func (d *Directory) Wake() {
+	d.lookForUnread.Store(true)
 	select {
 	case d.wake <- struct{}{}:
 	default:

@@ -72,7 +72,7 @@ func (d *Directory) step(ctx context.Context) time.Duration {
 		return untilWoken
 	}
 	now := d.now()
-	ids, err := d.store.DirectoryDue(ctx, now, batchSize)
+	ids, err := d.nextBatch(ctx, now)
 	if err != nil {
 		return d.storeFailed(ctx, err)
 	}
@@ -97,6 +97,26 @@ func (d *Directory) step(ctx context.Context) time.Duration {
 		}
 	}
 	return 0
+}
+
+// nextBatch returns the organizations to read now: those never read
+// first, while there may be some, then those due.
+func (d *Directory) nextBatch(ctx context.Context, now time.Time) ([]int, error) {
+	var ids []int
+	if d.lookForUnread.Load() {
+		var err error
+		if ids, err = d.store.DirectoryUnread(ctx, batchSize); err != nil {
+			return nil, err
+		}
+		if len(ids) < batchSize {
+			d.lookForUnread.Store(false)
+		}
+	}
+	if len(ids) == batchSize {
+		return ids, nil
+	}
+	due, err := d.store.DirectoryDue(ctx, now, batchSize-len(ids))
+	return append(ids, due...), err
 }
 
 // held returns how long the worker must wait before reading, when it was
@@ -130,6 +150,9 @@ func (d *Directory) idle(ctx context.Context, state store.DirectoryState, now ti
 		}
 		d.log.InfoContext(ctx, "directory: pass finished", "began", state.PassStartedAt)
 	}
+	// Organizations added to the list without a Wake are found at the
+	// next idle check.
+	d.lookForUnread.Store(true)
 	next, err := d.store.NextDirectoryDue(ctx)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -127,7 +127,7 @@ type directoryFreshness struct {
 }
 
 func (s *server) freshness(c echo.Context) (directoryFreshness, error) {
-	st, err := s.Directory.Status(c.Request().Context())
+	st, err := s.Directory.Freshness(c.Request().Context())
 	if err != nil {
 		return directoryFreshness{}, err
 	}

@@ -65,6 +65,8 @@ func (h organizationHandlers) listOrganizations(c echo.Context) error {
 		Total:       res.Total,
 		NoTechnical: noTechnical,
 		ClearURL:    "/organizations",
+
+		ContactsNotSearched: res.ContactsNotSearched,
 	}
 	for _, o := range res.Organizations {
 		p.Organizations = append(p.Organizations, views.OrganizationRow{

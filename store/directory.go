@@ -368,24 +368,36 @@ func scanDirectoryContact(row scanner) (DirectoryContact, error) {
 	return c, nil
 }
 
+// DirectoryUnread returns up to limit organizations of the organization
+// list that the directory never read, by id. It reads the whole list:
+// call it when organizations may have been added, not for every batch.
+func (s *Store) DirectoryUnread(ctx context.Context, limit int) ([]int, error) {
+	var ids []int
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		ids, err = queryIDs(ctx, tx,
+			`SELECT o.id FROM organizations AS o
+			 WHERE NOT EXISTS (SELECT 1 FROM directory_organizations AS d WHERE d.id = o.id)
+			 ORDER BY o.id LIMIT ?`, limit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: directory unread: %w", err)
+	}
+	return ids, nil
+}
+
 // DirectoryDue returns up to limit organizations of the organization list
-// to read now, in the order to read them: those the directory never read,
-// by id, then those due (at or before now), the longest due first.
+// that the directory read and should read again at now, the longest due
+// first.
 func (s *Store) DirectoryDue(ctx context.Context, now time.Time, limit int) ([]int, error) {
 	var ids []int
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		if ids, err = queryIDs(ctx, tx,
-			`SELECT o.id FROM organizations AS o
-			 WHERE NOT EXISTS (SELECT 1 FROM directory_organizations AS d WHERE d.id = o.id)
-			 ORDER BY o.id LIMIT ?`, limit); err != nil || len(ids) >= limit {
-			return err
-		}
-		due, err := queryIDs(ctx, tx,
+		ids, err = queryIDs(ctx, tx,
 			`SELECT d.id FROM directory_organizations AS d
 			 WHERE d.due_at <= ? AND EXISTS (SELECT 1 FROM organizations AS o WHERE o.id = d.id)
-			 ORDER BY d.due_at, d.id LIMIT ?`, formatTime(now), limit-len(ids))
-		ids = append(ids, due...)
+			 ORDER BY d.due_at, d.id LIMIT ?`, formatTime(now), limit)
 		return err
 	})
 	if err != nil {

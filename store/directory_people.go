@@ -452,20 +452,40 @@ func (s *Store) OldestDirectoryRead(ctx context.Context) (time.Time, error) {
 	return t, nil
 }
 
+// MaxContactMatches is how many people a search of the organization list
+// may match for their organizations to be searched too. Beyond it the
+// search is too broad to say anything about contacts (an email domain
+// most of them share, say), and finding every organization of tens of
+// thousands of people would take a tenth of a second or more.
+const MaxContactMatches = 1000
+
 // contactMatch is the condition on organizations that finds those with a
-// contact matching search as the people search does; ok is false for a
-// search of fewer than two characters, which would match nearly everyone.
-func contactMatch(search string) (textMatch, bool) {
+// contact matching search as the people search does. It is empty for a
+// search of fewer than two characters, which would match nearly everyone,
+// when no person matches, and when more than MaxContactMatches people do
+// (tooBroad).
+func contactMatch(ctx context.Context, tx *sql.Tx, search string) (m textMatch, tooBroad bool, err error) {
 	match := PeopleMatch(search)
 	if match == "" || len([]rune(strings.TrimSpace(search))) < 2 {
-		return textMatch{}, false
+		return textMatch{}, false, nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM directory_people_search WHERE directory_people_search MATCH ?`, match).Scan(&n); err != nil {
+		return textMatch{}, false, err
+	}
+	switch {
+	case n == 0:
+		return textMatch{}, false, nil
+	case n > MaxContactMatches:
+		return textMatch{}, true, nil
 	}
 	return textMatch{
 		cond: `id IN (SELECT c.organization_id FROM directory_contacts AS c
 			JOIN directory_people AS p ON p.person_key = c.person_key
 			WHERE p.id IN (SELECT rowid FROM directory_people_search WHERE directory_people_search MATCH ?))`,
 		args: []any{match},
-	}, true
+	}, false, nil
 }
 
 // noTechnicalContact keeps the organizations the directory read, that

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -172,5 +174,36 @@ func TestPeopleMatch(t *testing.T) {
 		if got := PeopleMatch(in); got != want {
 			t.Errorf("PeopleMatch(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestSearchOrganizationsTooBroadForContacts(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	n := MaxContactMatches + 1
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		for i := range n {
+			id := 1 + i
+			c := orgContact(id, "Person", fmt.Sprint(i), fmt.Sprintf("p%d@broad.example", i))
+			read := DirectoryRead{OrganizationID: id, Name: "Org", ReadAt: dirT0, DoneAt: dirT0, DueAt: dirT0, Contacts: []DirectoryContact{c}}
+			if err := writeDirectoryRead(ctx, tx, read, DirectoryEntry{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cacheOrganizations(t, s, map[int]string{1: "Broadway Theatre", 2: "Two"})
+	page, err := s.SearchOrganizations(ctx, OrganizationQuery{Search: "broad"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !page.ContactsNotSearched || page.Total != 1 || page.Organizations[0].ID != 1 {
+		t.Errorf("search matching %d people: %+v, want only the name match and contacts not searched", n, page)
+	}
+	if page, err = s.SearchOrganizations(ctx, OrganizationQuery{Search: "p12@broad"}); err != nil || page.ContactsNotSearched {
+		t.Errorf("a narrow search: %+v (%v), want contacts searched", page, err)
 	}
 }

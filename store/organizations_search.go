@@ -40,6 +40,9 @@ type OrganizationPage struct {
 	Organizations []Organization
 	// Total is the number of matches across all pages.
 	Total int
+	// ContactsNotSearched is set when the search matched too many people
+	// for their organizations to be searched (see MaxContactMatches).
+	ContactsNotSearched bool
 }
 
 const (
@@ -70,6 +73,7 @@ func (s *Store) SearchOrganizations(ctx context.Context, q OrganizationQuery) (O
 		if err != nil {
 			return err
 		}
+		page.ContactsNotSearched = f.contactsNotSearched
 		if page.Total, err = f.count(ctx, tx); err != nil {
 			return err
 		}
@@ -129,6 +133,9 @@ type organizationFilter struct {
 	// the organization it also matches by id, or zero.
 	character string
 	id        int
+	// contactsNotSearched is set when the search matched too many people
+	// to look for their organizations.
+	contactsNotSearched bool
 }
 
 func newOrganizationFilter(ctx context.Context, tx *sql.Tx, q OrganizationQuery) (organizationFilter, error) {
@@ -141,9 +148,12 @@ func newOrganizationFilter(ctx context.Context, tx *sql.Tx, q OrganizationQuery)
 		if id, ok := positiveID(text); ok {
 			f.add("(id = ? OR "+m.cond+")", append([]any{id}, m.args...)...)
 			f.id = id
-		} else if contacts, ok := contactMatch(q.Search); ok {
+		} else if contacts, tooBroad, err := contactMatch(ctx, tx, q.Search); err != nil {
+			return organizationFilter{}, err
+		} else if contacts.cond != "" {
 			f.add("("+m.cond+" OR "+contacts.cond+")", append(m.args, contacts.args...)...)
 		} else {
+			f.contactsNotSearched = tooBroad
 			f.add(m.cond, m.args...)
 			f.fts = m.fts
 		}

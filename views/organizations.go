@@ -17,7 +17,10 @@ type OrganizationsPage struct {
 	// without a technical contact.
 	NoTechnical bool
 	ClearURL    string
-	Freshness   DirectoryFreshness
+	// ContactsNotSearched is set when the search matched too many people
+	// for their organizations to be searched.
+	ContactsNotSearched bool
+	Freshness           DirectoryFreshness
 }
 
 // OrganizationRow is one organization in the list.
