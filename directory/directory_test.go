@@ -583,3 +583,31 @@ func TestEstimate(t *testing.T) {
 		t.Errorf("without a limiter: estimate = %v, want 0", got)
 	}
 }
+
+// A directory whose oldest read is older than the TTL says so, with its
+// age, and the organization is due again.
+func TestStaleDirectory(t *testing.T) {
+	clock := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return clock
+	}
+	f := newFixture(t, fixtureOptions{opts: Options{TTL: time.Hour, Now: now}})
+	ctx := context.Background()
+	org := f.sb.Organizations()[0]
+	if _, err := f.dir.ReadOrganization(ctx, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.status(); s.Stale() || s.OldestAge() != 0 {
+		t.Errorf("just read: stale %v, age %v; want current", s.Stale(), s.OldestAge())
+	}
+	mu.Lock()
+	clock = clock.Add(3 * time.Hour)
+	mu.Unlock()
+	s := f.status()
+	if !s.Stale() || s.OldestAge() != 3*time.Hour || s.Counts.Due != 1 {
+		t.Errorf("3 hours later with a TTL of 1 hour: stale %v, age %v, due %d; want stale, 3h, 1 due", s.Stale(), s.OldestAge(), s.Counts.Due)
+	}
+}
