@@ -163,10 +163,10 @@ func (d *Directory) idle(ctx context.Context, state store.DirectoryState, now ti
 	return min(max(next.Sub(now), time.Millisecond), idleCheck)
 }
 
-// readOne reads organization id at the background class and records the
-// answer. It returns an error only when the worker must stop or back off.
+// readOne reads organization id and records the answer. It returns an
+// error only when the worker must stop or back off.
 func (d *Directory) readOne(ctx context.Context, id int) error {
-	readCtx, cancel := context.WithCancel(digicert.WithClass(ctx, digicert.Background))
+	readCtx, cancel := context.WithCancel(ctx)
 	d.mu.Lock()
 	d.cancelRead = cancel
 	d.mu.Unlock()
@@ -176,27 +176,14 @@ func (d *Directory) readOne(ctx context.Context, id int) error {
 		d.mu.Unlock()
 		cancel()
 	}()
-	readAt := d.now()
-	org, err := d.client.GetOrganization(readCtx, id)
-	var apiErr *digicert.APIError
+	result, err := d.ReadOrganization(readCtx, id)
 	switch {
 	case err == nil:
-		result, err := d.record(ctx, *org, readAt, d.now())
-		if err != nil {
-			return err
-		}
 		d.recovered()
 		d.report(Read{OrganizationID: id, Result: result})
 		return nil
 	case readCtx.Err() != nil:
 		return nil // paused or stopped while reading: the read is dropped
-	case errors.As(err, &apiErr) && apiErr.Status == 404 && !apiErr.Has("not_found|route"):
-		if err := d.markGone(ctx, id, readAt); err != nil {
-			return err
-		}
-		d.recovered()
-		d.report(Read{OrganizationID: id, Result: ResultGone})
-		return nil
 	}
 	d.report(Read{OrganizationID: id, Result: ResultFailed})
 	return err
@@ -214,7 +201,10 @@ func (d *Directory) ReadOrganization(ctx context.Context, id int) (Result, error
 	case err == nil:
 		return d.record(ctx, *org, readAt, d.now())
 	case errors.As(err, &apiErr) && apiErr.Status == 404 && !apiErr.Has("not_found|route"):
-		return ResultGone, d.markGone(ctx, id, readAt)
+		if err := d.markGone(ctx, id, readAt); err != nil {
+			return ResultFailed, err
+		}
+		return ResultGone, nil
 	}
 	return ResultFailed, fmt.Errorf("directory: read organization %d: %w", id, err)
 }

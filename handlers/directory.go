@@ -151,7 +151,6 @@ func (f directoryFreshness) organization(pc store.PersonContact) views.PersonOrg
 		JobTitle:  pc.JobTitle,
 		Telephone: joinNonEmpty(" ext. ", pc.Telephone, pc.TelephoneExtension),
 		Gone:      pc.Gone,
-		ReadAt:    formatTime(pc.ReadAt),
 		ReadAtISO: pc.ReadAt.UTC().Format(time.RFC3339),
 		ReadAge:   formatAge(age) + " ago",
 		Stale:     age > f.ttl,

@@ -42,9 +42,8 @@ type PersonOrganization struct {
 	Telephone string
 	// Gone is set when DigiCert knows the organization no more.
 	Gone bool
-	// ReadAt is when the directory last read it; Stale is set when that
-	// is longer ago than the directory's TTL.
-	ReadAt    string
+	// ReadAge says how long ago the directory last read it (ReadAtISO
+	// for machines); Stale is set when that is longer than its TTL.
 	ReadAtISO string
 	ReadAge   string
 	Stale     bool
