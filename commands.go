@@ -37,11 +37,20 @@ func runSandbox(ctx context.Context, args []string, env func(string) string, _ i
 	key := fs.String("api-key", "sandbox", "the API key clients must send in X-DC-DEVKEY")
 	readOnly := fs.String("read-only-key", "", "a further API key that may read organizations but gets 403 access_denied|missing_permission on the contact PUT")
 	omitTechnical := fs.Bool("omit-technical-contact", false, "leave technical_contact out of organization reads, as DigiCert's documented answer does")
+	rate := fs.String("rate", "100/5s,1000/5m", "rate windows per API key, as limit/period pairs; shrink them to run rate-limited tests in seconds")
+	orgs := fs.Int("organizations", 0, "how many organizations the sandbox holds; 0: its sixty-odd seed organizations")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *readOnly != "" && *readOnly == *key {
 		return &configError{"--read-only-key", "must differ from --api-key"}
+	}
+	windows, err := sandbox.ParseWindows(*rate)
+	if err != nil {
+		return &configError{"--rate", err.Error()}
+	}
+	if *orgs < 0 || *orgs > 1_000_000 {
+		return &configError{"--organizations", "must be from 0 to 1000000"}
 	}
 	if err := checkListenAddr(*addr); err != nil {
 		return &configError{"--addr", err.Error()}
@@ -54,7 +63,7 @@ func runSandbox(ctx context.Context, args []string, env func(string) string, _ i
 	if err != nil {
 		return &configError{"--addr", fmt.Sprintf("cannot listen on %s: %v", *addr, err)}
 	}
-	opts := sandbox.Options{APIKey: *key, OmitTechnicalContact: *omitTechnical}
+	opts := sandbox.Options{APIKey: *key, OmitTechnicalContact: *omitTechnical, Windows: windows, Organizations: *orgs}
 	if *readOnly != "" {
 		opts.ReadOnlyKeys = []string{*readOnly}
 	}

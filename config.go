@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/contactdesk/contactdesk/sandbox"
 )
 
 // defaultBaseURL is DigiCert's US endpoint; EU accounts set DIGICERT_BASE_URL.
@@ -32,6 +35,17 @@ type config struct {
 	// Sandbox lists, comma-separated, options of the built-in emulator in
 	// sandbox mode (see sandboxOptions).
 	Sandbox string
+	// DirectoryTTL is how old the directory's read of an organization may
+	// grow before it is read again, in Go's duration syntax.
+	DirectoryTTL string
+	// OwnDomains lists, comma-separated, the email domains of the
+	// company: contacts elsewhere can be listed apart.
+	OwnDomains string
+	// SandboxRate and SandboxOrganizations shape the built-in sandbox:
+	// its rate windows (which the client then keeps to) and how many
+	// organizations it holds. Sandbox mode only; for tests.
+	SandboxRate          string
+	SandboxOrganizations string
 }
 
 // sandboxMode reports whether the portal runs against the built-in emulator.
@@ -69,6 +83,10 @@ var settings = []setting{
 	{"CONTACTDESK_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address; empty: the socket's address", func(c *config) *string { return &c.TrustedProxies }},
 	{"CONTACTDESK_SANDBOX", "sandbox", "", "sandbox mode only: comma-separated options of the built-in DigiCert emulator: read-only-key (Contact Desk's key may read but not change contacts), omit-technical-contact (reads leave technical_contact out, as DigiCert's documented answer does)", func(c *config) *string { return &c.Sandbox }},
 	{"CONTACTDESK_METRICS_ADDR", "metrics-addr", "", "listen address of a separate /metrics endpoint for Prometheus, and /debug/pprof/ for clients on this host, without sign-in; empty: /metrics only for signed-in admins, no profiles", func(c *config) *string { return &c.MetricsAddr }},
+	{"CONTACTDESK_DIRECTORY_TTL", "directory-ttl", "24h", "how old the directory's read of an organization may grow before it is read again", func(c *config) *string { return &c.DirectoryTTL }},
+	{"CONTACTDESK_OWN_DOMAINS", "own-domains", "", "comma-separated email domains of the company (subdomains included); the People page can list contacts outside them", func(c *config) *string { return &c.OwnDomains }},
+	{"CONTACTDESK_SANDBOX_RATE", "sandbox-rate", "100/5s,1000/5m", "sandbox mode only, for tests: the built-in sandbox's rate windows, which the client keeps to", func(c *config) *string { return &c.SandboxRate }},
+	{"CONTACTDESK_SANDBOX_ORGANIZATIONS", "sandbox-organizations", "0", "sandbox mode only, for tests: how many organizations the built-in sandbox holds; 0: its sixty-odd", func(c *config) *string { return &c.SandboxOrganizations }},
 }
 
 // bindConfig registers one flag per setting on fs. The returned function,
@@ -127,8 +145,30 @@ func (c config) validate() error {
 			return &configError{"CONTACTDESK_METRICS_ADDR", err.Error()}
 		}
 	}
+	if _, err := c.directoryTTL(); err != nil {
+		return &configError{"CONTACTDESK_DIRECTORY_TTL", err.Error()}
+	}
+	if _, err := c.ownDomains(); err != nil {
+		return &configError{"CONTACTDESK_OWN_DOMAINS", err.Error()}
+	}
+	return c.validateSandbox()
+}
+
+// validateSandbox checks the sandbox's options, which only sandbox mode
+// may change.
+func (c config) validateSandbox() error {
 	if _, err := c.sandboxOptions(); err != nil {
-		return &configError{"CONTACTDESK_SANDBOX", err.Error()}
+		return err
+	}
+	if c.sandboxMode() {
+		return nil
+	}
+	for _, s := range settings {
+		if s.variable == "CONTACTDESK_SANDBOX_RATE" || s.variable == "CONTACTDESK_SANDBOX_ORGANIZATIONS" {
+			if v := *s.field(&c); v != s.def {
+				return &configError{s.variable, "applies only in sandbox mode, and DIGICERT_API_KEY is set"}
+			}
+		}
 	}
 	return nil
 }
@@ -136,32 +176,78 @@ func (c config) validate() error {
 // sandboxSettings are the options of the built-in emulator in sandbox
 // mode.
 type sandboxSettings struct {
+	// Options holds the rate windows, the number of organizations and
+	// whether reads leave the technical contact out.
+	sandbox.Options
 	// readOnlyKey gives Contact Desk a key that may read organizations but
 	// gets 403 access_denied|missing_permission on the contact PUT.
 	readOnlyKey bool
-	// omitTechnical leaves technical_contact out of organization reads.
-	omitTechnical bool
 }
 
-// sandboxOptions parses Sandbox. Options are refused outside sandbox
-// mode, where they would silently do nothing.
+// sandboxOptions parses Sandbox, SandboxRate and SandboxOrganizations.
+// Options are refused outside sandbox mode, where they would silently do
+// nothing. The sandbox's key is chosen at start.
 func (c config) sandboxOptions() (sandboxSettings, error) {
 	var s sandboxSettings
+	windows, err := sandbox.ParseWindows(c.SandboxRate)
+	if err != nil {
+		return s, &configError{"CONTACTDESK_SANDBOX_RATE", err.Error()}
+	}
+	n, err := c.sandboxOrganizations()
+	if err != nil {
+		return s, &configError{"CONTACTDESK_SANDBOX_ORGANIZATIONS", err.Error()}
+	}
+	s.Windows, s.Organizations = windows, n
 	for _, part := range strings.Split(c.Sandbox, ",") {
 		switch strings.TrimSpace(part) {
 		case "":
 		case "read-only-key":
 			s.readOnlyKey = true
 		case "omit-technical-contact":
-			s.omitTechnical = true
+			s.OmitTechnicalContact = true
 		default:
-			return s, fmt.Errorf("%q is not an option: use read-only-key or omit-technical-contact", strings.TrimSpace(part))
+			return s, &configError{"CONTACTDESK_SANDBOX", fmt.Sprintf("%q is not an option: use read-only-key or omit-technical-contact", strings.TrimSpace(part))}
 		}
 	}
-	if s != (sandboxSettings{}) && !c.sandboxMode() {
-		return s, errors.New("applies only in sandbox mode, without DIGICERT_API_KEY")
+	if (s.readOnlyKey || s.OmitTechnicalContact) && !c.sandboxMode() {
+		return s, &configError{"CONTACTDESK_SANDBOX", "applies only in sandbox mode, without DIGICERT_API_KEY"}
 	}
 	return s, nil
+}
+
+// sandboxOrganizations returns how many organizations the built-in
+// sandbox starts with.
+func (c config) sandboxOrganizations() (int, error) {
+	n, err := strconv.Atoi(c.SandboxOrganizations)
+	if err != nil || n < 0 || n > 1_000_000 {
+		return 0, fmt.Errorf("%q is not a whole number from 0 to 1000000", c.SandboxOrganizations)
+	}
+	return n, nil
+}
+
+// directoryTTL parses DirectoryTTL: at least a minute.
+func (c config) directoryTTL() (time.Duration, error) {
+	d, err := time.ParseDuration(c.DirectoryTTL)
+	if err != nil || d < time.Minute {
+		return 0, fmt.Errorf("%q is not a duration of a minute or more, like 24h", c.DirectoryTTL)
+	}
+	return d, nil
+}
+
+// ownDomains parses OwnDomains into lower-case domain names.
+func (c config) ownDomains() ([]string, error) {
+	var domains []string
+	for part := range strings.SplitSeq(c.OwnDomains, ",") {
+		d := strings.ToLower(strings.TrimSpace(part))
+		if d == "" {
+			continue
+		}
+		if strings.ContainsAny(d, "@/ ") || !strings.Contains(d, ".") || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
+			return nil, fmt.Errorf("%q is not a domain name like example.com", part)
+		}
+		domains = append(domains, d)
+	}
+	return domains, nil
 }
 
 // trustedProxies parses TrustedProxies: CIDRs, or single addresses taken

@@ -49,6 +49,12 @@ func TestConfigErrors(t *testing.T) {
 		{"public URL malformed", map[string]string{"CONTACTDESK_PUBLIC_URL": "://"}, nil, "CONTACTDESK_PUBLIC_URL"},
 		{"log format", map[string]string{"CONTACTDESK_LOG_FORMAT": "xml"}, nil, "CONTACTDESK_LOG_FORMAT"},
 		{"api key with space", map[string]string{"DIGICERT_API_KEY": "a b"}, nil, "DIGICERT_API_KEY"},
+		{"directory TTL", map[string]string{"CONTACTDESK_DIRECTORY_TTL": "1s"}, nil, "CONTACTDESK_DIRECTORY_TTL"},
+		{"own domains", map[string]string{"CONTACTDESK_OWN_DOMAINS": "example.com,@x"}, nil, "CONTACTDESK_OWN_DOMAINS"},
+		{"sandbox rate", map[string]string{"CONTACTDESK_SANDBOX_RATE": "100 per 5s"}, nil, "CONTACTDESK_SANDBOX_RATE"},
+		{"sandbox organizations", map[string]string{"CONTACTDESK_SANDBOX_ORGANIZATIONS": "-1"}, nil, "CONTACTDESK_SANDBOX_ORGANIZATIONS"},
+		{"sandbox rate with a key", map[string]string{"DIGICERT_API_KEY": "k", "CONTACTDESK_SANDBOX_RATE": "10/1s"}, nil, "CONTACTDESK_SANDBOX_RATE"},
+		{"sandbox command rate", nil, []string{"sandbox", "--rate", "10"}, "--rate"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
 		tests = append(tests, struct {

@@ -15,9 +15,9 @@ import (
 	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
+	"github.com/contactdesk/contactdesk/directory"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/metrics"
-	"github.com/contactdesk/contactdesk/sandbox"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/store"
 )
@@ -48,10 +48,12 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	}
 
 	baseURL, apiKey := cfg.BaseURL, cfg.APIKey
+	// nil: DigiCert's documented windows.
+	var windows []digicert.RateWindow
 	if cfg.sandboxMode() {
 		opts, err := cfg.sandboxOptions()
 		if err != nil {
-			return &configError{"CONTACTDESK_SANDBOX", err.Error()}
+			return err
 		}
 		url, key, stop, err := startSandbox(logger, opts)
 		if err != nil {
@@ -59,7 +61,13 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		}
 		defer stop()
 		baseURL, apiKey = url, key
-		logger.Warn("sandbox mode: no DIGICERT_API_KEY set; using the built-in DigiCert emulator", "base_url", baseURL)
+		// The client keeps to the sandbox's windows, so that shrunk ones
+		// run the real rate limiting in seconds.
+		for _, w := range opts.Windows {
+			windows = append(windows, digicert.RateWindow{Limit: w.Limit, Per: w.Per})
+		}
+		logger.Warn("sandbox mode: no DIGICERT_API_KEY set; using the built-in DigiCert emulator",
+			"base_url", baseURL, "rate", cfg.SandboxRate, "organizations", opts.Organizations)
 	}
 	meters := metrics.New(metrics.Options{Version: version, Sandbox: cfg.sandboxMode()})
 	client, err := digicert.New(digicert.Config{
@@ -67,6 +75,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		APIKey:    apiKey,
 		UserAgent: "ContactDesk/" + version,
 		Logger:    logger,
+		Windows:   windows,
 
 		OnCall:        meters.DigiCertCall,
 		OnRetry:       meters.DigiCertRetry,
@@ -81,6 +90,22 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	}
 	service := contacts.NewService(client, st, locales, logger)
 	service.OnAuditEvent(func(k store.AuditKind) { meters.AuditEvent(string(k)) })
+	ttl, err := cfg.directoryTTL()
+	if err != nil {
+		return &configError{"CONTACTDESK_DIRECTORY_TTL", err.Error()}
+	}
+	ownDomains, err := cfg.ownDomains()
+	if err != nil {
+		return &configError{"CONTACTDESK_OWN_DOMAINS", err.Error()}
+	}
+	dir := directory.New(client, st, directory.Options{
+		TTL:          ttl,
+		Logger:       logger,
+		OnAuditEvent: func(k store.AuditKind) { meters.AuditEvent(string(k)) },
+		OnRead:       meters.DirectoryRead,
+	})
+	service.ObserveReads(dir)
+	meters.WatchDirectory(dir.Status)
 
 	passwords, err := store.NewPasswordHasher(store.DefaultPasswordParams(), passwordHashConcurrency)
 	if err != nil {
@@ -118,10 +143,13 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		Contacts: service,
 		Accounts: users,
 		Assets:   assets,
-		Logger:   logger,
-		Sandbox:  cfg.sandboxMode(),
-		Secure:   cfg.secure(),
-		Version:  version,
+
+		Directory:  dir,
+		OwnDomains: ownDomains,
+		Logger:     logger,
+		Sandbox:    cfg.sandboxMode(),
+		Secure:     cfg.secure(),
+		Version:    version,
 
 		DigiCertBaseURL: baseURL,
 		Passwords:       passwords,
@@ -164,8 +192,22 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		defer stopMetrics()
 	}
 
-	go syncOrganizations(ctx, service, logger)
+	go func() {
+		syncOrganizations(ctx, service, logger)
+		dir.Wake()
+	}()
 	go reconcileSubmissions(ctx, service, logger)
+	// The directory stops before the store closes.
+	dirCtx, stopDirectory := context.WithCancel(ctx)
+	dirDone := make(chan struct{})
+	go func() {
+		defer close(dirDone)
+		dir.Run(dirCtx)
+	}()
+	defer func() {
+		stopDirectory()
+		<-dirDone
+	}()
 	go optimizeStore(ctx, st, logger)
 	go purgeSessions(ctx, st, sessionPurgeInterval, logger)
 
@@ -200,7 +242,8 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 // limiter as production. Its key is random: nothing else can use it. With
 // the read-only-key option, the key returned is one that may only read.
 func startSandbox(logger *slog.Logger, settings sandboxSettings) (baseURL, apiKey string, stop func(), err error) {
-	opts := sandbox.Options{APIKey: rand.Text(), OmitTechnicalContact: settings.omitTechnical}
+	opts := settings.Options
+	opts.APIKey = rand.Text()
 	apiKey = opts.APIKey
 	if settings.readOnlyKey {
 		apiKey = rand.Text()

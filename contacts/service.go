@@ -41,6 +41,8 @@ type Service struct {
 	views *viewCache
 	// reads is the single-flight group of reads for display.
 	reads singleflight.Group
+	// observer, when set, is told of each read from DigiCert.
+	observer ReadObserver
 }
 
 // OnAuditEvent makes the service call fn with the kind of each audit event
@@ -85,11 +87,13 @@ func (s *Service) readAt(ctx context.Context, id int, generation uint64) (View, 
 		return View{}, fmt.Errorf("contacts: read organization %d: %w: %w", id, ErrWrongBaseURL, err)
 	case errors.As(err, &apiErr) && apiErr.Status == 404:
 		s.invalidateView(id)
+		s.observeRead(id, nil, true, readAt)
 		return View{}, ErrOrganizationNotFound
 	}
 	if err != nil {
 		return View{}, fmt.Errorf("contacts: read organization %d: %w", id, err)
 	}
+	s.observeRead(id, org, false, readAt)
 	v := View{Organization: org, ReadAt: readAt}
 	s.views.put(id, generation, v, s.now())
 	return v, nil

@@ -13,15 +13,17 @@ func BenchmarkLimiterAcquire(b *testing.B) {
 	// DigiCert's windows, with a clock that moves 300 ms per admission: as
 	// fast as the 1000-per-5min window allows, so the benchmark measures the
 	// bookkeeping of full rings, not waiting.
-	l := newLimiter(DefaultWindows())
+	l := newLimiter(DefaultWindows(), DefaultShares())
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	l.now = func() time.Time { now = now.Add(300 * time.Millisecond); return now }
-	l.sleep = func(context.Context, time.Duration) error { b.Fatal("the limiter waited"); return nil }
+	l.sleep = func(context.Context, time.Duration, <-chan struct{}) error { b.Fatal("the limiter waited"); return nil }
 	ctx := context.Background()
 	for b.Loop() {
-		if err := l.wait(ctx); err != nil {
+		a, err := l.acquire(ctx, Interactive)
+		if err != nil {
 			b.Fatal(err)
 		}
+		l.release(a)
 	}
 }
 

@@ -2,8 +2,9 @@
 // Services API that Contact Desk uses: listing and reading organizations and
 // updating their contacts. Every request carries the API key in the
 // X-DC-DEVKEY header, passes a client-side rate limiter that mirrors
-// DigiCert's per-key windows, and is retried on 429, 5xx (but 501) and
-// transport failures within a bounded number of attempts and time.
+// DigiCert's per-key windows and shares them between classes of requests
+// (see Class), and is retried on 429, 5xx (but 501) and transport failures
+// within a bounded number of attempts and time.
 package digicert
 
 import (
@@ -56,6 +57,8 @@ type Config struct {
 	// MaxAttempts bounds the attempts of one call; default 4.
 	MaxAttempts int
 	// MaxElapsed bounds one call in total, waits included; default 30s.
+	// For bulk and background calls it starts once the limiter lets the
+	// first attempt through: a job waits its turn as long as it takes.
 	MaxElapsed time.Duration
 	// BaseBackoff is the first retry's backoff ceiling, doubled on each
 	// retry up to MaxBackoff, with full jitter; default 500ms.
@@ -66,13 +69,16 @@ type Config struct {
 	// the Client. nil means DefaultWindows; an empty non-nil slice turns
 	// the limiter off.
 	Windows []RateWindow
+	// Shares are the parts of each window bulk and background requests
+	// may hold; the zero value means DefaultShares.
+	Shares Shares
 	// Logger receives one debug line per attempt; nil discards.
 	Logger *slog.Logger
 	// OnRetry, when set, is called before each retry with the number of
 	// the attempt that failed and its error.
 	OnRetry func(attempt int, err error)
-	// OnLimiterWait, when set, is called each time the rate limiter makes a
-	// request wait, with the wait.
+	// OnLimiterWait, when set, is called for each request the rate
+	// limiter made wait, once it is let through, with the whole wait.
 	OnLimiterWait func(time.Duration)
 	// OnCall, when set, is called when a call ends, retries included, with
 	// its outcome.
@@ -107,7 +113,8 @@ type Response struct {
 }
 
 // Client talks to the CertCentral Services API. It is safe for concurrent
-// use; all its requests share one rate limiter.
+// use; all its requests share one rate limiter. A request's class comes
+// from its context (see WithClass).
 type Client struct {
 	baseURL     string
 	apiKey      string
@@ -147,6 +154,13 @@ func New(cfg Config) (*Client, error) {
 	if err := validateWindows(windows); err != nil {
 		return nil, fmt.Errorf("digicert: %w", err)
 	}
+	shares := cfg.Shares
+	if shares == (Shares{}) {
+		shares = DefaultShares()
+	}
+	if err := shares.validate(); err != nil {
+		return nil, fmt.Errorf("digicert: %w", err)
+	}
 	c := &Client{
 		baseURL:     base,
 		apiKey:      cfg.APIKey,
@@ -160,7 +174,7 @@ func New(cfg Config) (*Client, error) {
 			max:   orDefault(cfg.MaxBackoff, DefaultMaxBackoff),
 			randN: rand.Int64N,
 		},
-		limiter:  newLimiter(windows),
+		limiter:  newLimiter(windows, shares),
 		log:      cfg.Logger,
 		onRetry:  cfg.OnRetry,
 		onCall:   cfg.OnCall,
@@ -351,6 +365,19 @@ func (c *Client) retrying(ctx context.Context, r call) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	class := ClassOf(ctx)
+	// admitted is the limiter's admission of the next attempt, once it
+	// has one.
+	var admitted *admission
+	admittedNext := false
+	if class != Interactive {
+		// Nobody waits for a job's request: it waits its turn as long as
+		// it takes, and its time budget starts once it is let through.
+		if admitted, err = c.limiter.acquire(ctx, class); err != nil {
+			return nil, fmt.Errorf("digicert: %s not sent: %w", r.op(), err)
+		}
+		admittedNext = true
+	}
 	start := time.Now()
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.maxElapsed)
@@ -359,11 +386,15 @@ func (c *Client) retrying(ctx context.Context, r call) (*Response, error) {
 	var last *Response
 	var lastErr error
 	for attempt := 1; ; attempt++ {
-		if err := c.limiter.wait(ctx); err != nil {
-			return stopped(parent, r, last, lastErr, err)
+		if !admittedNext {
+			if admitted, err = c.limiter.acquire(ctx, class); err != nil {
+				return stopped(parent, r, last, lastErr, err)
+			}
 		}
+		admittedNext = false
 		began := time.Now()
 		a, err := c.send(ctx, tmpl, r.body)
+		c.limiter.release(admitted)
 		last, lastErr = c.outcome(parent, ctx, r, attempt, a, err, start)
 		c.logAttempt(parent, r, attempt, last, lastErr, time.Since(began))
 		if lastErr == nil || attempt >= c.maxAttempts || !retryable(parent, ctx, a, err) {

@@ -168,7 +168,7 @@ func TestNewDefaults(t *testing.T) {
 		{"budget", c.maxElapsed, DefaultMaxElapsed},
 		{"backoff base", c.backoff.base, DefaultBaseBackoff},
 		{"backoff cap", c.backoff.max, DefaultMaxBackoff},
-		{"windows", len(c.limiter.rings), 2},
+		{"windows", len(c.limiter.windows), 2},
 		{"page size", c.pageSize, 1000},
 	}
 	for _, ch := range checks {

@@ -93,7 +93,13 @@ func TestRouteAccess(t *testing.T) {
 		}
 	}
 
-	org, uid, tid := strconv.Itoa(owned), strconv.Itoa(target.ID), strconv.Itoa(blue.ID)
+	for _, id := range []int{owned, other} {
+		if _, err := app.Directory.ReadOrganization(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	person := app.person(orgs[0].OrganizationContact.Email)
+	org, uid, tid, pid := strconv.Itoa(owned), strconv.Itoa(target.ID), strconv.Itoa(blue.ID), strconv.Itoa(person.ID)
 	cases := []routeCase{
 		{"GET", "/", "/", nil, signedInOnly(moved)},
 		{"GET", "/login", "/login", nil, [6]string{ok, moved, moved, moved, moved, ok}},
@@ -119,6 +125,12 @@ func TestRouteAccess(t *testing.T) {
 		{"GET", "/audit/export", "/audit/export?format=csv", nil, signedInOnly(ok)},
 		{"GET", "/audit/submissions/:id", "/audit/submissions/none", nil, signedInOnly(notFound)},
 		{"GET", "/audit/security", "/audit/security", nil, [6]string{toSignIn, ok, forbidden, forbidden, ok, toSignIn}},
+		{"GET", "/people", "/people", nil, signedInOnly(ok)},
+		{"GET", "/people/export", "/people/export", nil, signedInOnly(ok)},
+		{"GET", "/people/:id", "/people/" + pid, nil, [6]string{toSignIn, ok, ok, notFound, ok, toSignIn}},
+		{"GET", "/directory", "/directory", nil, adminOnly(ok)},
+		{"POST", "/directory/pause", "/directory/pause", url.Values{}, adminOnly(moved)},
+		{"POST", "/directory/resume", "/directory/resume", url.Values{}, adminOnly(moved)},
 		{"GET", "/users", "/users", nil, adminOnly(ok)},
 		{"GET", "/users/new", "/users/new", nil, adminOnly(ok)},
 		{"POST", "/users", "/users", url.Values{}, adminOnly(invalid)},

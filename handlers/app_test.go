@@ -22,6 +22,7 @@ import (
 	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
+	"github.com/contactdesk/contactdesk/directory"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/sandbox"
 	"github.com/contactdesk/contactdesk/static"
@@ -35,8 +36,13 @@ type testApp struct {
 	t       testing.TB
 	URL     string
 	Sandbox *sandbox.Server
-	Store   *store.Store
-	Service *contacts.Service
+	// SandboxURL is the sandbox's base URL, for changes made outside the
+	// portal.
+	SandboxURL string
+	Store      *store.Store
+	Service    *contacts.Service
+	// Directory is the portal's directory; its worker does not run.
+	Directory *directory.Directory
 	// Clock is the portal's clock, moved by tests through session
 	// timeouts and throttling windows.
 	Clock *testClock
@@ -108,6 +114,7 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 		t.Fatal(err)
 	}
 	service := contacts.NewService(client, st, locales, logger)
+	dir := directory.New(client, st, directory.Options{Logger: logger})
 	assets, err := static.New()
 	if err != nil {
 		t.Fatal(err)
@@ -139,11 +146,14 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 		Version:   "test",
 		Passwords: passwords,
 		Clock:     clock.Now,
+
+		Directory:  dir,
+		OwnDomains: []string{"acme-widgets.example"},
 	})
 	srv.Config.Handler = e
 	srv.Start()
 	return &testApp{
-		t: t, URL: srv.URL, Sandbox: sb, Store: st, Service: service,
+		t: t, URL: srv.URL, Sandbox: sb, SandboxURL: upstream.URL + "/services/v2", Store: st, Service: service, Directory: dir,
 		Clock: clock, Routes: e.Routes(), Handler: e, DBPath: dbPath, passwords: passwords, client: newTestClient(t),
 	}
 }

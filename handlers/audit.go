@@ -213,7 +213,7 @@ func auditRow(s store.AuditSubmission) views.AuditRow {
 		URL:          submissionURL(s.SubmissionID),
 		Time:         formatTime(s.OccurredAt),
 		DateTime:     s.OccurredAt.UTC().Format(time.RFC3339),
-		User:         s.ActorEmail,
+		User:         actorLabel(s.ActorEmail, s.Outcome == store.OutcomeChangedOutside),
 		Organization: s.OrganizationName,
 		Summary:      s.Summary,
 		Outcome:      outcomeLabel(s.Outcome),
@@ -244,6 +244,8 @@ func outcomeLabel(o store.AuditOutcome) string {
 		return "Rejected"
 	case store.OutcomePending:
 		return "Pending"
+	case store.OutcomeChangedOutside:
+		return "Changed outside"
 	}
 	return string(o)
 }

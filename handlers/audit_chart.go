@@ -21,17 +21,21 @@ const (
 	chartBottom = chartHeight - 40
 	chartSlot   = (chartWidth - chartLeft) / chartDays
 	chartBar    = chartSlot - 6
+	// chartLegendStep spaces the legend's entries so that all seven
+	// outcomes fit the width.
+	chartLegendStep = 96
 )
 
 // outcomeFills colours each outcome; the legend, the bar titles and the
 // table say the same in words.
 var outcomeFills = map[store.AuditOutcome]string{
-	store.OutcomeSucceeded:     "#2e7d32",
-	store.OutcomeDigiCertError: "#c62828",
-	store.OutcomeNoAnswer:      "#ef6c00",
-	store.OutcomeReconciled:    "#1565c0",
-	store.OutcomeRejected:      "#6d4c41",
-	store.OutcomePending:       "#7b1fa2",
+	store.OutcomeSucceeded:      "#2e7d32",
+	store.OutcomeDigiCertError:  "#c62828",
+	store.OutcomeNoAnswer:       "#ef6c00",
+	store.OutcomeReconciled:     "#1565c0",
+	store.OutcomeRejected:       "#6d4c41",
+	store.OutcomePending:        "#7b1fa2",
+	store.OutcomeChangedOutside: "#00838f",
 }
 
 // auditChart counts the submissions of the 30 days up to now, by day and
@@ -54,7 +58,7 @@ func buildChart(first time.Time, counts []store.AuditDayCount) views.AuditChart 
 	for i, o := range outcomes {
 		outcomeIndex[o] = i
 		c.Outcomes = append(c.Outcomes, outcomeLabel(o))
-		c.Legend = append(c.Legend, views.ChartLegend{X: chartLeft + i*112, Fill: outcomeFills[o], Label: outcomeLabel(o)})
+		c.Legend = append(c.Legend, views.ChartLegend{X: chartLeft + i*chartLegendStep, Fill: outcomeFills[o], Label: outcomeLabel(o)})
 	}
 	c.Days = make([]views.ChartDay, chartDays)
 	for d := range c.Days {

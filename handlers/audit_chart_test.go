@@ -21,7 +21,7 @@ func TestBuildChart(t *testing.T) {
 	if len(c.Days) != chartDays {
 		t.Fatalf("got %d days, want %d", len(c.Days), chartDays)
 	}
-	if got, want := c.Days[0].Counts, []int{3, 0, 0, 0, 1, 0}; !slices.Equal(got, want) || c.Days[0].Total != 4 {
+	if got, want := c.Days[0].Counts, []int{3, 0, 0, 0, 1, 0, 0}; !slices.Equal(got, want) || c.Days[0].Total != 4 {
 		t.Errorf("first day counts = %v (total %d), want %v (total 4)", got, c.Days[0].Total, want)
 	}
 	if got := c.Days[29]; got.Day != "Mon 30 Mar 2026" || got.Total != 7 {

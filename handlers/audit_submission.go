@@ -59,7 +59,7 @@ func (h auditHandlers) submissionPage(c echo.Context, events []store.AuditEvent)
 		SubmissionID: open.SubmissionID,
 		ListURL:      "/audit",
 		Organization: open.OrganizationName,
-		Actor:        open.ActorEmail,
+		Actor:        actorLabel(open.ActorEmail, open.Kind == store.AuditChangedOutside),
 		ClientAddr:   open.ClientAddr,
 		RequestID:    open.RequestID,
 		Summary:      open.Summary,
@@ -118,6 +118,8 @@ func eventOutcome(e store.AuditEvent) (store.AuditOutcome, bool) {
 		return store.OutcomeNoAnswer, true
 	case store.AuditReconciled:
 		return store.OutcomeReconciled, true
+	case store.AuditChangedOutside:
+		return store.OutcomeChangedOutside, true
 	case store.AuditResponded:
 		if e.Status >= 200 && e.Status < 300 {
 			return store.OutcomeSucceeded, true
@@ -139,6 +141,8 @@ func kindLabel(k store.AuditKind) string {
 		return "No answer from DigiCert"
 	case store.AuditReconciled:
 		return "Reconciled at start-up"
+	case store.AuditChangedOutside:
+		return "Found changed outside Contact Desk"
 	}
 	return string(k)
 }

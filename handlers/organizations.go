@@ -44,39 +44,53 @@ func (h organizationHandlers) listOrganizations(c echo.Context) error {
 		search = string([]rune(search)[:maxSearchLength])
 	}
 	pageNo := positiveIntParam(c.QueryParam("page"), 1)
+	noTechnical := c.QueryParam("technical") == "none"
 	scope, err := h.organizationScope(c)
 	if err != nil {
 		return err
 	}
 	res, err := h.Store.SearchOrganizations(ctx, store.OrganizationQuery{
-		Search: search,
-		Limit:  organizationsPerPage,
-		Offset: (pageNo - 1) * organizationsPerPage,
-		IDs:    scope,
+		Search:             search,
+		NoTechnicalContact: noTechnical,
+		Limit:              organizationsPerPage,
+		Offset:             (pageNo - 1) * organizationsPerPage,
+		IDs:                scope,
 	})
 	if err != nil {
 		return err
 	}
 	p := views.OrganizationsPage{
-		Page:       h.page(c, "Organizations", "organizations"),
-		Search:     search,
-		Total:      res.Total,
-		CanRefresh: mayReadFresh(currentUser(c)),
+		Page:        h.page(c, "Organizations", "organizations"),
+		Search:      search,
+		Total:       res.Total,
+		NoTechnical: noTechnical,
+		ClearURL:    "/organizations",
+		CanRefresh:  mayReadFresh(currentUser(c)),
+
+		ContactsNotSearched: res.ContactsNotSearched,
 	}
 	for _, o := range res.Organizations {
 		p.Organizations = append(p.Organizations, views.OrganizationRow{
 			ID: o.ID, URL: organizationURL(o.ID), Name: o.Name, DisplayName: o.DisplayName, Status: o.Status,
 		})
 	}
+	if err := h.fillContactColumns(ctx, p.Organizations, search); err != nil {
+		return err
+	}
+	fresh, err := h.freshness(c)
+	if err != nil {
+		return err
+	}
+	p.Freshness = fresh.view
 	if n := len(p.Organizations); n > 0 {
 		p.First = (pageNo-1)*organizationsPerPage + 1
 		p.Last = p.First + n - 1
 	}
 	if pageNo > 1 {
-		p.PrevURL = organizationsListURL(search, pageNo-1)
+		p.PrevURL = withTechnicalFilter(organizationsListURL(search, pageNo-1), noTechnical)
 	}
 	if p.Last < res.Total {
-		p.NextURL = organizationsListURL(search, pageNo+1)
+		p.NextURL = withTechnicalFilter(organizationsListURL(search, pageNo+1), noTechnical)
 	}
 	synced, err := h.Store.LastOrganizationSync(ctx)
 	switch {
@@ -114,6 +128,7 @@ func (h organizationHandlers) refreshOrganizations(c echo.Context) error {
 	} else if err := h.Sessions.addFlash(c, "success", "Refreshed the list from DigiCert: "+plural(n, "organization", "organizations")+"."); err != nil {
 		return err
 	}
+	h.Directory.Wake()
 	return c.Redirect(http.StatusSeeOther, "/organizations")
 }
 
@@ -248,6 +263,9 @@ func (s *server) organizationPage(c echo.Context, view contacts.View) (views.Org
 		return views.OrganizationPage{}, err
 	}
 	p.HistoryURL = "/audit?organization=" + strconv.Itoa(org.ID)
+	if p.OutsideChange, err = s.outsideChange(c.Request().Context(), org.ID); err != nil {
+		return views.OrganizationPage{}, err
+	}
 	return p, nil
 }
 

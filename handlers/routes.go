@@ -47,5 +47,7 @@ func (s *server) routes(e *echo.Echo) {
 	changes.routes(app)
 	audit := auditHandlers{server: s}
 	audit.routes(app)
+	peopleHandlers{server: s}.routes(app)
+	directoryHandlers{server: s}.routes(app.Group("/directory", s.requireRole(store.RoleAdmin)))
 	s.metricsRoutes(app)
 }

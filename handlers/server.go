@@ -17,6 +17,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/contacts"
+	"github.com/contactdesk/contactdesk/directory"
 	"github.com/contactdesk/contactdesk/metrics"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/store"
@@ -60,6 +61,11 @@ type Config struct {
 	// Metrics counts requests and serves /metrics to admins; nil turns
 	// both off.
 	Metrics *metrics.Metrics
+	// Directory knows who is contact where; required.
+	Directory *directory.Directory
+	// OwnDomains are the company's email domains: the People page can
+	// list the contacts outside them.
+	OwnDomains []string
 }
 
 // server holds the dependencies shared by every resource's handlers.

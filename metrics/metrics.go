@@ -1,7 +1,8 @@
 // Package metrics holds Contact Desk's Prometheus collectors: HTTP
 // requests and their latency by route, DigiCert calls by outcome, retries,
-// rate limiter waits, audit events by kind, and whether the portal runs in
-// sandbox mode. Each Metrics has a registry of its own, so that several
+// rate limiter waits and the budget each class of requests holds, audit
+// events by kind, the directory's reads and coverage, and whether the
+// portal runs in sandbox mode. Each Metrics has a registry of its own, so that several
 // can live in one process (tests) without clashing.
 //
 // Every method is safe on a nil *Metrics and then does nothing, so that
@@ -40,6 +41,8 @@ type Metrics struct {
 	limiterWaitTime  prometheus.Counter
 
 	auditEvents *prometheus.CounterVec
+
+	directoryReads *prometheus.CounterVec
 }
 
 // Options describe the running portal.
@@ -95,6 +98,7 @@ func New(opts Options) *Metrics {
 			Namespace: namespace, Subsystem: "audit", Name: "events_total",
 			Help: "Events appended to the audit log since start, by kind.",
 		}, []string{"kind"}),
+		directoryReads: newDirectoryReads(),
 	}
 	sandbox := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "sandbox_mode",
@@ -112,7 +116,7 @@ func New(opts Options) *Metrics {
 	m.registry.MustRegister(
 		m.requests, m.requestDuration, m.inFlight,
 		m.digicertCalls, m.digicertDuration, m.digicertRetries, m.limiterWaits, m.limiterWaitTime,
-		m.auditEvents, sandbox, info,
+		m.auditEvents, m.directoryReads, sandbox, info,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

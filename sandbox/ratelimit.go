@@ -1,6 +1,10 @@
 package sandbox
 
 import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -29,6 +33,8 @@ type limiter struct {
 	windows []RateWindow
 	longest time.Duration
 	hits    map[string][]time.Time
+	// refused counts the requests refused since the start.
+	refused int
 }
 
 // newLimiter builds a limiter; nil windows means DigiCert's, and windows
@@ -59,6 +65,7 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	for _, w := range l.windows {
 		if countSince(hits, now.Add(-w.Per)) >= w.Limit {
 			l.hits[key] = hits
+			l.refused++
 			return false
 		}
 	}
@@ -84,4 +91,41 @@ func countSince(hits []time.Time, since time.Time) int {
 		n++
 	}
 	return n
+}
+
+// RateLimited returns how many requests the server refused with 429
+// request_limit_exceeded since it started: tests check that a client
+// keeping to the windows is never refused.
+func (s *Server) RateLimited() int {
+	s.limiter.mu.Lock()
+	defer s.limiter.mu.Unlock()
+	return s.limiter.refused
+}
+
+// ParseWindows reads rate windows written as limit/period pairs separated
+// by commas, the period in Go's duration syntax: "100/5s,1000/5m" is
+// DigiCert's documented limits. It refuses anything else, and an empty
+// string.
+func ParseWindows(s string) ([]RateWindow, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, errors.New("no rate window given: write them like 100/5s,1000/5m")
+	}
+	var windows []RateWindow
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		limit, per, ok := strings.Cut(part, "/")
+		if !ok {
+			return nil, fmt.Errorf("rate window %q: want a limit and a period like 100/5s", part)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(limit))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("rate window %q: the limit must be a whole number above 0", part)
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(per))
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("rate window %q: the period must be a duration above 0 like 5s or 5m", part)
+		}
+		windows = append(windows, RateWindow{Limit: n, Per: d})
+	}
+	return windows, nil
 }

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 )
@@ -148,5 +150,45 @@ func TestNoRateLimit(t *testing.T) {
 		if !l.allow("k", now) {
 			t.Fatalf("request %d refused with rate limiting off", i+1)
 		}
+	}
+}
+
+func TestParseWindows(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []RateWindow
+		wantErr bool
+	}{
+		{"100/5s,1000/5m", []RateWindow{{100, 5 * time.Second}, {1000, 5 * time.Minute}}, false},
+		{" 10/500ms ", []RateWindow{{10, 500 * time.Millisecond}}, false},
+		{"", nil, true},
+		{"100", nil, true},
+		{"0/5s", nil, true},
+		{"100/0s", nil, true},
+		{"100/five", nil, true},
+		{"100/5s,", nil, true},
+		{"-1/5s", nil, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseWindows(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseWindows(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ParseWindows(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRateLimitedCountsRefusals(t *testing.T) {
+	s := New(Options{APIKey: "k", Windows: []RateWindow{{Limit: 1, Per: time.Hour}}})
+	for range 3 {
+		req := httptest.NewRequest(http.MethodGet, apiPrefix+"/organization", nil)
+		req.Header.Set("X-DC-DEVKEY", "k")
+		s.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	if got := s.RateLimited(); got != 2 {
+		t.Errorf("RateLimited() = %d, want 2", got)
 	}
 }

@@ -155,3 +155,14 @@ func (s *Server) Organizations() []Organization {
 func (s *Server) AddOrganization(o Organization) Organization {
 	return s.orgs.add(o)
 }
+
+// RemoveOrganization deletes the organization with id, as when an account
+// administrator deletes it in CertCentral: reads of it then answer 404.
+// It reports whether there was one.
+func (s *Server) RemoveOrganization(id int) bool {
+	s.orgs.mu.Lock()
+	defer s.orgs.mu.Unlock()
+	_, ok := s.orgs.orgs[id]
+	delete(s.orgs.orgs, id)
+	return ok
+}

@@ -26,6 +26,11 @@ const (
 	// AuditReconciled: at start-up, the organization was read again after a
 	// request whose outcome was never recorded.
 	AuditReconciled AuditKind = "reconciled"
+	// AuditChangedOutside: a read found contacts that differ from what the
+	// directory last knew, with no Contact Desk submission to explain the
+	// difference: someone changed them in CertCentral or through the API.
+	// A submission of its own, with no actor.
+	AuditChangedOutside AuditKind = "changed_outside"
 )
 
 // The kinds of security events: sign-ins and changes to users and teams.
@@ -60,7 +65,7 @@ const (
 // Valid reports whether k is a kind the audit log accepts.
 func (k AuditKind) Valid() bool {
 	switch k {
-	case AuditRejected, AuditRequested, AuditResponded, AuditFailed, AuditReconciled:
+	case AuditRejected, AuditRequested, AuditResponded, AuditFailed, AuditReconciled, AuditChangedOutside:
 		return true
 	}
 	return k.Security()

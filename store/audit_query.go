@@ -29,12 +29,16 @@ const (
 	OutcomeReconciled AuditOutcome = "reconciled"
 	// OutcomeRejected: local validation refused the change; nothing was sent.
 	OutcomeRejected AuditOutcome = "rejected"
+	// OutcomeChangedOutside: not a submission but a change found made
+	// outside Contact Desk.
+	OutcomeChangedOutside AuditOutcome = "changed_outside"
 )
 
 // AuditOutcomes lists every outcome, in the order filters offer them.
 func AuditOutcomes() []AuditOutcome {
 	return []AuditOutcome{
 		OutcomeSucceeded, OutcomeDigiCertError, OutcomeNoAnswer, OutcomeReconciled, OutcomeRejected, OutcomePending,
+		OutcomeChangedOutside,
 	}
 }
 

@@ -18,8 +18,13 @@ type OrganizationQuery struct {
 	// Search, when not blank, keeps organizations whose name, assumed name
 	// or display name contains it, ignoring case and Unicode normalisation
 	// differences (see searchKey). A positive whole number also matches the
-	// organization with that id.
+	// organization with that id. A search of two characters or more also
+	// matches the organizations where a contact matches it as the people
+	// search would (see PeopleQuery.Search).
 	Search string
+	// NoTechnicalContact keeps only the organizations the directory read
+	// and found without a technical contact.
+	NoTechnicalContact bool
 	// Limit is the page size: DefaultOrganizationLimit when zero or
 	// negative, at most MaxOrganizationLimit.
 	Limit int
@@ -35,6 +40,9 @@ type OrganizationPage struct {
 	Organizations []Organization
 	// Total is the number of matches across all pages.
 	Total int
+	// ContactsNotSearched is set when the search matched too many people
+	// for their organizations to be searched (see MaxContactMatches).
+	ContactsNotSearched bool
 }
 
 const (
@@ -65,6 +73,7 @@ func (s *Store) SearchOrganizations(ctx context.Context, q OrganizationQuery) (O
 		if err != nil {
 			return err
 		}
+		page.ContactsNotSearched = f.contactsNotSearched
 		if page.Total, err = f.count(ctx, tx); err != nil {
 			return err
 		}
@@ -124,6 +133,9 @@ type organizationFilter struct {
 	// the organization it also matches by id, or zero.
 	character string
 	id        int
+	// contactsNotSearched is set when the search matched too many people
+	// to look for their organizations.
+	contactsNotSearched bool
 }
 
 func newOrganizationFilter(ctx context.Context, tx *sql.Tx, q OrganizationQuery) (organizationFilter, error) {
@@ -136,13 +148,22 @@ func newOrganizationFilter(ctx context.Context, tx *sql.Tx, q OrganizationQuery)
 		if id, ok := positiveID(text); ok {
 			f.add("(id = ? OR "+m.cond+")", append([]any{id}, m.args...)...)
 			f.id = id
+		} else if contacts, tooBroad, err := contactMatch(ctx, tx, q.Search); err != nil {
+			return organizationFilter{}, err
+		} else if contacts.cond != "" {
+			f.add("("+m.cond+" OR "+contacts.cond+")", append(m.args, contacts.args...)...)
 		} else {
+			f.contactsNotSearched = tooBroad
 			f.add(m.cond, m.args...)
 			f.fts = m.fts
 		}
 		if m.character {
 			f.character = text
 		}
+	}
+	if q.NoTechnicalContact {
+		f.add(noTechnicalContact)
+		f.fts, f.character = "", ""
 	}
 	if q.IDs != nil {
 		ids, err := json.Marshal(q.IDs)

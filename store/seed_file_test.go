@@ -27,3 +27,22 @@ func TestWriteOrganizationCacheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWriteDirectoryFile writes a database whose directory holds 100,000
+// contacts of 60,000 organizations (ids from 1001, as the sandbox's made-up
+// organizations have them), for measuring the portal's memory with a full
+// directory:
+//
+//	CONTACTDESK_SEED_DIRECTORY_DB=/tmp/dir-100k.db go test ./store -run WriteDirectoryFile
+func TestWriteDirectoryFile(t *testing.T) {
+	path := os.Getenv("CONTACTDESK_SEED_DIRECTORY_DB")
+	if path == "" {
+		t.Skip("set CONTACTDESK_SEED_DIRECTORY_DB to the database file to write")
+	}
+	st, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	benchmarkDirectory(t, st, 1001, 60_000)
+}

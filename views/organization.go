@@ -39,6 +39,9 @@ type OrganizationPage struct {
 	// CanEdit is false for users who may look but not change.
 	CanEdit bool
 	Form    EditForm
+	// OutsideChange, when set, is the latest change found made outside
+	// Contact Desk to the contacts.
+	OutsideChange *OutsideChangeNotice
 	// History lists the organization's latest submissions.
 	History    []HistoryRow
 	HistoryURL string

@@ -16,6 +16,14 @@ type OrganizationsPage struct {
 	// CanRefresh offers to reload the list from DigiCert: editors and
 	// admins.
 	CanRefresh bool
+	// NoTechnical lists only the organizations the directory found
+	// without a technical contact.
+	NoTechnical bool
+	ClearURL    string
+	// ContactsNotSearched is set when the search matched too many people
+	// for their organizations to be searched.
+	ContactsNotSearched bool
+	Freshness           DirectoryFreshness
 }
 
 // OrganizationRow is one organization in the list.
@@ -25,4 +33,19 @@ type OrganizationRow struct {
 	Name        string
 	DisplayName string
 	Status      string
+	// OrganizationContact and TechnicalContact are the contacts as the
+	// directory last read them.
+	OrganizationContact ContactCell
+	TechnicalContact    ContactCell
+	// Matched says which contact the search matched, "" when it matched
+	// the names.
+	Matched string
+}
+
+// ContactCell is a contact in a list: a name and email, or a note saying
+// why there is none ("None", "Not read yet").
+type ContactCell struct {
+	Name  string
+	Email string
+	Note  string
 }

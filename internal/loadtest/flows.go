@@ -27,6 +27,9 @@ const (
 	FlowAuditFilter  = "audit-filter"
 	FlowExport       = "export"
 	FlowSubmission   = "submission"
+	// FlowPeople searches the People page and opens a person found; it is
+	// not in the default mix.
+	FlowPeople = "people"
 )
 
 // DefaultMix returns a working day's mix: mostly reading, a change now
@@ -48,6 +51,7 @@ func DefaultMix() map[string]int {
 // name, which then runs alone.
 func ParseMix(s string) (map[string]int, error) {
 	mix, known := map[string]int{}, DefaultMix()
+	known[FlowPeople] = 0
 	for _, part := range strings.Split(s, ",") {
 		name, weight, found := strings.Cut(strings.TrimSpace(part), "=")
 		w := 1
@@ -147,6 +151,8 @@ func (f *flowRun) run(ctx context.Context, flow string) error {
 		return err
 	case FlowSubmission:
 		return f.submission(ctx)
+	case FlowPeople:
+		return f.people(ctx)
 	}
 	return fmt.Errorf("loadtest: unknown flow %q", flow)
 }
@@ -185,6 +191,21 @@ func (f *flowRun) submission(ctx context.Context) error {
 		return nil
 	}
 	_, err = f.u.Get(ctx, FlowSubmission, pick(f.rng, links), http.StatusOK)
+	return err
+}
+
+// peopleSearches are typed into Search people.
+var peopleSearches = []string{"grace", "raj pat", "chen", "hopper", "m", ""}
+
+// people searches the People page and opens the first person listed.
+func (f *flowRun) people(ctx context.Context) error {
+	r, err := f.u.Get(ctx, FlowPeople, "/people?q="+url.QueryEscape(pick(f.rng, peopleSearches)), http.StatusOK)
+	if err != nil {
+		return err
+	}
+	if links := Links(r.Body, "/people/"); len(links) > 0 {
+		_, err = f.u.Get(ctx, FlowPeople, links[0], http.StatusOK)
+	}
 	return err
 }
 
