@@ -45,7 +45,7 @@ func runSessions(ctx context.Context, args []string, env func(string) string, _ 
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "Ended %s.\n", countSessions(n))
+			fmt.Fprintf(stdout, "Ended %s.\n", accounts.CountSessions(n))
 			return nil
 		}
 		u, err := st.UserByEmail(ctx, *email)
@@ -59,15 +59,7 @@ func runSessions(ctx context.Context, args []string, env func(string) string, _ 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Ended %s of %s.\n", countSessions(n), u.Email)
+		fmt.Fprintf(stdout, "Ended %s of %s.\n", accounts.CountSessions(n), u.Email)
 		return nil
 	})
-}
-
-// countSessions writes a number of sessions: "1 session", "3 sessions".
-func countSessions(n int) string {
-	if n == 1 {
-		return "1 session"
-	}
-	return fmt.Sprintf("%d sessions", n)
 }

@@ -95,8 +95,8 @@ func TestSessionsEnd(t *testing.T) {
 		summaries = append(summaries, e.Summary)
 	}
 	want := []string{
-		"Ended every user's sessions from the command line (1)",
-		"Ended the sessions of ed@example.com <ed@example.com> (user 1) from the command line (2)",
+		"Ended every user's sessions (1)",
+		"Ended the sessions of ed@example.com <ed@example.com> (user 1) (2)",
 	}
 	if strings.Join(summaries, "\n") != strings.Join(want, "\n") {
 		t.Errorf("recorded events:\n%s\nwant:\n%s", strings.Join(summaries, "\n"), strings.Join(want, "\n"))

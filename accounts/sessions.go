@@ -45,7 +45,7 @@ func (s *Service) EndOtherSessions(ctx context.Context, a Actor, keep int64) (in
 		return 0, ErrNotAllowed
 	}
 	ch := newChange(s, a, store.AuditSignedOut, func(n int) string {
-		return "Ended their other sessions (" + strconv.Itoa(n) + ")"
+		return "Ended their other sessions (" + CountSessions(n) + ")"
 	})
 	n, err := s.store.EndOtherSessions(ctx, a.User.ID, keep, ch.event)
 	ch.done(ctx, err)
@@ -101,4 +101,12 @@ func (s *Service) EndEverySession(ctx context.Context, a Actor) (int, error) {
 		return 0, fmt.Errorf("accounts: end every session: %w", err)
 	}
 	return n, nil
+}
+
+// CountSessions writes a number of sessions: "1 session", "3 sessions".
+func CountSessions(n int) string {
+	if n == 1 {
+		return "1 session"
+	}
+	return strconv.Itoa(n) + " sessions"
 }
