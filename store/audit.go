@@ -155,13 +155,10 @@ const auditColumns = `id, submission_id, kind, occurred_at, actor_id, actor_emai
 	status, response_body, error_codes, error_message, duration_ms, client_addr,
 	request_id, summary, prev_hash, hash`
 
-// appendTimeout bounds one append. It does not follow the caller's
-// context: a record the caller decided to write is written.
-const appendTimeout = 30 * time.Second
-
-// AppendAuditEvent adds e to the end of the audit log, in a transaction of
-// its own, and returns it as stored, with its id and hashes. It returns
-// only once the event is committed and synced. The append does not stop
+// AppendAuditEvent adds e to the end of the audit log and returns it as
+// stored, with its id and hashes. It returns only once the event is
+// committed and synced; appends made at the same moment share one
+// transaction (see auditBatcher). The append does not stop
 // when ctx ends: a record the caller decided to write is written. Changes
 // to users and teams append their events in their own transactions
 // instead (see EventFor).
@@ -173,11 +170,7 @@ func (s *Store) AppendAuditEvent(ctx context.Context, e AuditEvent) (AuditEvent,
 	if err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
 	}
-	writeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), appendTimeout)
-	defer cancel()
-	err = s.write(writeCtx, func(tx *sql.Tx) error {
-		return insertAuditRows(writeCtx, tx, &r)
-	})
+	r, err = s.audit.append(r, s.write)
 	if err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
 	}

@@ -49,6 +49,8 @@ type Store struct {
 	reader *sql.DB
 	// statements runs the reads made on every request on reader.
 	statements *statements
+	// audit commits concurrent audit appends together.
+	audit auditBatcher
 }
 
 // Open opens the SQLite database at path, creating the file and its folder
