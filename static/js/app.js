@@ -53,6 +53,39 @@
     });
   }
 
+  // Times are shown in UTC; the viewer's local time goes beside each one,
+  // read from its time element's datetime. A viewer whose clock is on UTC
+  // gets nothing added.
+  function showLocalTimes() {
+    var times = document.querySelectorAll("time[data-local-time]");
+    if (!times.length || typeof Intl === "undefined") {
+      return;
+    }
+    var format = new Intl.DateTimeFormat(undefined, {
+      year: "numeric", month: "short", day: "numeric",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short"
+    });
+    var zone = format.resolvedOptions().timeZone;
+    if (!zone || zone === "UTC" || zone === "Etc/UTC") {
+      return;
+    }
+    Array.prototype.forEach.call(times, function (time) {
+      var at = new Date(time.getAttribute("datetime"));
+      if (isNaN(at.getTime())) {
+        return;
+      }
+      var local = document.createElement("span");
+      local.className = "local-time";
+      local.textContent = "(your time: " + format.format(at) + ")";
+      // After the link the time may be inside, so that the link's name
+      // stays the UTC time.
+      var after = time.closest("a") || time;
+      after.insertAdjacentElement("afterend", local);
+      after.insertAdjacentText("afterend", " ");
+    });
+  }
+
   showChosenFields();
   focusErrorSummary();
+  showLocalTimes();
 })();
