@@ -85,7 +85,54 @@
     });
   }
 
+  // A value to pass on, such as a one-time link, sits in a read-only
+  // field; its Copy button, hidden without this script, puts the value on
+  // the clipboard and says whether it did. Without the script the field's
+  // text is selected by hand.
+  function enableCopyButtons() {
+    var buttons = document.querySelectorAll("button[data-copy]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      if (!field) {
+        return;
+      }
+      var said = document.querySelector("[data-copied='" + CSS.escape(field.id) + "']");
+      function say(text) {
+        if (said) {
+          said.textContent = text;
+        }
+      }
+      function copy() {
+        if (navigator.clipboard && window.isSecureContext) {
+          return navigator.clipboard.writeText(field.value);
+        }
+        return new Promise(function (resolve, reject) {
+          field.select();
+          if (document.execCommand("copy")) {
+            resolve();
+          } else {
+            reject(new Error("copy refused"));
+          }
+        });
+      }
+      field.addEventListener("focus", function () {
+        field.select();
+      });
+      button.addEventListener("click", function () {
+        say("");
+        copy().then(function () {
+          say("Link copied.");
+        }, function () {
+          field.focus();
+          say("The link could not be copied: it is selected, copy it yourself.");
+        });
+      });
+      button.hidden = false;
+    });
+  }
+
   showChosenFields();
   focusErrorSummary();
   showLocalTimes();
+  enableCopyButtons();
 })();
