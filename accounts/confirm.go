@@ -134,7 +134,11 @@ func (s *Service) DeleteTeamConsequences(ctx context.Context, a Actor, id int) (
 		}
 		effects = append(effects, lines...)
 	}
-	if len(owned) > 0 {
+	switch len(owned) {
+	case 0:
+	case 1:
+		effects = append(effects, "The organization itself stays, with its history in the audit log.")
+	default:
 		effects = append(effects, "The organizations themselves stay, with their history in the audit log.")
 	}
 	effects = append(effects, "The audit log keeps the team's own history: its members and organizations over time.")
@@ -167,7 +171,7 @@ func (s *Service) memberLosses(ctx context.Context, teamID int, members []store.
 			lines = append(lines, m.Name+" keeps every organization of the team through another team.")
 			continue
 		}
-		lines = append(lines, m.Name+" can no longer change or read the history of "+nameSome(lost)+".")
+		lines = append(lines, sentence(m.Name+" can no longer change or read the history of "+nameSome(lost)))
 	}
 	switch len(others) {
 	case 0:
@@ -229,6 +233,15 @@ func nameSome(names []string) string {
 		more = "1 other organization"
 	}
 	return strings.Join(names[:maxNamedOrganizations], ", ") + " and " + more
+}
+
+// sentence ends s with a full stop, unless it ends with one already (a
+// name such as "Acme Widgets, Inc.").
+func sentence(s string) string {
+	if strings.HasSuffix(s, ".") {
+		return s
+	}
+	return s + "."
 }
 
 // joinAnd joins words as a sentence lists them: "a", "a and b", "a, b and

@@ -96,7 +96,7 @@ func TestResetPasswordConsequences(t *testing.T) {
 
 func TestDeleteTeamConsequences(t *testing.T) {
 	e := newEnv(t)
-	orgs := []store.Organization{{ID: 1, Name: "Acme"}, {ID: 2, Name: "Blue Harbor"}, {ID: 3, Name: "Cedar Ridge"}}
+	orgs := []store.Organization{{ID: 1, Name: "Acme"}, {ID: 2, Name: "Blue Harbor Inc."}, {ID: 3, Name: "Cedar Ridge"}}
 	if err := e.Store.ReplaceOrganizations(e.ctx, orgs, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestDeleteTeamConsequences(t *testing.T) {
 	}
 	wantEffects(t, "deleting Red", effects, []string{
 		"Mei Lin keeps every organization of the team through another team.",
-		"Raj Patel can no longer change or read the history of Acme and Blue Harbor.",
+		"Raj Patel can no longer change or read the history of Acme and Blue Harbor Inc.",
 		"Aud Itor keeps what they may do: their role, not the team, gives it.",
 		"The organizations themselves stay, with their history in the audit log.",
 		"The audit log keeps the team's own history: its members and organizations over time.",

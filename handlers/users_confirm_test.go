@@ -210,7 +210,7 @@ func TestDeleteTeamAsksFirst(t *testing.T) {
 	if confirm.Status != http.StatusOK {
 		t.Fatalf("GET %s/delete: status %d, want the confirmation page", path, confirm.Status)
 	}
-	for _, want := range []string{"Delete the team Red?", "Test editor can no longer change or read the history of " + org.Name + "."} {
+	for _, want := range []string{"Delete the team Red?", "Test editor can no longer change or read the history of " + strings.TrimSuffix(org.Name, ".") + "."} {
 		if !strings.Contains(confirm.Body, html.EscapeString(want)) {
 			t.Errorf("the confirmation lacks %q", want)
 		}
