@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -57,6 +58,13 @@ func (v axeViolation) String() string {
 	return b.String()
 }
 
+// desktopWidth and desktopHeight are the browser's viewport, in CSS
+// pixels: a common laptop screen.
+const (
+	desktopWidth  = 1366
+	desktopHeight = 900
+)
+
 // check looks at the page as it is now, in the light and in the dark
 // colour scheme: a screenshot of each, and axe-core's WCAG 2.2 AA rules,
 // which must find nothing; then on a phone (see narrow). It also reports
@@ -66,7 +74,7 @@ func (s *session) check(label string) {
 	s.t.Helper()
 	for _, scheme := range []string{"light", "dark"} {
 		s.colourScheme(scheme)
-		s.screenshot(label, scheme)
+		s.screenshot(label, strconv.Itoa(desktopWidth), scheme)
 		s.axe(label, scheme)
 	}
 	s.colourScheme("light")
@@ -131,9 +139,13 @@ func fileName(parts ...string) string {
 	return strings.Join(parts, "-")
 }
 
-// screenshot saves a full-page PNG of the current page.
-func (s *session) screenshot(label, scheme string) {
+// screenshot saves a full-page PNG of the current page, width CSS pixels
+// wide, when screenshots are asked for.
+func (s *session) screenshot(label, width, scheme string) {
 	s.t.Helper()
+	if suite.shotsDir == "" {
+		return
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, actionTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -144,7 +156,7 @@ func (s *session) screenshot(label, scheme string) {
 	n := s.shots
 	// Files sort by test, person and order of visit.
 	test, _, _ := strings.Cut(s.t.Name(), "/")
-	file := filepath.Join(suite.shotsDir, fmt.Sprintf("%s-%02d-%s.png", fileName(test, s.who), n, fileName(label, scheme)))
+	file := filepath.Join(suite.shotsDir, fmt.Sprintf("%s-%02d-%s.png", fileName(test, s.who), n, fileName(label, width, scheme)))
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		s.t.Fatal(err)
 	}

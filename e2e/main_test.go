@@ -24,7 +24,9 @@ type environment struct {
 	skip      string
 	binary    string
 	axeSource string
-	shotsDir  string
+	// shotsDir is where screenshots go (CONTACTDESK_SCREENSHOTS); ""
+	// keeps none.
+	shotsDir string
 	// browser is a context whose browser has started; each session opens
 	// a browser context (its own cookies) of its own in it.
 	browser context.Context
@@ -89,12 +91,14 @@ func prepare(tmp string) (stop func(), err error) {
 	}
 	suite.axeSource = string(src)
 
-	shots, err := os.MkdirTemp("", "contactdesk-e2e-screenshots-")
-	if err != nil {
-		return nil, err
+	// Screenshots are kept only when asked for, in the folder named.
+	if dir := os.Getenv("CONTACTDESK_SCREENSHOTS"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("CONTACTDESK_SCREENSHOTS: %w", err)
+		}
+		suite.shotsDir = dir
+		fmt.Fprintln(os.Stderr, "e2e: screenshots of every page, light and dark, 1366 and 390 px wide, go to", dir)
 	}
-	suite.shotsDir = shots
-	fmt.Fprintln(os.Stderr, "e2e: screenshots of every page, light and dark, go to", shots)
 
 	suite.binary = filepath.Join(tmp, "contactdesk")
 	if err := buildBinary(suite.binary); err != nil {
@@ -172,7 +176,7 @@ func startBrowser(path, profile string) (context.Context, func(), error) {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("lang", "en-GB"),
-		chromedp.WindowSize(1280, 900),
+		chromedp.WindowSize(desktopWidth, desktopHeight),
 	)
 	if os.Geteuid() == 0 {
 		// Chromium's sandbox refuses to run as root.

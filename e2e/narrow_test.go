@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -50,8 +51,9 @@ type overflow struct {
 }
 
 // narrow looks at the page on a phone, 390 by 844 CSS pixels: the page
-// must not scroll sideways (a table too wide scrolls inside its own box),
-// and a screenshot of it is kept in each colour scheme.
+// must not scroll sideways (a table too wide scrolls inside its own box)
+// and axe-core must find nothing in either colour scheme, of which a
+// screenshot each is kept.
 func (s *session) narrow(label string) {
 	s.t.Helper()
 	s.phoneViewport(true)
@@ -63,7 +65,8 @@ func (s *session) narrow(label string) {
 	}
 	for _, scheme := range []string{"light", "dark"} {
 		s.colourScheme(scheme)
-		s.screenshot(label+", phone", scheme)
+		s.screenshot(label, strconv.Itoa(phoneWidth), scheme)
+		s.axe(label+", phone", scheme)
 	}
 	s.colourScheme("light")
 }

@@ -103,6 +103,7 @@ func TestReplacingAPerson(t *testing.T) {
 		s.click(radio("Update"), orgContact)
 		s.fill("First name", "Maggie", orgContact)
 		s.fill("Email", "maggie@acme-widgets.example", orgContact)
+		s.check("organization, update chosen")
 		s.follow(button("Review changes"))
 		got := s.mainText()
 		for _, want := range []string{"Margaret Chen will be replaced by Maggie Chen.", "carried over from Margaret Chen", "Director of IT"} {
@@ -153,6 +154,7 @@ func TestFormLoadedBeforeAnotherChange(t *testing.T) {
 	up.AddOrganization(o)
 
 	s.click(radio("Remove"), techContact)
+	s.check("organization, remove chosen")
 	if status := s.follow(button("Review changes")); status != 200 {
 		t.Fatalf("review: status %d, want 200:\n%s", status, s.mainText())
 	}

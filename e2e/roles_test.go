@@ -70,7 +70,7 @@ func TestRoles(t *testing.T) {
 		if status := adm.follow(button("Add user")); status != 200 {
 			t.Fatalf("add user: status %d", status)
 		}
-		pwLink = passwordLink.FindString(adm.text(name{"status", ""}))
+		pwLink = passwordLink.FindString(adm.value(textbox("One-time link")))
 		if pwLink == "" {
 			t.Fatalf("no one-time password link in %q", adm.text(name{"status", ""}))
 		}

@@ -126,6 +126,9 @@ func (h auditHandlers) auditLog(c echo.Context, allowed []int) (views.AuditLogPa
 	for _, s := range page.Submissions {
 		p.Rows = append(p.Rows, auditRow(s))
 	}
+	if err := h.addSubmissionDetails(ctx, p.Rows, page.Submissions); err != nil {
+		return p, 0, err
+	}
 	if n := len(page.Submissions); n > 0 {
 		if page.HasNewer {
 			p.NewerURL = auditURL("/audit", in, "after", page.Submissions[0].Cursor().String())
@@ -229,7 +232,8 @@ func auditRow(s store.AuditSubmission) views.AuditRow {
 
 func submissionURL(id string) string { return "/audit/submissions/" + url.PathEscape(id) }
 
-// outcomeLabel names an outcome in a few words.
+// outcomeLabel names an outcome in a few words: whether the change was
+// made, refused, never sent or is not known.
 func outcomeLabel(o store.AuditOutcome) string {
 	switch o {
 	case store.OutcomeSucceeded:
@@ -237,11 +241,11 @@ func outcomeLabel(o store.AuditOutcome) string {
 	case store.OutcomeDigiCertError:
 		return "DigiCert error"
 	case store.OutcomeNoAnswer:
-		return "No answer"
+		return "Outcome unknown"
 	case store.OutcomeReconciled:
 		return "Reconciled"
 	case store.OutcomeRejected:
-		return "Rejected"
+		return "Not sent"
 	case store.OutcomePending:
 		return "Pending"
 	case store.OutcomeChangedOutside:

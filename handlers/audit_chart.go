@@ -21,9 +21,11 @@ const (
 	chartBottom = chartHeight - 40
 	chartSlot   = (chartWidth - chartLeft) / chartDays
 	chartBar    = chartSlot - 6
-	// chartLegendStep spaces the legend's entries so that all seven
-	// outcomes fit the width.
-	chartLegendStep = 96
+	// chartLegendChar is a generous width of one character of the
+	// legend's 11-unit type, so that entries never run into each other;
+	// chartLegendRow is the height of a row of the legend.
+	chartLegendChar = 7
+	chartLegendRow  = 16
 )
 
 // outcomeFills colours each outcome; the legend, the bar titles and the
@@ -54,11 +56,21 @@ func (s *server) auditChart(ctx context.Context, now time.Time, allowed []int) (
 func buildChart(first time.Time, counts []store.AuditDayCount) views.AuditChart {
 	outcomes := store.AuditOutcomes()
 	outcomeIndex := map[store.AuditOutcome]int{}
-	c := views.AuditChart{Width: chartWidth, Height: chartHeight}
+	c := views.AuditChart{Width: chartWidth, Height: chartHeight, Bottom: chartBottom}
+	x, y := 0, chartHeight-14
 	for i, o := range outcomes {
 		outcomeIndex[o] = i
-		c.Outcomes = append(c.Outcomes, outcomeLabel(o))
-		c.Legend = append(c.Legend, views.ChartLegend{X: chartLeft + i*chartLegendStep, Fill: outcomeFills[o], Label: outcomeLabel(o)})
+		label := outcomeLabel(o)
+		c.Outcomes = append(c.Outcomes, label)
+		// Entries follow each other, a swatch then the label, and wrap
+		// to a new row where the next would not fit.
+		w := 14 + len(label)*chartLegendChar + 16
+		if x > 0 && x+w > chartWidth {
+			x, y = 0, y+chartLegendRow
+			c.Height += chartLegendRow
+		}
+		c.Legend = append(c.Legend, views.ChartLegend{X: x, Y: y, Fill: outcomeFills[o], Label: label})
+		x += w
 	}
 	c.Days = make([]views.ChartDay, chartDays)
 	for d := range c.Days {

@@ -27,7 +27,7 @@ func TestBuildChart(t *testing.T) {
 	if got := c.Days[29]; got.Day != "Mon 30 Mar 2026" || got.Total != 7 {
 		t.Errorf("last day = %+v, want Mon 30 Mar 2026 with 7", got)
 	}
-	if want := "11 submissions from 1 Mar to 30 Mar 2026: 3 succeeded, 7 no answer, 1 rejected."; c.Caption != want {
+	if want := "11 submissions from 1 Mar to 30 Mar 2026: 3 succeeded, 7 outcome unknown, 1 not sent."; c.Caption != want {
 		t.Errorf("caption = %q, want %q", c.Caption, want)
 	}
 	if len(c.Bars) != 3 {

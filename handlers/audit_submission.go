@@ -39,7 +39,29 @@ func (h auditHandlers) showSubmission(c echo.Context) error {
 	if allowed != nil && !containsInt(allowed, events[0].OrganizationID) {
 		return notFound()
 	}
-	return render(c, http.StatusOK, views.AuditSubmission(h.submissionPage(c, events)))
+	details, err := h.Store.AuditSubmissionDetails(c.Request().Context(), []int64{events[0].ID})
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.AuditSubmission(h.submissionPage(c, events, details[events[0].ID].ActorName)))
+}
+
+// submissionHeading is a submission page's title: it says first whether
+// the change was made, failed or is not known.
+func submissionHeading(o store.AuditOutcome, organization string) string {
+	switch o {
+	case store.OutcomeSucceeded:
+		return "Submission to " + organization + " succeeded"
+	case store.OutcomeDigiCertError, store.OutcomeRejected:
+		return "Submission to " + organization + " failed"
+	case store.OutcomeNoAnswer:
+		return "Submission to " + organization + ": outcome unknown"
+	case store.OutcomeReconciled:
+		return "Submission to " + organization + ": reconciled"
+	case store.OutcomeChangedOutside:
+		return "Change to " + organization + " made outside Contact Desk"
+	}
+	return "Submission to " + organization + ": waiting for DigiCert's answer"
 }
 
 func containsInt(ids []int, id int) bool {
@@ -52,17 +74,19 @@ func containsInt(ids []int, id int) bool {
 }
 
 // submissionPage describes a submission from its events, oldest first.
-func (h auditHandlers) submissionPage(c echo.Context, events []store.AuditEvent) views.AuditSubmissionPage {
+func (h auditHandlers) submissionPage(c echo.Context, events []store.AuditEvent, actorName string) views.AuditSubmissionPage {
 	open := events[0]
+	outside := open.Kind == store.AuditChangedOutside
 	p := views.AuditSubmissionPage{
-		Page:         h.page(c, "Submission to "+orDash(open.OrganizationName), "audit"),
 		SubmissionID: open.SubmissionID,
 		ListURL:      "/audit",
 		Organization: open.OrganizationName,
-		Actor:        actorLabel(open.ActorEmail, open.Kind == store.AuditChangedOutside),
+		Actor:        actorLabel(open.ActorEmail, outside),
+		ActorName:    actorName,
 		ClientAddr:   open.ClientAddr,
 		RequestID:    open.RequestID,
 		Summary:      open.Summary,
+		Effects:      submissionChanges(outside, open.ContactsBefore, open.RequestBody),
 	}
 	if open.OrganizationID != 0 {
 		p.OrganizationID = strconv.Itoa(open.OrganizationID)
@@ -104,7 +128,11 @@ func (h auditHandlers) submissionPage(c echo.Context, events []store.AuditEvent)
 		}
 	}
 	p.Outcome, p.OutcomeKey = outcomeLabel(outcome), string(outcome)
+	p.Page = h.page(c, submissionHeading(outcome, orDash(open.OrganizationName)), "audit")
 	p.HasContactsAfter = len(after) > 0
+	for _, e := range events {
+		p.Sent = p.Sent || e.Kind == store.AuditRequested
+	}
 	p.Changes = h.contactChanges(before, after, p.RequestBody != "", events)
 	return p
 }
@@ -158,6 +186,10 @@ func eventDetail(e store.AuditEvent) string {
 	}
 	if e.ErrorMessage != "" {
 		parts = append(parts, e.ErrorMessage)
+	}
+	if e.Kind == store.AuditReconciled && e.Summary != "" {
+		// What the read found: whether the change was made.
+		parts = append(parts, e.Summary)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -259,7 +291,7 @@ func fieldChanges(heading string, before, after *digicert.ExistingContact, local
 	b, a := values(before), values(after)
 	out := views.AuditContactChange{Heading: heading}
 	for i, label := range labels {
-		f := views.AuditFieldChange{Label: label, Before: b[i], After: a[i], Changed: b[i] != a[i]}
+		f := views.AuditFieldChange{Label: label, Email: label == "Email", Before: b[i], After: a[i], Changed: b[i] != a[i]}
 		if f.Changed {
 			out.Changed++
 		}

@@ -110,7 +110,7 @@ func TestAuditLogPage(t *testing.T) {
 		`<label for="organization">Organization</label>`, `<label for="user">User</label>`,
 		`<label for="outcome">Outcome</label>`, `<label for="from">From</label>`, `<label for="to">To</label>`,
 		`<button type="submit">Filter</button>`, `>Export CSV</a>`, `>Export JSON</a>`,
-		`<th scope="col">Time (UTC)</th>`, "Technical contact replaced 5", "DigiCert error", "Succeeded", "300 ms",
+		`<th scope="col">Time (UTC)</th>`, "Alan Turing", "Ada Lovelace", "DigiCert error", "Succeeded", "300 ms",
 		"<svg", "Submissions per day as a table", "6 submissions from",
 	} {
 		if !strings.Contains(r.Body, want) {
@@ -356,10 +356,10 @@ func TestAuditSubmissionPage(t *testing.T) {
 	for _, want := range []string{
 		"Submission to Org 1", "Technical contact replaced 4", "DigiCert error",
 		"Sent to DigiCert", "DigiCert answered", "status 400",
-		"user0@example.com", "198.51.100.7", "req-004", "400 Bad Request",
+		"Test admin", "user0@<wbr>example<wbr>.com", "198.51.100.7", "req-004", "400 Bad Request",
 		"&#34;first_name&#34;: &#34;Ada&#34;", // the request body, indented
 		"&#34;code&#34;: &#34;invalid_email&#34;",
-		"<del>Alan</del>", "<ins>Ada</ins>", "<strong>Changed</strong>", "Technical contact: 5 fields changed",
+		"<del>Alan</del>", "<ins>Ada</ins> <span class=\"field-mark\">(changed)</span>", "Technical contact: 5 fields changed",
 		"Organization contact: no field changed",
 		`href="/audit?organization=501"`,
 	} {

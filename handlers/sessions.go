@@ -89,11 +89,21 @@ func (s *Sessions) ensure(c echo.Context) error {
 // addFlash queues a message for the next page, storing a pre-session
 // when the request has no session.
 func (s *Sessions) addFlash(c echo.Context, kind, message string) error {
+	return s.queueFlash(c, session.Flash{Kind: kind, Message: message})
+}
+
+// addLinkFlash queues a success message about a one-time link, which the
+// next page shows in a field of its own.
+func (s *Sessions) addLinkFlash(c echo.Context, message, link string) error {
+	return s.queueFlash(c, session.Flash{Kind: "success", Message: message, Link: link})
+}
+
+func (s *Sessions) queueFlash(c echo.Context, f session.Flash) error {
 	sess, _, err := s.session(c)
 	if err != nil {
 		return err
 	}
-	sess.AddFlash(session.Flash{Kind: kind, Message: message})
+	sess.AddFlash(f)
 	return s.save(c, sess)
 }
 
@@ -114,7 +124,7 @@ func (s *Sessions) popFlash(c echo.Context) (*views.Flash, error) {
 	if !ok {
 		return nil, nil
 	}
-	return &views.Flash{Kind: f.Kind, Message: f.Message}, nil
+	return &views.Flash{Kind: f.Kind, Message: f.Message, Link: f.Link}, nil
 }
 
 // signIn starts a fresh session for u, in place of the request's: a new

@@ -30,6 +30,7 @@ func (h teamHandlers) routes(g *echo.Group) {
 	g.POST("/:id/members/remove", h.removeMember)
 	g.POST("/:id/organizations", h.addOrganization)
 	g.POST("/:id/organizations/remove", h.removeOrganization)
+	g.GET("/:id/delete", h.confirmDeleteTeam)
 	g.POST("/:id/delete", h.deleteTeam)
 }
 

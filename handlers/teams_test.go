@@ -43,7 +43,7 @@ func TestTeamsAndScope(t *testing.T) {
 	}
 
 	page := app.get(teamPath)
-	for _, want := range []string{"<h1>Red</h1>", `<label for="user_id">User</label>`, html.EscapeString(editor.Email), `<label for="q">Search organizations</label>`, ">Delete team</button>"} {
+	for _, want := range []string{"<h1>Red</h1>", `<label for="user_id">User</label>`, html.EscapeString(editor.Email), `<label for="q">Search organizations</label>`, ">Delete team</a>"} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("team page lacks %s", want)
 		}

@@ -26,8 +26,10 @@ func (h userHandlers) routes(g *echo.Group) {
 	g.POST("", h.createUser)
 	g.GET("/:id", h.showUser)
 	g.POST("/:id/role", h.changeRole)
+	g.GET("/:id/disable", h.confirmDisable)
 	g.POST("/:id/disable", h.disableUser)
 	g.POST("/:id/enable", h.enableUser)
+	g.GET("/:id/reset-password", h.confirmResetPassword)
 	g.POST("/:id/reset-password", h.resetPassword)
 	g.POST("/:id/sign-out", h.endSessions)
 }
@@ -229,8 +231,8 @@ func (h userHandlers) resetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.done(c, changed, "The password of "+changed.Name+" is removed and their sessions have ended. "+
-		"Send them this one-time link to choose a new one; it works once, within 24 hours: "+link)
+	return h.doneWithLink(c, changed, "The password of "+changed.Name+" is removed and their sessions have ended. "+
+		"Send them the one-time link below to choose a new one; it works once, within 24 hours.", link)
 }
 
 func (h userHandlers) endSessions(c echo.Context) error {
@@ -248,6 +250,15 @@ func (h userHandlers) endSessions(c echo.Context) error {
 // done goes back to the user's page with a success message.
 func (h userHandlers) done(c echo.Context, u store.User, message string) error {
 	if err := h.Sessions.addFlash(c, "success", message); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, userURL(u.ID))
+}
+
+// doneWithLink goes back to the user's page with a success message about
+// a one-time link, which the page shows in a field of its own.
+func (h userHandlers) doneWithLink(c echo.Context, u store.User, message, link string) error {
+	if err := h.Sessions.addLinkFlash(c, message, link); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, userURL(u.ID))

@@ -64,7 +64,7 @@ func (h userHandlers) createUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.done(c, user, "Added "+user.Name+". Send them this one-time link to choose their password; it works once, within 24 hours: "+link)
+	return h.doneWithLink(c, user, "Added "+user.Name+". Send them the one-time link below to choose their password; it works once, within 24 hours.", link)
 }
 
 func (h userHandlers) renderNewUser(c echo.Context, status int, form newUserForm, errs map[string]string) error {

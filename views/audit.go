@@ -43,36 +43,79 @@ type AuditHead struct {
 type AuditRow struct {
 	URL string
 	// Time is the submission's time in UTC, formatted; DateTime is the same
-	// in RFC 3339 for the time element.
-	Time             string
-	DateTime         string
-	User             string
-	Organization     string
-	OrganizationID   string
-	OrganizationURL  string
-	Summary          string
+	// in RFC 3339 for the time element, from which the script shows the
+	// viewer's local time beside it.
+	Time     string
+	DateTime string
+	// User is the actor's email, or who else made the change; UserName is
+	// the user's name, shown first when known.
+	User            string
+	UserName        string
+	Organization    string
+	OrganizationID  string
+	OrganizationURL string
+	// Effects say, per contact, who replaced whom; empty when that is not
+	// known, and then Summary alone says what happened.
+	Effects []ContactEffect
+	Summary string
+	// Outcome is the outcome in words; OutcomeKey is the store's name for
+	// it, which picks the badge's style.
 	Outcome          string
 	OutcomeKey       string
 	Duration         string
 	SubmissionNumber string
 }
 
+// ShowSummary reports whether the summary adds to the changes listed: it
+// does when there are none, and when nothing was sent, to say why.
+func (r AuditRow) ShowSummary() bool {
+	return len(r.Effects) == 0 || r.OutcomeKey == "rejected"
+}
+
+// The effects a ContactEffect names.
+const (
+	EffectReplaced    = "replaced"
+	EffectUpdated     = "updated"
+	EffectRemoved     = "removed"
+	EffectAdded       = "added"
+	EffectSet         = "set"
+	EffectRemovalSent = "removal sent"
+)
+
+// ContactEffect is what a submission did, or tried to do, to one contact.
+type ContactEffect struct {
+	// Contact is "Organization contact" or "Technical contact".
+	Contact string
+	// Effect is one of the Effect constants.
+	Effect string
+	// Before and After name the person before and after: "Raj Patel".
+	Before string
+	After  string
+	// Fields lists, for an update, the fields changed: "job title and
+	// telephone".
+	Fields string
+}
+
 // AuditSubmissionPage is one submission: its events, what was sent, what
 // DigiCert answered, and the contacts before and after.
 type AuditSubmissionPage struct {
 	Page
-	SubmissionID     string
-	ListURL          string
-	Organization     string
-	OrganizationID   string
-	OrganizationURL  string
-	OrganizationLog  string
+	SubmissionID    string
+	ListURL         string
+	Organization    string
+	OrganizationID  string
+	OrganizationURL string
+	OrganizationLog string
+	// Actor is the actor's email, or who else made the change; ActorName
+	// is the user's name, shown first when known.
 	Actor            string
+	ActorName        string
 	ClientAddr       string
 	RequestID        string
 	Outcome          string
 	OutcomeKey       string
 	Summary          string
+	Effects          []ContactEffect
 	Events           []AuditEventView
 	RequestBody      string
 	ResponseStatus   string
@@ -80,7 +123,9 @@ type AuditSubmissionPage struct {
 	ErrorCodes       string
 	ErrorMessage     string
 	HasContactsAfter bool
-	Changes          []AuditContactChange
+	// Sent is set when the request left for DigiCert.
+	Sent    bool
+	Changes []AuditContactChange
 }
 
 // AuditEventView is one event on a submission's timeline.
@@ -103,7 +148,10 @@ type AuditContactChange struct {
 
 // AuditFieldChange is one field of a contact before and after.
 type AuditFieldChange struct {
-	Label   string
+	Label string
+	// Email is set for the email field, whose values break only at their
+	// @ and dots.
+	Email   bool
 	Before  string
 	After   string
 	Changed bool
@@ -116,6 +164,8 @@ type AuditChart struct {
 	Caption string
 	Width   int
 	Height  int
+	// Bottom is the height of the horizontal axis.
+	Bottom int
 	// Bars are the stacked segments to draw.
 	Bars []ChartBar
 	// Ticks label the horizontal axis.
@@ -144,9 +194,9 @@ type ChartTick struct {
 	Label string
 }
 
-// ChartLegend names the colour of one outcome.
+// ChartLegend names the colour of one outcome; X and Y place its swatch.
 type ChartLegend struct {
-	X     int
+	X, Y  int
 	Fill  string
 	Label string
 }
@@ -156,4 +206,23 @@ type ChartDay struct {
 	Day    string
 	Counts []int
 	Total  int
+}
+
+// outcomeMark is the mark shown before an outcome's name.
+func outcomeMark(key string) string {
+	switch key {
+	case "succeeded":
+		return "✓"
+	case "digicert_error":
+		return "✕"
+	case "rejected":
+		return "–"
+	case "no_answer", "pending":
+		return "?"
+	case "reconciled":
+		return "↻"
+	case "changed_outside":
+		return "!"
+	}
+	return "•"
 }

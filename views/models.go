@@ -35,6 +35,9 @@ type Flash struct {
 	// Kind is "success", "warning" or "error".
 	Kind    string
 	Message string
+	// Link, when set, is a one-time link the message is about, shown in a
+	// read-only field with a copy button.
+	Link string
 }
 
 // FullTitle is the document title: the page title, the product name, and

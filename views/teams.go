@@ -39,7 +39,9 @@ type TeamPage struct {
 	RemoveMemberURL       string
 	AddOrganizationURL    string
 	RemoveOrganizationURL string
-	DeleteURL             string
+	// DeleteURL leads to the page that says what deleting the team will
+	// do and asks first.
+	DeleteURL string
 }
 
 // TeamMemberRow is one member of a team.

@@ -48,7 +48,8 @@ type UserPage struct {
 	IsSelf bool
 	// RoleForm is the change role radio group.
 	RoleForm components.RadioGroup
-	// The forms' actions.
+	// The forms' actions; DisableURL and ResetURL lead to the pages that
+	// say what those changes will do and ask first.
 	RoleURL    string
 	DisableURL string
 	EnableURL  string

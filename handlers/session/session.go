@@ -170,6 +170,9 @@ func ID(sess *sessions.Session) int64 {
 type Flash struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
+	// Link, when set, is a one-time link the message is about, shown in a
+	// field of its own.
+	Link string `json:"link,omitempty"`
 }
 
 // flashesKey is where gorilla's AddFlash and Flashes keep messages.

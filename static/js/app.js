@@ -53,6 +53,86 @@
     });
   }
 
+  // Times are shown in UTC; the viewer's local time goes beside each one,
+  // read from its time element's datetime. A viewer whose clock is on UTC
+  // gets nothing added.
+  function showLocalTimes() {
+    var times = document.querySelectorAll("time[data-local-time]");
+    if (!times.length || typeof Intl === "undefined") {
+      return;
+    }
+    var format = new Intl.DateTimeFormat(undefined, {
+      year: "numeric", month: "short", day: "numeric",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short"
+    });
+    var zone = format.resolvedOptions().timeZone;
+    if (!zone || zone === "UTC" || zone === "Etc/UTC") {
+      return;
+    }
+    Array.prototype.forEach.call(times, function (time) {
+      var at = new Date(time.getAttribute("datetime"));
+      if (isNaN(at.getTime())) {
+        return;
+      }
+      var local = document.createElement("span");
+      local.className = "local-time";
+      local.textContent = "(your time: " + format.format(at) + ")";
+      // After the link the time may be inside, so that the link's name
+      // stays the UTC time.
+      var after = time.closest("a") || time;
+      after.insertAdjacentElement("afterend", local);
+      after.insertAdjacentText("afterend", " ");
+    });
+  }
+
+  // A value to pass on, such as a one-time link, sits in a read-only
+  // field; its Copy button, hidden without this script, puts the value on
+  // the clipboard and says whether it did. Without the script the field's
+  // text is selected by hand.
+  function enableCopyButtons() {
+    var buttons = document.querySelectorAll("button[data-copy]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      if (!field) {
+        return;
+      }
+      var said = document.querySelector("[data-copied='" + CSS.escape(field.id) + "']");
+      function say(text) {
+        if (said) {
+          said.textContent = text;
+        }
+      }
+      function copy() {
+        if (navigator.clipboard && window.isSecureContext) {
+          return navigator.clipboard.writeText(field.value);
+        }
+        return new Promise(function (resolve, reject) {
+          field.select();
+          if (document.execCommand("copy")) {
+            resolve();
+          } else {
+            reject(new Error("copy refused"));
+          }
+        });
+      }
+      field.addEventListener("focus", function () {
+        field.select();
+      });
+      button.addEventListener("click", function () {
+        say("");
+        copy().then(function () {
+          say("Link copied.");
+        }, function () {
+          field.focus();
+          say("The link could not be copied: it is selected, copy it yourself.");
+        });
+      });
+      button.hidden = false;
+    });
+  }
+
   showChosenFields();
   focusErrorSummary();
+  showLocalTimes();
+  enableCopyButtons();
 })();
