@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/sandbox"
 )
 
@@ -46,6 +47,13 @@ type config struct {
 	// organizations it holds. Sandbox mode only; for tests.
 	SandboxRate          string
 	SandboxOrganizations string
+	// DigiCertRate is the rate windows the client keeps to with a real
+	// key: DigiCert's documented limits unless lowered (or raised for an
+	// account whose limits DigiCert raised).
+	DigiCertRate string
+	// BulkAdminOver is how many organizations a bulk change may send to
+	// before an admin must start it.
+	BulkAdminOver string
 }
 
 // sandboxMode reports whether the portal runs against the built-in emulator.
@@ -87,7 +95,12 @@ var settings = []setting{
 	{"CONTACTDESK_OWN_DOMAINS", "own-domains", "", "comma-separated email domains of the company (subdomains included); the People page can list contacts outside them", func(c *config) *string { return &c.OwnDomains }},
 	{"CONTACTDESK_SANDBOX_RATE", "sandbox-rate", "100/5s,1000/5m", "sandbox mode only, for tests: the built-in sandbox's rate windows, which the client keeps to", func(c *config) *string { return &c.SandboxRate }},
 	{"CONTACTDESK_SANDBOX_ORGANIZATIONS", "sandbox-organizations", "0", "sandbox mode only, for tests: how many organizations the built-in sandbox holds; 0: its sixty-odd", func(c *config) *string { return &c.SandboxOrganizations }},
+	{"CONTACTDESK_DIGICERT_RATE", "digicert-rate", defaultDigiCertRate, "with DIGICERT_API_KEY: the rate windows the client keeps to, limit/period pairs; DigiCert's documented limits by default: lower them to leave room for other clients of the same key", func(c *config) *string { return &c.DigiCertRate }},
+	{"CONTACTDESK_BULK_ADMIN_OVER", "bulk-admin-over", "50", "a bulk change of more organizations than this needs an admin to start it", func(c *config) *string { return &c.BulkAdminOver }},
 }
+
+// defaultDigiCertRate is DigiCert's documented limits per API key.
+const defaultDigiCertRate = "100/5s,1000/5m"
 
 // bindConfig registers one flag per setting on fs. The returned function,
 // called after fs.Parse, resolves each value (flag, else variable, else
@@ -151,7 +164,39 @@ func (c config) validate() error {
 	if _, err := c.ownDomains(); err != nil {
 		return &configError{"CONTACTDESK_OWN_DOMAINS", err.Error()}
 	}
+	if _, err := c.bulkAdminOver(); err != nil {
+		return &configError{"CONTACTDESK_BULK_ADMIN_OVER", err.Error()}
+	}
+	if _, err := c.digicertRate(); err != nil {
+		return err
+	}
 	return c.validateSandbox()
+}
+
+// bulkAdminOver parses BulkAdminOver: a whole number of at least 1.
+func (c config) bulkAdminOver() (int, error) {
+	n, err := strconv.Atoi(c.BulkAdminOver)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 0, fmt.Errorf("%q is not a whole number from 1 to 1000000", c.BulkAdminOver)
+	}
+	return n, nil
+}
+
+// digicertRate parses DigiCertRate into the client's windows. In sandbox
+// mode the sandbox's windows govern, and the setting must be left alone.
+func (c config) digicertRate() ([]digicert.RateWindow, error) {
+	windows, err := sandbox.ParseWindows(c.DigiCertRate)
+	if err != nil {
+		return nil, &configError{"CONTACTDESK_DIGICERT_RATE", err.Error()}
+	}
+	if c.sandboxMode() && c.DigiCertRate != defaultDigiCertRate {
+		return nil, &configError{"CONTACTDESK_DIGICERT_RATE", "applies only with DIGICERT_API_KEY; in sandbox mode set CONTACTDESK_SANDBOX_RATE"}
+	}
+	out := make([]digicert.RateWindow, len(windows))
+	for i, w := range windows {
+		out[i] = digicert.RateWindow{Limit: w.Limit, Per: w.Per}
+	}
+	return out, nil
 }
 
 // validateSandbox checks the sandbox's options, which only sandbox mode

@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/accounts"
+	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/directory"
@@ -43,6 +44,9 @@ type testApp struct {
 	Service    *contacts.Service
 	// Directory is the portal's directory; its worker does not run.
 	Directory *directory.Directory
+	// Bulk plans and runs bulk changes; its runner does not run unless a
+	// test runs it.
+	Bulk *bulk.Service
 	// Clock is the portal's clock, moved by tests through session
 	// timeouts and throttling windows.
 	Clock *testClock
@@ -115,6 +119,7 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 	}
 	service := contacts.NewService(client, st, locales, logger)
 	dir := directory.New(client, st, directory.Options{Logger: logger})
+	jobs := bulk.New(bulk.Config{Store: st, Contacts: service, AdminOver: 3, Logger: logger})
 	assets, err := static.New()
 	if err != nil {
 		t.Fatal(err)
@@ -148,12 +153,13 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 		Clock:     clock.Now,
 
 		Directory:  dir,
+		Bulk:       jobs,
 		OwnDomains: []string{"acme-widgets.example"},
 	})
 	srv.Config.Handler = e
 	srv.Start()
 	return &testApp{
-		t: t, URL: srv.URL, Sandbox: sb, SandboxURL: upstream.URL + "/services/v2", Store: st, Service: service, Directory: dir,
+		t: t, URL: srv.URL, Sandbox: sb, SandboxURL: upstream.URL + "/services/v2", Store: st, Service: service, Directory: dir, Bulk: jobs,
 		Clock: clock, Routes: e.Routes(), Handler: e, DBPath: dbPath, passwords: passwords, client: newTestClient(t),
 	}
 }
