@@ -33,9 +33,11 @@ type harness struct {
 	// the technical contact of the first three, and the organization
 	// contact of the fourth.
 	orgs []sandbox.Organization
-	// gate, when set, holds every PUT until it is closed.
-	mu   sync.Mutex
-	gate chan struct{}
+	// gate, when set, holds every request of method gateMethod until it
+	// is closed.
+	mu         sync.Mutex
+	gate       chan struct{}
+	gateMethod string
 	// arrived is told of every PUT that reaches the gate.
 	arrived chan int
 }
@@ -98,23 +100,28 @@ func (h *harness) readAll() {
 }
 
 func (h *harness) serve(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPut {
-		h.mu.Lock()
-		gate := h.gate
-		h.mu.Unlock()
-		if gate != nil {
-			h.arrived <- 1
-			<-gate
-		}
+	h.mu.Lock()
+	gate := h.gate
+	if r.Method != h.gateMethod {
+		gate = nil
+	}
+	h.mu.Unlock()
+	if gate != nil {
+		h.arrived <- 1
+		<-gate
 	}
 	h.sb.ServeHTTP(w, r)
 }
 
 // holdPUTs makes every PUT wait until the returned function is called.
-func (h *harness) holdPUTs() (release func()) {
+func (h *harness) holdPUTs() (release func()) { return h.hold(http.MethodPut) }
+
+// hold makes every request of method wait until the returned function is
+// called.
+func (h *harness) hold(method string) (release func()) {
 	gate := make(chan struct{})
 	h.mu.Lock()
-	h.gate = gate
+	h.gate, h.gateMethod = gate, method
 	h.mu.Unlock()
 	return func() {
 		h.mu.Lock()

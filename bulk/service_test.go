@@ -255,6 +255,48 @@ func TestPauseResumeCancel(t *testing.T) {
 	}
 }
 
+// TestPausedBeforeTheRequest pauses a job, behind the runner's back,
+// while the runner reads the organization it is about to send: the
+// request is not recorded and nothing is sent, because the item's state
+// is checked in the transaction that records the request.
+func TestPausedBeforeTheRequest(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	job, err := h.svc.Review(ctx, h.replaceGrace(), adminUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.Start(ctx, job.ID, adminUser); err != nil {
+		t.Fatal(err)
+	}
+	running, err := h.st.BulkJob(ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item, err := h.st.NextBulkItem(ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := h.hold(http.MethodGet)
+	sent := make(chan itemOutcome, 1)
+	go func() { sent <- h.svc.sendItem(ctx, running, item) }()
+	<-h.arrived
+	if err := h.st.PauseBulkJob(ctx, job.ID, "", h.svc.now()); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if out := <-sent; out != itemStopped {
+		t.Errorf("send after the pause: %v, want stopped", out)
+	}
+	if n := len(h.puts()); n != 0 {
+		t.Errorf("%d PUTs, want none", n)
+	}
+	head, err := h.st.AuditChainHead(ctx)
+	if err != nil || head.Count != 0 {
+		t.Errorf("%d audit events, %v; want none", head.Count, err)
+	}
+}
+
 // TestRecoveryAfterCrash leaves items as a crash does: one with its
 // request recorded and its PUT made, one with its request recorded and
 // its PUT never sent. The runner settles both from a read, sends the
