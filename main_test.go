@@ -55,6 +55,10 @@ func TestConfigErrors(t *testing.T) {
 		{"sandbox organizations", map[string]string{"CONTACTDESK_SANDBOX_ORGANIZATIONS": "-1"}, nil, "CONTACTDESK_SANDBOX_ORGANIZATIONS"},
 		{"sandbox rate with a key", map[string]string{"DIGICERT_API_KEY": "k", "CONTACTDESK_SANDBOX_RATE": "10/1s"}, nil, "CONTACTDESK_SANDBOX_RATE"},
 		{"sandbox command rate", nil, []string{"sandbox", "--rate", "10"}, "--rate"},
+		{"bulk admin over zero", map[string]string{"CONTACTDESK_BULK_ADMIN_OVER": "0"}, nil, "CONTACTDESK_BULK_ADMIN_OVER"},
+		{"bulk admin over not a number", map[string]string{"CONTACTDESK_BULK_ADMIN_OVER": "fifty"}, nil, "CONTACTDESK_BULK_ADMIN_OVER"},
+		{"DigiCert rate malformed", map[string]string{"DIGICERT_API_KEY": "k", "CONTACTDESK_DIGICERT_RATE": "100 per 5s"}, nil, "CONTACTDESK_DIGICERT_RATE"},
+		{"DigiCert rate in sandbox mode", map[string]string{"CONTACTDESK_DIGICERT_RATE": "10/1s"}, nil, "CONTACTDESK_DIGICERT_RATE"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
 		tests = append(tests, struct {
