@@ -223,6 +223,11 @@ func (h bulkHandlers) renderBulkForm(c echo.Context, status int, f bulkForm, err
 	}
 	p.OrganizationsError = errs.Message(bulk.FieldOrganizations)
 	for _, t := range contactTypes {
+		if f.person != nil && !isContactType(*f.person, t.id) {
+			// Where the person is no contact of this type there is
+			// nothing to choose.
+			continue
+		}
 		p.Fieldsets = append(p.Fieldsets, bulkFieldset(t.id, t.legend, f, h.Contacts.Locales(), errs))
 	}
 	for _, l := range errorLinks(errs) {
@@ -335,4 +340,10 @@ func (h bulkHandlers) bulkPick(c echo.Context, f bulkForm) views.BulkPick {
 		p.Results = append(p.Results, views.BulkPickResult{Name: person.Name, Email: person.Email, UseURL: "/bulk/new?" + v.Encode()})
 	}
 	return p
+}
+
+// isContactType reports whether p is the contact of type contactType of
+// any of their organizations.
+func isContactType(p store.Person, contactType string) bool {
+	return slices.ContainsFunc(p.Contacts, func(pc store.PersonContact) bool { return pc.Type == contactType })
 }
