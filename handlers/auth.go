@@ -221,8 +221,8 @@ func (h authHandlers) renderSignIn(c echo.Context, status int, form signInForm, 
 		Page:         h.page(c, "Sign in", ""),
 		Next:         form.Next,
 		PasswordForm: h.PasswordSignIn != PasswordSignInNone,
-		Email:    components.Input{ID: "email", Label: "Email", Type: "email", Value: form.Email, Autocomplete: "username", Error: errs["email"]},
-		Password: components.Input{ID: "password", Label: "Password", Type: "password", Autocomplete: "current-password", Error: errs["password"]},
+		Email:        components.Input{ID: "email", Label: "Email", Type: "email", Value: form.Email, Autocomplete: "username", Error: errs["email"]},
+		Password:     components.Input{ID: "password", Label: "Password", Type: "password", Autocomplete: "current-password", Error: errs["password"]},
 	}
 	if h.SSO != nil {
 		p.SSOButton = h.SSOButton
