@@ -57,6 +57,7 @@ type Provider struct {
 	srv     *http.Server
 	ln      net.Listener
 	storage *providerStorage
+	closed  sync.Once
 }
 
 // Start runs a provider on a loopback port of its own until Close.
@@ -87,11 +88,16 @@ func Start() (*Provider, error) {
 	return p, nil
 }
 
-// Close stops the provider: from then on it cannot be reached.
+// Close stops the provider: from then on it cannot be reached. Closing
+// it again does nothing.
 func (p *Provider) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return p.srv.Shutdown(ctx)
+	var err error
+	p.closed.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = p.srv.Shutdown(ctx)
+	})
+	return err
 }
 
 // AddClient registers a confidential web client with its secret and
