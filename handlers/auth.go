@@ -226,6 +226,7 @@ func (h authHandlers) renderSignIn(c echo.Context, status int, form signInForm, 
 	}
 	if h.SSO != nil {
 		p.SSOButton = h.SSOButton
+		c.Response().Header().Set("Content-Security-Policy", signInContentSecurityPolicy(h.SSO.Issuer()))
 	}
 	if h.PasswordSignIn == PasswordSignInAdmins {
 		p.PasswordNote = "Only administrators sign in with a password."
