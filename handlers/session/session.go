@@ -4,7 +4,9 @@
 //
 // The cookie holds only a random 256-bit token; the table keeps its
 // SHA-256, the user, the times, the client's address and user agent, the
-// session's CSRF token and its flash messages. A session ends when it is
+// session's CSRF token, its flash messages and, for sign-in with the
+// identity provider, the sign-in under way (in a pre-session) or the
+// tokens that read the user's groups again and when they were read. A session ends when it is
 // deleted (sign-out, or a change to the user), after IdleTimeout unused,
 // or Lifetime after sign-in, all checked against the row on every
 // request. Before sign-in a browser gets a pre-session, with no user,
