@@ -420,4 +420,3 @@ func newUnusedSSOClient(t *testing.T, issuer, base string) *sso.Client {
 	}
 	return c
 }
-
