@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -72,7 +73,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.GroupsClaim == "" {
 		cfg.GroupsClaim = "groups"
 	}
-	if !containsString(cfg.Scopes, oidc.ScopeOpenID) {
+	if !slices.Contains(cfg.Scopes, oidc.ScopeOpenID) {
 		cfg.Scopes = append([]string{oidc.ScopeOpenID}, cfg.Scopes...)
 	}
 	if cfg.Clock == nil {
@@ -297,15 +298,6 @@ func (c *Client) Groups(ctx context.Context, g Grant, subject string) ([]string,
 		return nil, g, fmt.Errorf("sso: the provider now names subject %q, not %q", id.Subject, subject)
 	}
 	return id.Groups, grantOf(tok), nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ParseScopes splits a space-separated list of scopes.
