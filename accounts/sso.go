@@ -74,6 +74,8 @@ func (s *Service) SignInWithProvider(ctx context.Context, a Actor, id Identity) 
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		u, err = s.firstProviderSignIn(ctx, a, id, email, name, access.Role)
+	case err == nil && u.Disabled:
+		return store.User{}, ErrUserDisabled
 	case err == nil:
 		u, err = s.updateProviderUser(ctx, a, u, email, name)
 	}
