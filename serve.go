@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"time"
 
 	"github.com/contactdesk/contactdesk/accounts"
@@ -17,6 +18,7 @@ import (
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/directory"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/handlers/sso"
 	"github.com/contactdesk/contactdesk/metrics"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/store"
@@ -138,6 +140,15 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	if err != nil {
 		return errors.Join(err, ln.Close())
 	}
+	ssoClient, err := cfg.ssoClient(linkBase)
+	if err != nil {
+		return errors.Join(err, ln.Close())
+	}
+	if ssoClient != nil {
+		logger.Info("sign-in with SSO", "issuer", cfg.OIDCIssuer, "redirect_url", linkBase+handlers.SSOCallbackPath,
+			"password_signin", cfg.PasswordSignIn)
+		discoverIdentityProvider(ctx, ssoClient, logger)
+	}
 	app := handlers.New(handlers.Config{
 		Store:    st,
 		Contacts: service,
@@ -156,6 +167,11 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		PublicURL:       cfg.PublicURL,
 		TrustedProxies:  proxies,
 		Metrics:         meters,
+
+		SSO:            ssoClient,
+		SSOButton:      cfg.OIDCButton,
+		GroupsClaim:    cfg.OIDCGroupsClaim,
+		PasswordSignIn: handlers.PasswordSignIn(cfg.PasswordSignIn),
 	})
 
 	srv := &http.Server{
@@ -351,6 +367,70 @@ func reconcileSubmissions(ctx context.Context, service *contacts.Service, logger
 	if n > 0 {
 		logger.Warn("reconciled submissions whose outcome was unknown", "reconciled", n)
 	}
+}
+
+// ssoClient returns the client of the identity provider, or nil when
+// sign-in with SSO is off. Browsers come back to the callback under base,
+// the address users reach.
+func (c config) ssoClient(base string) (*sso.Client, error) {
+	if c.OIDCIssuer == "" {
+		return nil, nil
+	}
+	secret, err := c.oidcClientSecret()
+	if err != nil {
+		return nil, &configError{"CONTACTDESK_OIDC_CLIENT_SECRET_FILE", err.Error()}
+	}
+	client, err := sso.New(sso.Config{
+		Issuer:       c.OIDCIssuer,
+		ClientID:     c.OIDCClientID,
+		ClientSecret: secret,
+		Scopes:       sso.ParseScopes(c.OIDCScopes),
+		GroupsClaim:  c.OIDCGroupsClaim,
+		RedirectURL:  strings.TrimSuffix(base, "/") + handlers.SSOCallbackPath,
+	})
+	if err != nil {
+		return nil, &configError{"CONTACTDESK_OIDC_ISSUER", err.Error()}
+	}
+	return client, nil
+}
+
+// discoveryRetryInterval is how often discovery of an identity provider
+// that could not be reached at start is tried again.
+const discoveryRetryInterval = 30 * time.Second
+
+// discoverIdentityProvider reads the identity provider's discovery
+// document at start. When the provider cannot be reached or is
+// misconfigured, the portal starts all the same, so that password
+// sign-in (the break-glass administrator) keeps working: one clear error
+// line says so, and discovery is tried again in the background (and at
+// every press of the SSO button) until it succeeds.
+func discoverIdentityProvider(ctx context.Context, client *sso.Client, logger *slog.Logger) {
+	try := func() error {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return client.Discover(ctx)
+	}
+	err := try()
+	if err == nil {
+		return
+	}
+	logger.Error("identity provider not reachable or misconfigured: sign-in with SSO fails until it answers; password sign-in works as CONTACTDESK_PASSWORD_SIGNIN says; retrying every 30s",
+		"variable", "CONTACTDESK_OIDC_ISSUER", "issuer", client.Issuer(), "error", err.Error())
+	go func() {
+		ticker := time.NewTicker(discoveryRetryInterval)
+		defer ticker.Stop()
+		for !client.Ready() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+			}
+			if err := try(); err == nil {
+				logger.Info("identity provider reached: sign-in with SSO works", "issuer", client.Issuer())
+				return
+			}
+		}
+	}()
 }
 
 // optimizeInterval is how often a running portal has SQLite refresh the

@@ -77,6 +77,13 @@ func newTestApp(t testing.TB, opts ...appOption) *testApp {
 // start; its browser is anonymous.
 func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
+	return startTestApp(t, nil, opts...)
+}
+
+// startTestApp starts the portal with no user; configure, when not nil,
+// changes its configuration, given the address it listens on.
+func startTestApp(t testing.TB, configure func(base string, cfg *handlers.Config), opts ...appOption) *testApp {
+	t.Helper()
 	ctx := context.Background()
 	sb := sandbox.New(sandbox.Options{APIKey: "test-key"})
 	upstream := httptest.NewServer(sb)
@@ -136,7 +143,7 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := handlers.New(handlers.Config{
+	hcfg := handlers.Config{
 		Store:     st,
 		Contacts:  service,
 		Accounts:  users,
@@ -149,7 +156,11 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 
 		Directory:  dir,
 		OwnDomains: []string{"acme-widgets.example"},
-	})
+	}
+	if configure != nil {
+		configure("http://"+srv.Listener.Addr().String(), &hcfg)
+	}
+	e := handlers.New(hcfg)
 	srv.Config.Handler = e
 	srv.Start()
 	return &testApp{

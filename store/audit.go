@@ -60,6 +60,9 @@ const (
 	// AuditTeamChanged: a team was created or deleted, or its members or
 	// organizations changed.
 	AuditTeamChanged AuditKind = "team_changed"
+	// AuditGroupMappingChanged: a mapping from an identity provider's
+	// group to a role and a team was set or removed.
+	AuditGroupMappingChanged AuditKind = "group_mapping_changed"
 )
 
 // Valid reports whether k is a kind the audit log accepts.
@@ -76,7 +79,8 @@ func (k AuditKind) Valid() bool {
 func (k AuditKind) Security() bool {
 	switch k {
 	case AuditSignedIn, AuditSignInFailed, AuditSignInThrottled, AuditSignedOut,
-		AuditUserCreated, AuditUserChanged, AuditUserDisabled, AuditPasswordChanged, AuditTeamChanged:
+		AuditUserCreated, AuditUserChanged, AuditUserDisabled, AuditPasswordChanged, AuditTeamChanged,
+		AuditGroupMappingChanged:
 		return true
 	}
 	return false
