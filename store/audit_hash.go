@@ -91,7 +91,13 @@ func (s *Store) verifyAuditChain(ctx context.Context, workers int) (ChainHead, e
 	if !last.Valid {
 		return ChainHead{LastHash: GenesisHash}, nil
 	}
-	spans := splitIDs(first.Int64, last.Int64, workers)
+	return s.verifyChainRange(ctx, first.Int64, last.Int64, workers)
+}
+
+// verifyChainRange checks the events with ids from first to last in at
+// most workers ranges side by side.
+func (s *Store) verifyChainRange(ctx context.Context, first, last int64, workers int) (ChainHead, error) {
+	spans := splitIDs(first, last, workers)
 	var wg sync.WaitGroup
 	for i := range spans {
 		wg.Go(func() { spans[i].verify(ctx, s.reader) })
