@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -120,12 +121,21 @@ func TestAuditLogPage(t *testing.T) {
 	if got, want := listedSubmissions(r.Body), wantListed(6, func(int) bool { return true }); !slices.Equal(got, want) {
 		t.Errorf("listed %v, want %v", got, want)
 	}
-	head, err := app.Store.AuditChainHead(context.Background())
+	if !strings.Contains(r.Body, "No checkpoint has been signed yet") {
+		t.Errorf("an admin's page does not say no checkpoint was signed yet")
+	}
+	cp, err := app.Checkpoints.Sign(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("Newest event: %d. Hash: <code>%s</code>", head.LastID, head.LastHash); !strings.Contains(r.Body, want) {
-		t.Errorf("an admin's page lacks the chain head %q", want)
+	r = app.get("/audit")
+	for _, want := range []string{
+		"<dt>Checkpoint</dt><dd>1</dd>", fmt.Sprintf("<dt>Events</dt><dd>%d</dd>", cp.TreeSize),
+		"<code>" + hex.EncodeToString(cp.Root[:8]) + "…</code>", "Signature verified", `href="/audit/checkpoint"`,
+	} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("an admin's page lacks %q after a checkpoint", want)
+		}
 	}
 }
 
@@ -310,9 +320,13 @@ func TestAuditExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Submissions 1, 4 and 7 have two events each; the rejected one has one.
-	if len(records) != 1+7 || !slices.Equal(records[0], store.AuditCSVHeader()) {
-		t.Fatalf("got %d records, want the header and 7 events", len(records))
+	// Submissions 1, 4 and 7 have two events each; the rejected one has
+	// one; the checkpoint ends the file.
+	if len(records) != 1+7+1 || !slices.Equal(records[0], store.AuditCSVHeader()) {
+		t.Fatalf("got %d records, want the header, 7 events and the checkpoint", len(records))
+	}
+	if end := records[8]; end[0] != "checkpoint" || !strings.HasPrefix(end[1], "test.example/contactdesk-audit\n21\n") {
+		t.Errorf("the CSV export ends with %q, want its checkpoint of 21 events", end[:2])
 	}
 	last := records[7]
 	for i, cell := range last {
@@ -331,6 +345,9 @@ func TestAuditExport(t *testing.T) {
 	var got []string
 	sc := bufio.NewScanner(strings.NewReader(r.Body))
 	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), `{"checkpoint":`) {
+			continue
+		}
 		var e struct {
 			SubmissionID string `json:"submission_id"`
 			Kind         string `json:"kind"`

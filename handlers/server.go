@@ -17,6 +17,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/contacts"
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/directory"
 	"github.com/contactdesk/contactdesk/metrics"
 	"github.com/contactdesk/contactdesk/static"
@@ -66,6 +67,8 @@ type Config struct {
 	// OwnDomains are the company's email domains: the People page can
 	// list the contacts outside them.
 	OwnDomains []string
+	// Checkpoints signs and checks the audit log's checkpoints; required.
+	Checkpoints *auditlog.Checkpointer
 }
 
 // server holds the dependencies shared by every resource's handlers.

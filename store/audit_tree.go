@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -293,4 +294,141 @@ func checkTreeSize(ctx context.Context, tx *sql.Tx, size int64) error {
 		return ErrTreeSize
 	}
 	return nil
+}
+
+// TreeBuilder computes the audit tree's hashes from its leaves, in order,
+// in memory: the newest complete subtree of each level is all the next
+// leaf and the root need. It checks exports and stored trees without
+// keeping the whole tree.
+type TreeBuilder struct {
+	size  int64
+	level [64]tlog.Hash
+	index [64]int64 // the subtree number level[i] holds; -1 before any
+}
+
+// NewTreeBuilder returns a builder of an empty tree.
+func NewTreeBuilder() TreeBuilder {
+	var b TreeBuilder
+	for i := range b.index {
+		b.index[i] = -1
+	}
+	return b
+}
+
+// Size is the number of leaves added.
+func (b *TreeBuilder) Size() int64 { return b.size }
+
+// Add adds the next leaf and returns the hashes tlog stores for it, from
+// tlog.StoredHashIndex(0, n) on.
+func (b *TreeBuilder) Add(leaf tlog.Hash) ([]tlog.Hash, error) {
+	n := b.size
+	hashes, err := tlog.StoredHashesForRecordHash(n, leaf, b)
+	if err != nil {
+		return nil, fmt.Errorf("audit tree: leaf %d: %w", n, err)
+	}
+	for i, h := range hashes {
+		b.level[i], b.index[i] = h, n>>i
+	}
+	b.size++
+	return hashes, nil
+}
+
+// Root returns the root of the tree of size leaves, which must be the
+// number added so far.
+func (b *TreeBuilder) Root(size int64) (tlog.Hash, error) {
+	if size != b.size {
+		return tlog.Hash{}, fmt.Errorf("audit tree: root at %d asked of a tree of %d", size, b.size)
+	}
+	return tlog.TreeHash(size, b)
+}
+
+// ReadHashes implements tlog.HashReader on the newest subtrees.
+func (b *TreeBuilder) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		level, n := tlog.SplitStoredHashIndex(x)
+		if b.index[level] != n {
+			return nil, fmt.Errorf("audit tree: hash %d is not on the tree's edge", x)
+		}
+		out[i] = b.level[level]
+	}
+	return out, nil
+}
+
+// maxProofCache bounds the stored hashes a ProofReader keeps.
+const maxProofCache = 200_000
+
+// ProofReader proves many events against one tree size, as a filtered
+// export does: it keeps the stored hashes it read, which the proofs of
+// events close together mostly share.
+type ProofReader struct {
+	ctx   context.Context
+	s     *Store
+	size  int64
+	cache map[int64]tlog.Hash
+}
+
+// NewProofReader returns a reader proving events in the tree of size
+// events.
+func (s *Store) NewProofReader(ctx context.Context, size int64) *ProofReader {
+	return &ProofReader{ctx: ctx, s: s, size: size, cache: map[int64]tlog.Hash{}}
+}
+
+// Prove proves that event id is in the tree.
+func (p *ProofReader) Prove(id int64) (tlog.RecordProof, error) {
+	if id < 1 || id > p.size {
+		return nil, fmt.Errorf("store: event %d is not in a tree of %d events", id, p.size)
+	}
+	proof, err := tlog.ProveRecord(p.size, id-1, p)
+	if err != nil {
+		return nil, fmt.Errorf("store: inclusion proof of event %d: %w", id, err)
+	}
+	return proof, nil
+}
+
+// ReadHashes implements tlog.HashReader, reading what it does not hold in
+// one query.
+func (p *ProofReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	var missing []any
+	for _, x := range indexes {
+		if _, ok := p.cache[x]; !ok {
+			missing = append(missing, x)
+		}
+	}
+	if len(missing) > 0 {
+		if len(p.cache)+len(missing) > maxProofCache {
+			clear(p.cache)
+		}
+		marks := strings.Repeat(", ?", len(missing))[2:]
+		rows, err := p.s.reader.QueryContext(p.ctx, `SELECT id, hash FROM audit_tree WHERE id IN (`+marks+`)`, missing...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				id int64
+				b  []byte
+			)
+			if err := rows.Scan(&id, &b); err != nil {
+				return nil, err
+			}
+			if len(b) != tlog.HashSize {
+				return nil, fmt.Errorf("audit tree: stored hash %d has %d bytes", id, len(b))
+			}
+			p.cache[id] = tlog.Hash(b)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		h, ok := p.cache[x]
+		if !ok {
+			return nil, fmt.Errorf("audit tree: stored hash %d is missing", x)
+		}
+		out[i] = h
+	}
+	return out, nil
 }

@@ -168,7 +168,7 @@ func rebuildFromEvents(ctx context.Context, tx *sql.Tx, rootsAt []int64) (*rebui
 		return nil, err
 	}
 	defer stored.Close()
-	tree := treeCheck{stored: stored}
+	tree := treeCheck{stored: stored, tree: NewTreeBuilder()}
 	var e auditRow
 	for events.Next() {
 		err := events.Scan(&e.id, &e.submissionID, &e.kind, &e.occurredAt, &e.actorID, &e.actorEmail,
@@ -433,38 +433,15 @@ func (r *rebuiltLog) compareDays(ctx context.Context, tx *sql.Tx) error {
 }
 
 // treeCheck rebuilds the tree leaf by leaf and compares each stored hash
-// as the leaf that completes it is added. It keeps only the newest
-// complete subtree of each level: the hashes the next leaf and the root
-// need.
+// as the leaf that completes it is added.
 type treeCheck struct {
 	stored *sql.Rows
-	level  [64]tlog.Hash
-	index  [64]int64 // the subtree number of level[i], -1 before any
-	init   bool
-}
-
-// ReadHashes implements tlog.HashReader on the newest subtrees.
-func (t *treeCheck) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	for i, x := range indexes {
-		level, n := tlog.SplitStoredHashIndex(x)
-		if t.index[level] != n {
-			return nil, fmt.Errorf("audit tree: hash %d is not on the tree's edge", x)
-		}
-		out[i] = t.level[level]
-	}
-	return out, nil
+	tree   TreeBuilder
 }
 
 // add adds leaf n, of the event with id and hash, and compares the stored
 // hashes it completes.
 func (t *treeCheck) add(n, id int64, hash string) error {
-	if !t.init {
-		for i := range t.index {
-			t.index[i] = -1
-		}
-		t.init = true
-	}
 	if id != n+1 {
 		return &TreeError{EventID: n + 1, Reason: fmt.Sprintf("the event is missing (the next is %d)", id)}
 	}
@@ -472,7 +449,7 @@ func (t *treeCheck) add(n, id int64, hash string) error {
 	if err != nil {
 		return &TreeError{EventID: id, Reason: err.Error()}
 	}
-	hashes, err := tlog.StoredHashesForRecordHash(n, leaf, t)
+	hashes, err := t.tree.Add(leaf)
 	if err != nil {
 		return err
 	}
@@ -481,7 +458,6 @@ func (t *treeCheck) add(n, id int64, hash string) error {
 		if err := t.compareStored(base+int64(i), h, id, i); err != nil {
 			return err
 		}
-		t.level[i], t.index[i] = h, n>>i
 	}
 	return nil
 }
@@ -517,20 +493,13 @@ func (t *treeCheck) compareStored(index int64, h tlog.Hash, id int64, level int)
 // end checks that the stored tree holds no more than the events make.
 func (t *treeCheck) end(size int64) error {
 	if t.stored.Next() {
-		var (
-			index int64
-			b     []byte
-		)
-		if err := t.stored.Scan(&index, &b); err != nil {
-			return err
-		}
 		return &TreeError{EventID: size + 1,
 			Reason: fmt.Sprintf("the tree goes on past the last event, %d: events were removed from the end", size)}
 	}
 	return t.stored.Err()
 }
 
-// root returns the root of the tree of size leaves, all added.
+// root returns the root of the tree of the leaves added so far.
 func (t *treeCheck) root(size int64) (tlog.Hash, error) {
-	return tlog.TreeHash(size, t)
+	return t.tree.Root(size)
 }
