@@ -19,7 +19,7 @@ import (
 // log: each event as stored (what its hash covers) with a C2SP tlog-proof
 // (c2sp.org/tlog-proof) of its inclusion in a signed checkpoint.
 type ProofBundle struct {
-	SubmissionID string       `json:"submission_id"`
+	SubmissionID string        `json:"submission_id"`
 	Events       []ProvenEvent `json:"events"`
 }
 

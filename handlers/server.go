@@ -16,8 +16,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/accounts"
-	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/auditlog"
+	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/directory"
 	"github.com/contactdesk/contactdesk/metrics"
 	"github.com/contactdesk/contactdesk/static"
