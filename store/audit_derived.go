@@ -98,6 +98,9 @@ func deref(p any) any {
 // differentColumn returns the name of the first column in which a and b
 // differ, or "" when they are equal.
 func differentColumn(a, b *submissionRow) string {
+	if *a == *b {
+		return ""
+	}
 	for _, c := range submissionTable {
 		if deref(c.field(a)) != deref(c.field(b)) {
 			return c.name

@@ -117,6 +117,11 @@ type chainSpan struct {
 	lastHash  string
 	broken    *ChainError // the first event that fails inside the span
 	err       error
+
+	// collect has check keep what VerifyAuditLog rebuilds the tree and
+	// the derived tables from, in events.
+	collect bool
+	events  []foldEvent
 }
 
 func splitIDs(first, last int64, n int) []chainSpan {
@@ -181,6 +186,14 @@ func (c *chainSpan) check(hasher *chainHasher, raw *[hashedColumns + 2]sql.RawBy
 	}
 	c.count++
 	c.lastID, c.lastHash = id, h
+	if c.collect {
+		ev, err := newFoldEvent(id, raw, h)
+		if err != nil {
+			c.err = fmt.Errorf("store: verify audit log: event %d: %w", id, err)
+			return false
+		}
+		c.events = append(c.events, ev)
+	}
 	return true
 }
 

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -81,9 +82,11 @@ func (e *DerivedError) Error() string {
 // first problem is returned as a *ChainError, *TreeError or
 // *DerivedError.
 //
-// The events, the tree and the derived tables are read in one snapshot;
-// the chain is checked meanwhile, in ranges side by side, up to the last
-// event of that snapshot.
+// The events are read once, in ranges read side by side as
+// VerifyAuditChain does; the ranges are then taken in order, each folded
+// into the tree and the derived tables, while later ones are read. The
+// stored tree and derived tables are read in one snapshot, whose last
+// event bounds the ranges, so that they match the events folded.
 func (s *Store) VerifyAuditLog(ctx context.Context, opts VerifyAuditOptions) (AuditLogCheck, error) {
 	var check AuditLogCheck
 	err := s.read(ctx, func(tx *sql.Tx) error {
@@ -91,29 +94,24 @@ func (s *Store) VerifyAuditLog(ctx context.Context, opts VerifyAuditOptions) (Au
 		if err := tx.QueryRowContext(ctx, `SELECT min(id), max(id) FROM audit_events`).Scan(&first, &last); err != nil {
 			return err
 		}
-		var (
-			chainErr error
-			done     = make(chan struct{})
-		)
+		r := newRebuiltLog(opts.RootsAt)
 		check.Head = ChainHead{LastHash: GenesisHash}
-		go func() {
-			defer close(done)
-			if last.Valid {
-				workers := max(1, min(runtime.GOMAXPROCS(0), readerConns-2))
-				check.Head, chainErr = s.verifyChainRange(ctx, first.Int64, last.Int64, workers)
+		var err error
+		if last.Valid {
+			if check.Head, err = s.foldEvents(ctx, first.Int64, last.Int64, r); err != nil {
+				return err
 			}
-		}()
-		rebuilt, err := rebuildFromEvents(ctx, tx, opts.RootsAt)
-		<-done
-		if chainErr != nil {
-			return chainErr
 		}
-		if err != nil {
+		check.Tree.Size = r.size
+		if check.Tree.Root, err = r.tree.Root(r.size); err != nil {
 			return err
 		}
-		check.Tree, check.Roots = rebuilt.tree, rebuilt.roots
-		check.Submissions = len(rebuilt.submissions)
-		return rebuilt.compare(ctx, tx)
+		check.Roots = r.roots
+		if err := r.checkStoredTree(ctx, tx, check.Tree.Root); err != nil {
+			return err
+		}
+		check.Submissions = len(r.submissions)
+		return r.compare(ctx, tx)
 	})
 	var (
 		chainErr   *ChainError
@@ -129,10 +127,117 @@ func (s *Store) VerifyAuditLog(ctx context.Context, opts VerifyAuditOptions) (Au
 	return check, nil
 }
 
+// foldSpan is the number of events one range of VerifyAuditLog reads.
+const foldSpan = 16_384
+
+// foldEvents reads the events from first to last in ranges, read side by
+// side by at most one worker per processor and a few ranges ahead of the
+// fold, checks their chain and folds them, in order, into r.
+func (s *Store) foldEvents(ctx context.Context, first, last int64, r *rebuiltLog) (ChainHead, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var spans []*chainSpan
+	for from := first; from <= last; from += foldSpan {
+		spans = append(spans, &chainSpan{from: from, to: min(from+foldSpan-1, last), collect: true})
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), readerConns-2))
+	done := make([]chan struct{}, len(spans))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	// ahead bounds the ranges read but not yet folded, and so memory.
+	ahead := make(chan struct{}, workers+1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i, c := range spans {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Go(func() {
+				defer close(done[i])
+				c.verify(ctx, s.reader)
+			})
+		}
+	})
+	head, err := func() (ChainHead, error) {
+		head := ChainHead{LastHash: GenesisHash}
+		for i, c := range spans {
+			select {
+			case <-done[i]:
+			case <-ctx.Done():
+				return ChainHead{}, ctx.Err()
+			}
+			<-ahead
+			if c.err != nil {
+				return ChainHead{}, c.err
+			}
+			if c.count == 0 && c.broken == nil {
+				continue
+			}
+			if c.firstPrev != head.LastHash {
+				return ChainHead{}, &ChainError{EventID: c.firstID, Reason: brokenLink(head.LastID)}
+			}
+			if c.broken != nil {
+				return ChainHead{}, c.broken
+			}
+			head = ChainHead{Count: head.Count + c.count, LastID: c.lastID, LastHash: c.lastHash}
+			for j := range c.events {
+				if err := r.add(&c.events[j]); err != nil {
+					return ChainHead{}, err
+				}
+			}
+			c.events = nil
+		}
+		return head, nil
+	}()
+	cancel()
+	wg.Wait()
+	return head, err
+}
+
+// foldEvent is what VerifyAuditLog keeps of an event: the columns
+// deriveEvent reads and its hash, checked.
+type foldEvent struct {
+	row auditRow
+}
+
+// newFoldEvent takes what the fold needs from a row read as raw columns,
+// in the order of auditColumns; hash is its checked hash.
+func newFoldEvent(id int64, raw *[hashedColumns + 2]sql.RawBytes, hash string) (foldEvent, error) {
+	e := foldEvent{row: auditRow{id: id, kind: string(raw[2]), submissionID: string(raw[1]), hash: hash}}
+	if !touchesDerived(e.row.kind) {
+		return e, nil
+	}
+	var err error
+	integer := func(b sql.RawBytes) sql.NullInt64 {
+		if b == nil || err != nil {
+			return sql.NullInt64{}
+		}
+		var n int64
+		n, err = strconv.ParseInt(string(b), 10, 64)
+		return sql.NullInt64{Int64: n, Valid: true}
+	}
+	e.row.actorID, e.row.organizationID = integer(raw[4]), integer(raw[6])
+	e.row.status, e.row.durationMS = integer(raw[11]), integer(raw[15])
+	switch AuditKind(e.row.kind) {
+	case AuditRequested, AuditRejected, AuditChangedOutside:
+		e.row.occurredAt, e.row.actorEmail = string(raw[3]), string(raw[5])
+		e.row.organizationName, e.row.summary = string(raw[7]), string(raw[18])
+	}
+	return e, err
+}
+
 // rebuiltLog is what the events make: the tree and the derived tables.
 type rebuiltLog struct {
-	tree  TreeHead
-	roots map[int64]tlog.Hash
+	size int64
+	tree TreeBuilder
+	// leaves are kept for a node-by-node comparison with the stored tree,
+	// made only when their roots differ.
+	leaves []tlog.Hash
+	want   map[int64]bool
+	roots  map[int64]tlog.Hash
 
 	submissions   map[string]*submissionRow
 	organizations map[int64]*organizationCount
@@ -141,11 +246,10 @@ type rebuiltLog struct {
 	days          map[[2]string]int64
 }
 
-// rebuildFromEvents reads every event in order, folding it into the
-// derived tables with deriveEvent and into the tree, whose stored hashes
-// it compares as it goes.
-func rebuildFromEvents(ctx context.Context, tx *sql.Tx, rootsAt []int64) (*rebuiltLog, error) {
+func newRebuiltLog(rootsAt []int64) *rebuiltLog {
 	r := &rebuiltLog{
+		tree:          NewTreeBuilder(),
+		want:          map[int64]bool{},
 		roots:         map[int64]tlog.Hash{},
 		submissions:   map[string]*submissionRow{},
 		organizations: map[int64]*organizationCount{},
@@ -153,50 +257,88 @@ func rebuildFromEvents(ctx context.Context, tx *sql.Tx, rootsAt []int64) (*rebui
 		actors:        map[string]int64{},
 		days:          map[[2]string]int64{},
 	}
-	want := map[int64]bool{}
 	for _, n := range rootsAt {
-		want[n] = true
+		r.want[n] = true
 	}
-	events, err := tx.QueryContext(ctx, `SELECT id, submission_id, kind, occurred_at, actor_id, actor_email,
-		organization_id, organization_name, summary, status, duration_ms, hash FROM audit_events ORDER BY id`)
+	return r
+}
+
+// add folds the next event into the tree and the derived tables.
+func (r *rebuiltLog) add(e *foldEvent) error {
+	if e.row.id != r.size+1 {
+		return &TreeError{EventID: r.size + 1, Reason: fmt.Sprintf("the event is missing (the next is %d)", e.row.id)}
+	}
+	leaf, err := LeafHash(e.row.hash)
 	if err != nil {
-		return nil, err
+		return &TreeError{EventID: e.row.id, Reason: err.Error()}
 	}
-	defer events.Close()
-	stored, err := tx.QueryContext(ctx, `SELECT id, hash FROM audit_tree ORDER BY id`)
+	if _, err := r.tree.Add(leaf); err != nil {
+		return err
+	}
+	r.leaves = append(r.leaves, leaf)
+	r.size++
+	if r.want[r.size] {
+		if r.roots[r.size], err = r.tree.Root(r.size); err != nil {
+			return err
+		}
+	}
+	r.apply(&e.row)
+	return nil
+}
+
+// checkStoredTree compares the stored tree with the tree the events make:
+// its number of hashes, and its roots at the log's size and at each size
+// asked for, which commit to every leaf and node below them. When they
+// differ, the stored hashes are compared one by one to name the first
+// event whose part differs. (A stored node that no root covers can only
+// make a proof fail to verify, never pass a false one.)
+func (r *rebuiltLog) checkStoredTree(ctx context.Context, tx *sql.Tx, root tlog.Hash) error {
+	var stored, count int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id) + 1, 0), count(*) FROM audit_tree`).Scan(&stored, &count); err != nil {
+		return err
+	}
+	want := tlog.StoredHashCount(r.size)
+	if stored > want && count >= want {
+		return &TreeError{EventID: r.size + 1,
+			Reason: fmt.Sprintf("the tree goes on past the last event, %d: events were removed from the end", r.size)}
+	}
+	same := stored == want && count == want
+	reader := storedHashes{ctx: ctx, q: tx}
+	for n, events := range r.roots {
+		if !same {
+			break
+		}
+		got, err := tlog.TreeHash(n, reader)
+		same = err == nil && got == events
+	}
+	if same && r.size > 0 {
+		got, err := tlog.TreeHash(r.size, reader)
+		same = err == nil && got == root
+	}
+	if same {
+		return nil
+	}
+	return r.compareStoredTree(ctx, tx)
+}
+
+// compareStoredTree reads every stored hash in order and returns the first
+// that differs from the tree the events make, as a *TreeError.
+func (r *rebuiltLog) compareStoredTree(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, hash FROM audit_tree ORDER BY id`)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer stored.Close()
-	tree := treeCheck{stored: stored, tree: NewTreeBuilder()}
-	var e auditRow
-	for events.Next() {
-		err := events.Scan(&e.id, &e.submissionID, &e.kind, &e.occurredAt, &e.actorID, &e.actorEmail,
-			&e.organizationID, &e.organizationName, &e.summary, &e.status, &e.durationMS, &e.hash)
-		if err != nil {
-			return nil, err
+	defer rows.Close()
+	t := treeCheck{stored: rows, tree: NewTreeBuilder()}
+	for n, leaf := range r.leaves {
+		if err := t.add(int64(n), leaf); err != nil {
+			return err
 		}
-		if err := tree.add(r.tree.Size, e.id, e.hash); err != nil {
-			return nil, err
-		}
-		r.tree.Size++
-		if want[r.tree.Size] {
-			if r.roots[r.tree.Size], err = tree.root(r.tree.Size); err != nil {
-				return nil, err
-			}
-		}
-		r.apply(&e)
 	}
-	if err := events.Err(); err != nil {
-		return nil, err
+	if err := t.end(r.size); err != nil {
+		return err
 	}
-	if err := tree.end(r.tree.Size); err != nil {
-		return nil, err
-	}
-	if r.tree.Root, err = tree.root(r.tree.Size); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return &TreeError{EventID: r.size, Reason: "the tree's root differs from the events' (stored hashes out of order?)"}
 }
 
 // apply folds one event into the derived tables, as writeDerived does
@@ -439,23 +581,15 @@ type treeCheck struct {
 	tree   TreeBuilder
 }
 
-// add adds leaf n, of the event with id and hash, and compares the stored
-// hashes it completes.
-func (t *treeCheck) add(n, id int64, hash string) error {
-	if id != n+1 {
-		return &TreeError{EventID: n + 1, Reason: fmt.Sprintf("the event is missing (the next is %d)", id)}
-	}
-	leaf, err := LeafHash(hash)
-	if err != nil {
-		return &TreeError{EventID: id, Reason: err.Error()}
-	}
+// add adds leaf n and compares the stored hashes it completes.
+func (t *treeCheck) add(n int64, leaf tlog.Hash) error {
 	hashes, err := t.tree.Add(leaf)
 	if err != nil {
 		return err
 	}
 	base := tlog.StoredHashIndex(0, n)
 	for i, h := range hashes {
-		if err := t.compareStored(base+int64(i), h, id, i); err != nil {
+		if err := t.compareStored(base+int64(i), h, n+1, i); err != nil {
 			return err
 		}
 	}
@@ -497,9 +631,4 @@ func (t *treeCheck) end(size int64) error {
 			Reason: fmt.Sprintf("the tree goes on past the last event, %d: events were removed from the end", size)}
 	}
 	return t.stored.Err()
-}
-
-// root returns the root of the tree of the leaves added so far.
-func (t *treeCheck) root(size int64) (tlog.Hash, error) {
-	return t.tree.Root(size)
 }

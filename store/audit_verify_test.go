@@ -291,16 +291,28 @@ func TestVerifyAuditLogFindsDeletedTail(t *testing.T) {
 }
 
 func TestVerifyAuditLogFindsEditedTree(t *testing.T) {
-	s := openTamperableCopy(t, derivedLog(t))
-	dropDerivedTriggers(t, s)
-	// Stored hash 2 is the node over events 1 and 2.
-	if _, err := s.writer.ExecContext(context.Background(), `UPDATE audit_tree SET hash = zeroblob(32) WHERE id = 2`); err != nil {
-		t.Fatalf("edit tree: %v", err)
-	}
-	_, err := s.VerifyAuditLog(context.Background(), VerifyAuditOptions{})
-	var treeErr *TreeError
-	if !errors.As(err, &treeErr) || treeErr.EventID != 1 || !strings.Contains(treeErr.Reason, "events 1 to 2") {
-		t.Errorf("VerifyAuditLog = %v, want a *TreeError naming the node over events 1 to 2", err)
+	log := derivedLog(t)
+	for _, tc := range []struct {
+		name   string
+		index  int64
+		wantID int64
+		reason string
+	}{
+		{"node over events 1 to 8", tlog.StoredHashIndex(3, 0), 1, "node over events 1 to 8"},
+		{"leaf of the last event", tlog.StoredHashIndex(0, 10), 11, "leaf does not match"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTamperableCopy(t, log)
+			dropDerivedTriggers(t, s)
+			if _, err := s.writer.ExecContext(context.Background(), `UPDATE audit_tree SET hash = zeroblob(32) WHERE id = ?`, tc.index); err != nil {
+				t.Fatalf("edit tree: %v", err)
+			}
+			_, err := s.VerifyAuditLog(context.Background(), VerifyAuditOptions{})
+			var treeErr *TreeError
+			if !errors.As(err, &treeErr) || treeErr.EventID != tc.wantID || !strings.Contains(treeErr.Reason, tc.reason) {
+				t.Errorf("VerifyAuditLog = %v, want a *TreeError at event %d saying %q", err, tc.wantID, tc.reason)
+			}
+		})
 	}
 }
 

@@ -55,3 +55,45 @@ func settledAuditEvent(i int) AuditEvent {
 	}
 	return e
 }
+
+// BenchmarkVerifyAuditLogFile measures audit verify's full check of the
+// database TestWriteAuditLogFile writes:
+//
+//	CONTACTDESK_SEED_AUDIT_DB=/tmp/audit-1m.db go test ./store -run '^$' -bench VerifyAuditLogFile -benchtime 3x
+func BenchmarkVerifyAuditLogFile(b *testing.B) {
+	path := os.Getenv("CONTACTDESK_SEED_AUDIT_DB")
+	if path == "" {
+		b.Skip("set CONTACTDESK_SEED_AUDIT_DB to a database TestWriteAuditLogFile wrote")
+	}
+	ctx := context.Background()
+	st, err := Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	for b.Loop() {
+		check, err := st.VerifyAuditLog(ctx, VerifyAuditOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(check.Tree.Size), "events")
+	}
+}
+
+func BenchmarkVerifyAuditChainFile(b *testing.B) {
+	path := os.Getenv("CONTACTDESK_SEED_AUDIT_DB")
+	if path == "" {
+		b.Skip("set CONTACTDESK_SEED_AUDIT_DB")
+	}
+	ctx := context.Background()
+	st, err := Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	for b.Loop() {
+		if _, err := st.VerifyAuditChain(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
