@@ -310,8 +310,9 @@ func runAuditProve(ctx context.Context, args []string, env func(string) string, 
 
 // runAuditVerifyProof checks a proof offline.
 func runAuditVerifyProof(_ context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("audit verify-proof", "Check a proof printed by audit prove (from FILE, or standard input) with the public key, without the database. Exit 0 when it holds, 1 when not.", stdout)
+	fs := newFlagSet("audit verify-proof", "Check a proof printed by audit prove with the public key, without the database. Exit 0 when it holds, 1 when not.", stdout)
 	publicKey := fs.String("public-key", "", "the public key that verifies checkpoints (the key, or a file holding it); default: the key file's")
+	proofFile := fs.String("proof", "", "the proof file; default: standard input")
 	cfg, err := parseCommand(fs, args, env)
 	if err != nil {
 		return err
@@ -321,13 +322,10 @@ func runAuditVerifyProof(_ context.Context, args []string, env func(string) stri
 		return err
 	}
 	var data []byte
-	switch fs.NArg() {
-	case 0:
+	if *proofFile == "" {
 		data, err = io.ReadAll(stdin)
-	case 1:
-		data, err = os.ReadFile(fs.Arg(0))
-	default:
-		return &usageError{"audit verify-proof: give one proof file, or none to read standard input"}
+	} else {
+		data, err = os.ReadFile(*proofFile)
 	}
 	if err != nil {
 		return fmt.Errorf("audit verify-proof: %w", err)
