@@ -80,6 +80,8 @@ func startApp(t *testing.T, up *upstream) *app {
 		env: append(cleanEnv(),
 			"CONTACTDESK_ADDR=127.0.0.1:0",
 			"CONTACTDESK_DB="+filepath.Join(dir, "contactdesk.db"),
+			// Checkpoints every second, so that pages show them soon.
+			"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL=1s",
 		),
 	}
 	if up != nil {
