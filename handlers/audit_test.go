@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/store"
 )
 
@@ -388,5 +389,43 @@ func TestAuditSubmissionPage(t *testing.T) {
 		if r := app.get(path); r.Status != http.StatusNotFound {
 			t.Errorf("%s: status = %d, want 404", path, r.Status)
 		}
+	}
+}
+
+// TestAuditCheckpointAndProof serves the latest checkpoint as its signed
+// note and a submission's inclusion proof, which verifies with the key's
+// public half; before any checkpoint the pages say so.
+func TestAuditCheckpointAndProof(t *testing.T) {
+	app := newTestApp(t)
+	seedSubmissions(t, app.Store, 3)
+	if r := app.get("/audit/checkpoint"); r.Status != http.StatusNotFound {
+		t.Errorf("checkpoint before any: status %d, want 404", r.Status)
+	}
+	if r := app.get("/audit/submissions/sub-001"); !strings.Contains(r.Body, "Not in a checkpoint yet") {
+		t.Errorf("the submission's page does not say it is in no checkpoint yet")
+	}
+	cp, err := app.Checkpoints.Sign(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := app.get("/audit/checkpoint")
+	if r.Status != http.StatusOK || r.Body != cp.Note || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") {
+		t.Errorf("checkpoint: status %d, %q, body %q; want the signed note as text", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	r = app.get("/audit/submissions/sub-001")
+	proofURL := "/audit/submissions/sub-001/proof?checkpoint=1"
+	if !strings.Contains(r.Body, "Included in checkpoint 1 (") || !strings.Contains(r.Body, html.EscapeString(proofURL)) {
+		t.Errorf("the submission's page does not name checkpoint 1 and link its proof")
+	}
+	r = app.get(proofURL)
+	if r.Status != http.StatusOK {
+		t.Fatalf("proof: status %d", r.Status)
+	}
+	check, err := auditlog.VerifyProof([]byte(r.Body), app.Checkpoints.Key().Verifier())
+	if err != nil || check.SubmissionID != "sub-001" || len(check.EventIDs) == 0 {
+		t.Errorf("the proof served does not verify: %+v, %v", check, err)
+	}
+	if r := app.get("/audit/submissions/sub-001/proof?checkpoint=9"); r.Status != http.StatusNotFound {
+		t.Errorf("proof in a checkpoint that does not exist: status %d, want 404", r.Status)
 	}
 }
