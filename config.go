@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/sandbox"
 )
 
@@ -62,6 +63,13 @@ type config struct {
 	// PasswordSignIn says who may sign in with a password: all, admins
 	// or none.
 	PasswordSignIn string
+
+	// AuditKeyFile is the file holding the key that signs the audit
+	// log's checkpoints; empty: audit-checkpoint.key next to the database.
+	AuditKeyFile string
+	// AuditCheckpointInterval is how often a checkpoint is signed while
+	// the log grows, in Go's duration syntax.
+	AuditCheckpointInterval string
 }
 
 // sandboxMode reports whether the portal runs against the built-in emulator.
@@ -102,6 +110,8 @@ var settings = []setting{
 	{"CONTACTDESK_DIRECTORY_TTL", "directory-ttl", "24h", "how old the directory's read of an organization may grow before it is read again", func(c *config) *string { return &c.DirectoryTTL }},
 	{"CONTACTDESK_OWN_DOMAINS", "own-domains", "", "comma-separated email domains of the company (subdomains included); the People page can list contacts outside them", func(c *config) *string { return &c.OwnDomains }},
 	{"CONTACTDESK_SANDBOX_RATE", "sandbox-rate", "100/5s,1000/5m", "sandbox mode only, for tests: the built-in sandbox's rate windows, which the client keeps to", func(c *config) *string { return &c.SandboxRate }},
+	{"CONTACTDESK_AUDIT_KEY_FILE", "audit-key-file", "", "file holding the Ed25519 key that signs the audit log's checkpoints; empty: audit-checkpoint.key next to the database, created on first start", func(c *config) *string { return &c.AuditKeyFile }},
+	{"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL", "audit-checkpoint-interval", "5m", "how often a checkpoint of the audit log is signed while the log grows (and always at shutdown)", func(c *config) *string { return &c.AuditCheckpointInterval }},
 	{"CONTACTDESK_SANDBOX_ORGANIZATIONS", "sandbox-organizations", "0", "sandbox mode only, for tests: how many organizations the built-in sandbox holds; 0: its sixty-odd", func(c *config) *string { return &c.SandboxOrganizations }},
 	{"CONTACTDESK_OIDC_ISSUER", "oidc-issuer", "", "issuer URL of the company's OpenID Connect identity provider; empty: no sign-in with SSO", func(c *config) *string { return &c.OIDCIssuer }},
 	{"CONTACTDESK_OIDC_CLIENT_ID", "oidc-client-id", "", "Contact Desk's client id at the identity provider", func(c *config) *string { return &c.OIDCClientID }},
@@ -170,6 +180,9 @@ func (c config) validate() error {
 	}
 	if _, err := c.directoryTTL(); err != nil {
 		return &configError{"CONTACTDESK_DIRECTORY_TTL", err.Error()}
+	}
+	if _, err := c.auditCheckpointInterval(); err != nil {
+		return &configError{"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL", err.Error()}
 	}
 	if _, err := c.ownDomains(); err != nil {
 		return &configError{"CONTACTDESK_OWN_DOMAINS", err.Error()}
@@ -249,6 +262,28 @@ func (c config) sandboxOrganizations() (int, error) {
 		return 0, fmt.Errorf("%q is not a whole number from 0 to 1000000", c.SandboxOrganizations)
 	}
 	return n, nil
+}
+
+// auditCheckpointInterval parses AuditCheckpointInterval: at least a
+// second.
+func (c config) auditCheckpointInterval() (time.Duration, error) {
+	d, err := time.ParseDuration(c.AuditCheckpointInterval)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration such as 5m", c.AuditCheckpointInterval)
+	}
+	if d < time.Second {
+		return 0, fmt.Errorf("%s is shorter than 1s", d)
+	}
+	return d, nil
+}
+
+// auditKeyFile is the checkpoint key's file: AuditKeyFile, or the file
+// next to the database.
+func (c config) auditKeyFile() string {
+	if c.AuditKeyFile != "" {
+		return c.AuditKeyFile
+	}
+	return auditlog.DefaultKeyFile(c.DB)
 }
 
 // directoryTTL parses DirectoryTTL: at least a minute.

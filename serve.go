@@ -10,10 +10,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/contactdesk/contactdesk/accounts"
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/directory"
@@ -47,6 +50,14 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	defer closeLogged(logger, "store", st.Close)
 	if err := logAuditHead(ctx, st, logger); err != nil {
 		return err
+	}
+	checkpoints, err := newCheckpointer(cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	checkpointInterval, err := cfg.auditCheckpointInterval()
+	if err != nil {
+		return &configError{"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL", err.Error()}
 	}
 
 	baseURL, apiKey := cfg.BaseURL, cfg.APIKey
@@ -172,6 +183,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		SSOButton:      cfg.OIDCButton,
 		GroupsClaim:    cfg.OIDCGroupsClaim,
 		PasswordSignIn: handlers.PasswordSignIn(cfg.PasswordSignIn),
+		Checkpoints:    checkpoints,
 	})
 
 	srv := &http.Server{
@@ -224,6 +236,18 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		stopDirectory()
 		<-dirDone
 	}()
+	// Checkpoints are signed beside the portal, never while a request
+	// waits; the last one at shutdown, before the store closes.
+	checkpointCtx, stopCheckpoints := context.WithCancel(context.WithoutCancel(ctx))
+	checkpointsDone := make(chan struct{})
+	go func() {
+		defer close(checkpointsDone)
+		checkpoints.Run(checkpointCtx, checkpointInterval)
+	}()
+	defer func() {
+		stopCheckpoints()
+		<-checkpointsDone
+	}()
 	go optimizeStore(ctx, st, logger)
 	go purgeSessions(ctx, st, sessionPurgeInterval, logger)
 
@@ -251,6 +275,45 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// newCheckpointer loads the key that signs the audit log's checkpoints.
+// Without CONTACTDESK_AUDIT_KEY_FILE, a key next to the database is used,
+// made on first start; a configured file must exist.
+func newCheckpointer(cfg config, st *store.Store, logger *slog.Logger) (*auditlog.Checkpointer, error) {
+	path := cfg.auditKeyFile()
+	var (
+		key     auditlog.Key
+		created bool
+		err     error
+	)
+	if cfg.AuditKeyFile != "" {
+		key, err = auditlog.LoadKey(path)
+	} else {
+		key, created, err = auditlog.LoadOrCreateKey(path, checkpointOrigin(cfg))
+	}
+	if err != nil {
+		return nil, &configError{"CONTACTDESK_AUDIT_KEY_FILE", err.Error()}
+	}
+	if created {
+		logger.Warn("created the key that signs the audit log's checkpoints next to the database: "+
+			"move it to your secret store and set CONTACTDESK_AUDIT_KEY_FILE; a copy of the database must not hold it",
+			"file", path, "public_key", key.PublicKey())
+	}
+	logger.Info("audit checkpoints signed", "origin", key.Origin(), "public_key", key.PublicKey())
+	return auditlog.NewCheckpointer(st, key, logger), nil
+}
+
+// checkpointOrigin names the log in the checkpoints of a new key: the
+// host users reach, else this machine's name.
+func checkpointOrigin(cfg config) string {
+	host := "localhost"
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
+		host = u.Host
+	} else if h, err := os.Hostname(); err == nil && h != "" && !strings.ContainsAny(h, "+ \t") {
+		host = h
+	}
+	return host + "/contactdesk-audit"
 }
 
 // startSandbox runs the DigiCert emulator on a loopback port of its own, so

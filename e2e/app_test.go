@@ -86,6 +86,8 @@ func startAppWith(t *testing.T, up *upstream, vars ...string) *app {
 		env: append(cleanEnv(),
 			"CONTACTDESK_ADDR=127.0.0.1:0",
 			"CONTACTDESK_DB="+filepath.Join(dir, "contactdesk.db"),
+			// Checkpoints every second, so that pages show them soon.
+			"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL=1s",
 		),
 	}
 	if up != nil {

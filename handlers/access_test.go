@@ -110,6 +110,9 @@ func TestRouteAccess(t *testing.T) {
 		}
 	}
 	person := app.person(orgs[0].OrganizationContact.Email)
+	if _, err := app.Checkpoints.Sign(ctx); err != nil {
+		t.Fatal(err)
+	}
 	org, uid, tid, pid := strconv.Itoa(owned), strconv.Itoa(target.ID), strconv.Itoa(blue.ID), strconv.Itoa(person.ID)
 	cases := []routeCase{
 		{"GET", "/", "/", nil, signedInOnly(moved)},
@@ -136,6 +139,9 @@ func TestRouteAccess(t *testing.T) {
 		{"GET", "/audit/export", "/audit/export?format=csv", nil, signedInOnly(ok)},
 		{"GET", "/audit/submissions/:id", "/audit/submissions/none", nil, signedInOnly(notFound)},
 		{"GET", "/audit/security", "/audit/security", nil, [7]string{toSignIn, ok, forbidden, forbidden, ok, toSignIn, forbidden}},
+		{"GET", "/audit/checkpoint", "/audit/checkpoint", nil, [7]string{toSignIn, ok, forbidden, forbidden, ok, toSignIn, forbidden}},
+		{"GET", "/audit/submissions/:id/proof", "/audit/submissions/none/proof", nil,
+			[7]string{toSignIn, notFound, forbidden, forbidden, notFound, toSignIn, forbidden}},
 		{"GET", "/people", "/people", nil, signedInOnly(ok)},
 		{"GET", "/people/export", "/people/export", nil, signedInOnly(ok)},
 		{"GET", "/people/:id", "/people/" + pid, nil, [7]string{toSignIn, ok, ok, notFound, ok, toSignIn, notFound}},

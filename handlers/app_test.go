@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/accounts"
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/directory"
@@ -53,6 +54,9 @@ type testApp struct {
 	// Handler is the portal itself, for benchmarks that leave the
 	// network out.
 	Handler http.Handler
+	// Checkpoints signs the audit log's checkpoints, with a key of the
+	// test's own.
+	Checkpoints *auditlog.Checkpointer
 	// DBPath is the database file.
 	DBPath string
 	// UserAgent, when set, is the User-Agent of this browser's requests.
@@ -143,6 +147,11 @@ func startTestApp(t testing.TB, configure func(base string, cfg *handlers.Config
 	if err != nil {
 		t.Fatal(err)
 	}
+	key, _, err := auditlog.LoadOrCreateKey(filepath.Join(t.TempDir(), "audit.key"), "test.example/contactdesk-audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkpoints := auditlog.NewCheckpointer(st, key, logger)
 	hcfg := handlers.Config{
 		Store:     st,
 		Contacts:  service,
@@ -154,8 +163,9 @@ func startTestApp(t testing.TB, configure func(base string, cfg *handlers.Config
 		Passwords: passwords,
 		Clock:     clock.Now,
 
-		Directory:  dir,
-		OwnDomains: []string{"acme-widgets.example"},
+		Directory:   dir,
+		OwnDomains:  []string{"acme-widgets.example"},
+		Checkpoints: checkpoints,
 	}
 	if configure != nil {
 		configure("http://"+srv.Listener.Addr().String(), &hcfg)
@@ -166,6 +176,7 @@ func startTestApp(t testing.TB, configure func(base string, cfg *handlers.Config
 	return &testApp{
 		t: t, URL: srv.URL, Sandbox: sb, SandboxURL: upstream.URL + "/services/v2", Store: st, Service: service, Directory: dir,
 		Clock: clock, Routes: e.Routes(), Handler: e, DBPath: dbPath, passwords: passwords, client: newTestClient(t),
+		Checkpoints: checkpoints,
 	}
 }
 

@@ -43,7 +43,11 @@ func (h auditHandlers) showSubmission(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.AuditSubmission(h.submissionPage(c, events, details[events[0].ID].ActorName)))
+	p := h.submissionPage(c, events, details[events[0].ID].ActorName)
+	if p.Inclusion, err = h.submissionInclusion(c, events); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.AuditSubmission(p))
 }
 
 // submissionHeading is a submission page's title: it says first whether

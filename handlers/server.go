@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/accounts"
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/directory"
 	"github.com/contactdesk/contactdesk/handlers/sso"
@@ -79,6 +80,9 @@ type Config struct {
 	// PasswordSignIn says who may sign in with a password; "" means
 	// everyone.
 	PasswordSignIn PasswordSignIn
+
+	// Checkpoints signs and checks the audit log's checkpoints; required.
+	Checkpoints *auditlog.Checkpointer
 }
 
 // PasswordSignIn says who may sign in with a password.

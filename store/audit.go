@@ -204,11 +204,12 @@ func scanChainHead(row *sql.Row) (ChainHead, error) {
 }
 
 // insertAuditRows chains rows, in order, to the newest event and inserts
-// them within tx, setting their ids and hashes. Every append, on its own or
-// made in the transaction of the change it records, goes through here. The
-// head is read inside the write transaction, which holds the write lock
-// from its start, so no other append can come between the read and the
-// inserts.
+// them within tx, setting their ids and hashes; it adds each to the audit
+// tree and applies it to the tables derived from the events. Every
+// append, on its own or made in the transaction of the change it records,
+// goes through here. The head is read inside the write transaction, which
+// holds the write lock from its start, so no other append can come
+// between the read and the inserts.
 func insertAuditRows(ctx context.Context, tx *sql.Tx, rows ...*auditRow) error {
 	head, err := chainHead(ctx, tx)
 	if err != nil {
@@ -220,11 +221,27 @@ func insertAuditRows(ctx context.Context, tx *sql.Tx, rows ...*auditRow) error {
 		return err
 	}
 	defer stmt.Close()
+	tree, err := newTreeWriter(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer tree.close()
+	derived, err := newDerivedWriter(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer derived.close()
 	for _, r := range rows {
 		r.id = head.LastID + 1
 		r.prevHash = head.LastHash
 		r.hash = r.chainHash()
 		if _, err := stmt.ExecContext(ctx, r.values()...); err != nil {
+			return fmt.Errorf("event %d: %w", r.id, err)
+		}
+		if err := tree.appendLeaf(r.id-1, r.hash); err != nil {
+			return fmt.Errorf("event %d: %w", r.id, err)
+		}
+		if err := derived.apply(r); err != nil {
 			return fmt.Errorf("event %d: %w", r.id, err)
 		}
 		head.LastID, head.LastHash = r.id, r.hash

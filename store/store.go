@@ -77,6 +77,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.Migrate(ctx); err != nil {
 		return nil, errors.Join(err, writer.Close())
 	}
+	if err := s.completeAuditTree(ctx); err != nil {
+		return nil, errors.Join(err, writer.Close())
+	}
 	// Before the readers open, so that they start with the statistics.
 	if err := s.Optimize(ctx); err != nil {
 		return nil, errors.Join(err, writer.Close())
