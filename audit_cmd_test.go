@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/store"
 )
 
@@ -44,6 +45,10 @@ func seedAuditDB(t *testing.T, n int) string {
 		}
 	}
 	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The key the portal makes at its first start.
+	if _, _, err := auditlog.LoadOrCreateKey(auditlog.DefaultKeyFile(path), "test.example/contactdesk-audit"); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -136,6 +141,9 @@ func TestAuditExport(t *testing.T) {
 	var kinds []string
 	sc := bufio.NewScanner(strings.NewReader(stdout))
 	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), `{"checkpoint":"test.example/contactdesk-audit\n12\n`) {
+			continue
+		}
 		var e struct {
 			SubmissionID   string `json:"submission_id"`
 			Kind           string `json:"kind"`
@@ -165,8 +173,8 @@ func TestAuditExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(records) != 7 || records[0][0] != "id" {
-		t.Fatalf("got %d CSV records, want a header and 6 events", len(records))
+	if len(records) != 8 || records[0][0] != "id" || records[7][0] != "checkpoint" {
+		t.Fatalf("got %d CSV records, want a header, 6 events and the checkpoint", len(records))
 	}
 	if got := records[1][18]; got != "'=1+1" {
 		t.Errorf("summary cell = %q, want the formula neutralised", got)
@@ -216,5 +224,93 @@ func TestServeLogsAuditHead(t *testing.T) {
 	}
 	if line := buf.String(); !strings.Contains(line, "events=2") || !strings.Contains(line, "last_hash="+head.LastHash) {
 		t.Errorf("log = %q, want the count and hash %s", line, head.LastHash)
+	}
+}
+
+// TestAuditCheckpointCommands goes through what an auditor does from
+// outside: take the public key and a checkpoint, check the log against it
+// later, prove a submission and check the proof, check an export.
+func TestAuditCheckpointCommands(t *testing.T) {
+	db := seedAuditDB(t, 4)
+	dir := t.TempDir()
+	code, publicKey, stderr := runCLI(t, db, "audit", "public-key")
+	if code != 0 || !strings.HasPrefix(publicKey, "test.example/contactdesk-audit+") {
+		t.Fatalf("public-key: exit %d, %q %s", code, publicKey, stderr)
+	}
+	keyFile := filepath.Join(dir, "public.key")
+	if err := os.WriteFile(keyFile, []byte(publicKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// An export signs a checkpoint of the log as it is.
+	code, export, stderr := runCLI(t, db, "audit", "export", "--format", "json")
+	if code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	exportFile := filepath.Join(dir, "export.jsonl")
+	if err := os.WriteFile(exportFile, []byte(export), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var line struct {
+		Checkpoint string `json:"checkpoint"`
+	}
+	lines := strings.Split(strings.TrimSpace(export), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &line); err != nil || line.Checkpoint == "" {
+		t.Fatalf("the export does not end with its checkpoint: %v", err)
+	}
+	checkpointFile := filepath.Join(dir, "checkpoint.txt")
+	if err := os.WriteFile(checkpointFile, []byte(line.Checkpoint), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	code, stdout, stderr := runCLI(t, db, "audit", "verify", "--checkpoint", checkpointFile, "--public-key", keyFile)
+	if code != 0 || !strings.Contains(stdout, "Consistent with the checkpoint given: 8 events") || !strings.Contains(stdout, "every signature verified") {
+		t.Errorf("verify --checkpoint: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCLI(t, "", "audit", "verify", "--export", exportFile, "--public-key", publicKey)
+	if code != 0 || !strings.Contains(stdout, "Export intact: the whole log, 8 events") {
+		t.Errorf("verify --export: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	edited := filepath.Join(dir, "edited.jsonl")
+	if err := os.WriteFile(edited, []byte(strings.Replace(export, "user1@example.com", "user9@example.com", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, "", "audit", "verify", "--export", edited, "--public-key", publicKey)
+	if code != 1 || !strings.Contains(stderr, "event 3: its contents do not match its hash") {
+		t.Errorf("verify --export of an edited export: exit %d, stderr %q", code, stderr)
+	}
+
+	code, proof, stderr := runCLI(t, db, "audit", "prove", "--submission", "sub-2")
+	if code != 0 {
+		t.Fatalf("prove: exit %d: %s", code, stderr)
+	}
+	proofFile := filepath.Join(dir, "proof.json")
+	if err := os.WriteFile(proofFile, []byte(proof), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCLI(t, "", "audit", "verify-proof", "--public-key", publicKey, "--proof", proofFile)
+	if code != 0 || !strings.Contains(stdout, "Proof holds: the 2 events of submission sub-2 (event 5, event 6)") {
+		t.Errorf("verify-proof: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if err := os.WriteFile(proofFile, []byte(strings.Replace(proof, "user0@example.com", "user1@example.com", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr = runCLI(t, "", "audit", "verify-proof", "--public-key", publicKey, "--proof", proofFile); code != 1 || !strings.Contains(stderr, "does NOT hold") {
+		t.Errorf("verify-proof of an edited proof: exit %d, stderr %q", code, stderr)
+	}
+
+	// Events removed from the end, with everything derived from them, no
+	// longer make the checkpoint kept outside.
+	bad := copyFile(t, db)
+	tamper(t, bad, "DROP TRIGGER audit_tree_no_delete", "DROP TRIGGER audit_checkpoints_no_delete",
+		"DROP TRIGGER audit_submissions_no_delete", "DROP TRIGGER audit_organizations_no_delete",
+		"DROP TRIGGER audit_organizations_count", "DROP TRIGGER audit_actors_count", "DROP TRIGGER audit_daily_count",
+		"DELETE FROM audit_events WHERE id > 6", "DELETE FROM audit_tree WHERE id >= 10",
+		"DELETE FROM audit_submissions WHERE id > 6", "DELETE FROM audit_checkpoints",
+		"UPDATE audit_organizations SET submissions = submissions - 1 WHERE id = 100",
+		"UPDATE audit_actors SET submissions = submissions - 1 WHERE email = 'user1@example.com'",
+		"UPDATE audit_daily SET submissions = submissions - 1 WHERE outcome = 'succeeded'")
+	code, _, stderr = runCLI(t, bad, "audit", "verify", "--checkpoint", checkpointFile, "--public-key", keyFile)
+	if code != 1 || !strings.Contains(stderr, "events 7 to 8 were removed") {
+		t.Errorf("verify --checkpoint of a cut log: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -8,10 +8,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/sandbox"
 )
@@ -54,6 +58,27 @@ type config struct {
 	// BulkAdminOver is how many organizations a bulk change may send to
 	// before an admin must start it.
 	BulkAdminOver string
+
+	// OIDCIssuer, when set, turns on sign-in with the company's identity
+	// provider through OpenID Connect; the other OIDC fields configure
+	// it. The client secret is read from the file OIDCClientSecretFile
+	// names, never given as a value.
+	OIDCIssuer           string
+	OIDCClientID         string
+	OIDCClientSecretFile string
+	OIDCScopes           string
+	OIDCGroupsClaim      string
+	OIDCButton           string
+	// PasswordSignIn says who may sign in with a password: all, admins
+	// or none.
+	PasswordSignIn string
+
+	// AuditKeyFile is the file holding the key that signs the audit
+	// log's checkpoints; empty: audit-checkpoint.key next to the database.
+	AuditKeyFile string
+	// AuditCheckpointInterval is how often a checkpoint is signed while
+	// the log grows, in Go's duration syntax.
+	AuditCheckpointInterval string
 }
 
 // sandboxMode reports whether the portal runs against the built-in emulator.
@@ -94,9 +119,18 @@ var settings = []setting{
 	{"CONTACTDESK_DIRECTORY_TTL", "directory-ttl", "24h", "how old the directory's read of an organization may grow before it is read again", func(c *config) *string { return &c.DirectoryTTL }},
 	{"CONTACTDESK_OWN_DOMAINS", "own-domains", "", "comma-separated email domains of the company (subdomains included); the People page can list contacts outside them", func(c *config) *string { return &c.OwnDomains }},
 	{"CONTACTDESK_SANDBOX_RATE", "sandbox-rate", "100/5s,1000/5m", "sandbox mode only, for tests: the built-in sandbox's rate windows, which the client keeps to", func(c *config) *string { return &c.SandboxRate }},
+	{"CONTACTDESK_AUDIT_KEY_FILE", "audit-key-file", "", "file holding the Ed25519 key that signs the audit log's checkpoints; empty: audit-checkpoint.key next to the database, created on first start", func(c *config) *string { return &c.AuditKeyFile }},
+	{"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL", "audit-checkpoint-interval", "5m", "how often a checkpoint of the audit log is signed while the log grows (and always at shutdown)", func(c *config) *string { return &c.AuditCheckpointInterval }},
 	{"CONTACTDESK_SANDBOX_ORGANIZATIONS", "sandbox-organizations", "0", "sandbox mode only, for tests: how many organizations the built-in sandbox holds; 0: its sixty-odd", func(c *config) *string { return &c.SandboxOrganizations }},
 	{"CONTACTDESK_DIGICERT_RATE", "digicert-rate", defaultDigiCertRate, "with DIGICERT_API_KEY: the rate windows the client keeps to, limit/period pairs; DigiCert's documented limits by default: lower them to leave room for other clients of the same key", func(c *config) *string { return &c.DigiCertRate }},
 	{"CONTACTDESK_BULK_ADMIN_OVER", "bulk-admin-over", "50", "a bulk change of more organizations than this needs an admin to start it", func(c *config) *string { return &c.BulkAdminOver }},
+	{"CONTACTDESK_OIDC_ISSUER", "oidc-issuer", "", "issuer URL of the company's OpenID Connect identity provider; empty: no sign-in with SSO", func(c *config) *string { return &c.OIDCIssuer }},
+	{"CONTACTDESK_OIDC_CLIENT_ID", "oidc-client-id", "", "Contact Desk's client id at the identity provider", func(c *config) *string { return &c.OIDCClientID }},
+	{"CONTACTDESK_OIDC_CLIENT_SECRET_FILE", "oidc-client-secret-file", "", "file holding Contact Desk's client secret at the identity provider", func(c *config) *string { return &c.OIDCClientSecretFile }},
+	{"CONTACTDESK_OIDC_SCOPES", "oidc-scopes", "openid email profile", "space-separated scopes asked for at sign-in with SSO (Okta: add groups; add offline_access for sessions longer than the access token)", func(c *config) *string { return &c.OIDCScopes }},
+	{"CONTACTDESK_OIDC_GROUPS_CLAIM", "oidc-groups-claim", "groups", "the claim that lists a person's groups", func(c *config) *string { return &c.OIDCGroupsClaim }},
+	{"CONTACTDESK_OIDC_BUTTON", "oidc-button", "Sign in with SSO", "the name of the sign-in button of the identity provider", func(c *config) *string { return &c.OIDCButton }},
+	{"CONTACTDESK_PASSWORD_SIGNIN", "password-signin", "all", "who may sign in with a password: all, admins (a break-glass administrator beside SSO) or none", func(c *config) *string { return &c.PasswordSignIn }},
 }
 
 // defaultDigiCertRate is DigiCert's documented limits per API key.
@@ -161,6 +195,9 @@ func (c config) validate() error {
 	if _, err := c.directoryTTL(); err != nil {
 		return &configError{"CONTACTDESK_DIRECTORY_TTL", err.Error()}
 	}
+	if _, err := c.auditCheckpointInterval(); err != nil {
+		return &configError{"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL", err.Error()}
+	}
 	if _, err := c.ownDomains(); err != nil {
 		return &configError{"CONTACTDESK_OWN_DOMAINS", err.Error()}
 	}
@@ -168,6 +205,9 @@ func (c config) validate() error {
 		return &configError{"CONTACTDESK_BULK_ADMIN_OVER", err.Error()}
 	}
 	if _, err := c.digicertRate(); err != nil {
+		return err
+	}
+	if err := c.validateOIDC(); err != nil {
 		return err
 	}
 	return c.validateSandbox()
@@ -268,6 +308,28 @@ func (c config) sandboxOrganizations() (int, error) {
 		return 0, fmt.Errorf("%q is not a whole number from 0 to 1000000", c.SandboxOrganizations)
 	}
 	return n, nil
+}
+
+// auditCheckpointInterval parses AuditCheckpointInterval: at least a
+// second.
+func (c config) auditCheckpointInterval() (time.Duration, error) {
+	d, err := time.ParseDuration(c.AuditCheckpointInterval)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration such as 5m", c.AuditCheckpointInterval)
+	}
+	if d < time.Second {
+		return 0, fmt.Errorf("%s is shorter than 1s", d)
+	}
+	return d, nil
+}
+
+// auditKeyFile is the checkpoint key's file: AuditKeyFile, or the file
+// next to the database.
+func (c config) auditKeyFile() string {
+	if c.AuditKeyFile != "" {
+		return c.AuditKeyFile
+	}
+	return auditlog.DefaultKeyFile(c.DB)
 }
 
 // directoryTTL parses DirectoryTTL: at least a minute.
@@ -377,6 +439,81 @@ func checkHTTPURL(raw string) error {
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("%q must not carry credentials, a query or a fragment", raw)
+	}
+	return nil
+}
+
+// validateOIDC checks the settings of sign-in with SSO. They mean
+// something only with an issuer; passwords may be limited only when
+// people can sign in with SSO instead.
+func (c config) validateOIDC() error {
+	switch c.PasswordSignIn {
+	case "all", "admins", "none":
+	default:
+		return &configError{"CONTACTDESK_PASSWORD_SIGNIN", fmt.Sprintf("%q is not all, admins or none", c.PasswordSignIn)}
+	}
+	if c.OIDCIssuer == "" {
+		for _, s := range settings {
+			if strings.HasPrefix(s.variable, "CONTACTDESK_OIDC_") && *s.field(&c) != s.def {
+				return &configError{s.variable, "applies only with CONTACTDESK_OIDC_ISSUER set"}
+			}
+		}
+		if c.PasswordSignIn != "all" {
+			return &configError{"CONTACTDESK_PASSWORD_SIGNIN", "only all is possible without CONTACTDESK_OIDC_ISSUER: nobody could sign in otherwise"}
+		}
+		return nil
+	}
+	if err := checkIssuerURL(c.OIDCIssuer); err != nil {
+		return &configError{"CONTACTDESK_OIDC_ISSUER", err.Error()}
+	}
+	if c.OIDCClientID == "" {
+		return &configError{"CONTACTDESK_OIDC_CLIENT_ID", "must be set with CONTACTDESK_OIDC_ISSUER"}
+	}
+	if _, err := c.oidcClientSecret(); err != nil {
+		return &configError{"CONTACTDESK_OIDC_CLIENT_SECRET_FILE", err.Error()}
+	}
+	if !slices.Contains(strings.Fields(c.OIDCScopes), "openid") {
+		return &configError{"CONTACTDESK_OIDC_SCOPES", fmt.Sprintf("%q must include openid", c.OIDCScopes)}
+	}
+	if c.OIDCGroupsClaim == "" || strings.ContainsFunc(c.OIDCGroupsClaim, unicode.IsSpace) {
+		return &configError{"CONTACTDESK_OIDC_GROUPS_CLAIM", fmt.Sprintf("%q is not a claim name", c.OIDCGroupsClaim)}
+	}
+	if c.OIDCButton == "" || utf8.RuneCountInString(c.OIDCButton) > 60 {
+		return &configError{"CONTACTDESK_OIDC_BUTTON", "must be 1 to 60 characters"}
+	}
+	return nil
+}
+
+// oidcClientSecret reads the client secret from its file: the file's
+// content without surrounding white space, which must not be empty.
+func (c config) oidcClientSecret() (string, error) {
+	if c.OIDCClientSecretFile == "" {
+		return "", errors.New("must name the file holding the client secret")
+	}
+	b, err := os.ReadFile(c.OIDCClientSecretFile)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %v", c.OIDCClientSecretFile, unwrapPathError(err))
+	}
+	secret := strings.TrimSpace(string(b))
+	if secret == "" {
+		return "", fmt.Errorf("%s is empty", c.OIDCClientSecretFile)
+	}
+	return secret, nil
+}
+
+// checkIssuerURL accepts an https URL, or http to this host only (a
+// provider run for tests or development): tokens must not cross a
+// network in the clear.
+func checkIssuerURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q is not an absolute https URL without credentials, query or fragment", raw)
+	}
+	if u.Scheme == "http" {
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("%q must use https (http is accepted only for localhost)", raw)
+		}
 	}
 	return nil
 }

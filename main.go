@@ -80,6 +80,7 @@ func commands() []command {
 		{"healthcheck", "exit 0 when the configured server answers /healthz", runHealthcheck},
 		{"user", "add, list or disable users", runUser},
 		{"sessions", "end users' sessions", runSessions},
+		{"sso", "map identity provider groups to roles and teams", runSSO},
 		{"audit", "verify the audit log's hash chain, or export it", runAudit},
 	}
 }

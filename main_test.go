@@ -31,6 +31,10 @@ func TestConfigErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := filepath.Join(dir, "db", "cd.db")
+	secretFile := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secretFile, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		env      map[string]string
@@ -59,6 +63,14 @@ func TestConfigErrors(t *testing.T) {
 		{"bulk admin over not a number", map[string]string{"CONTACTDESK_BULK_ADMIN_OVER": "fifty"}, nil, "CONTACTDESK_BULK_ADMIN_OVER"},
 		{"DigiCert rate malformed", map[string]string{"DIGICERT_API_KEY": "k", "CONTACTDESK_DIGICERT_RATE": "100 per 5s"}, nil, "CONTACTDESK_DIGICERT_RATE"},
 		{"DigiCert rate in sandbox mode", map[string]string{"CONTACTDESK_DIGICERT_RATE": "10/1s"}, nil, "CONTACTDESK_DIGICERT_RATE"},
+		{"OIDC issuer over plain http", map[string]string{"CONTACTDESK_OIDC_ISSUER": "http://id.example.com", "CONTACTDESK_OIDC_CLIENT_ID": "c", "CONTACTDESK_OIDC_CLIENT_SECRET_FILE": secretFile}, nil, "CONTACTDESK_OIDC_ISSUER"},
+		{"OIDC without client id", map[string]string{"CONTACTDESK_OIDC_ISSUER": "https://id.example.com", "CONTACTDESK_OIDC_CLIENT_SECRET_FILE": secretFile}, nil, "CONTACTDESK_OIDC_CLIENT_ID"},
+		{"OIDC secret file missing", map[string]string{"CONTACTDESK_OIDC_ISSUER": "https://id.example.com", "CONTACTDESK_OIDC_CLIENT_ID": "c", "CONTACTDESK_OIDC_CLIENT_SECRET_FILE": filepath.Join(dir, "none")}, nil, "CONTACTDESK_OIDC_CLIENT_SECRET_FILE"},
+		{"OIDC secret file empty", map[string]string{"CONTACTDESK_OIDC_ISSUER": "https://id.example.com", "CONTACTDESK_OIDC_CLIENT_ID": "c", "CONTACTDESK_OIDC_CLIENT_SECRET_FILE": aFile}, nil, "CONTACTDESK_OIDC_CLIENT_SECRET_FILE"},
+		{"OIDC scopes without openid", map[string]string{"CONTACTDESK_OIDC_ISSUER": "https://id.example.com", "CONTACTDESK_OIDC_CLIENT_ID": "c", "CONTACTDESK_OIDC_CLIENT_SECRET_FILE": secretFile, "CONTACTDESK_OIDC_SCOPES": "email groups"}, nil, "CONTACTDESK_OIDC_SCOPES"},
+		{"OIDC setting without issuer", map[string]string{"CONTACTDESK_OIDC_CLIENT_ID": "c"}, nil, "CONTACTDESK_OIDC_CLIENT_ID"},
+		{"password sign-in unknown", map[string]string{"CONTACTDESK_PASSWORD_SIGNIN": "some"}, nil, "CONTACTDESK_PASSWORD_SIGNIN"},
+		{"password sign-in limited without SSO", map[string]string{"CONTACTDESK_PASSWORD_SIGNIN": "admins"}, nil, "CONTACTDESK_PASSWORD_SIGNIN"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
 		tests = append(tests, struct {

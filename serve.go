@@ -10,14 +10,19 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/contactdesk/contactdesk/accounts"
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/directory"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/handlers/sso"
 	"github.com/contactdesk/contactdesk/metrics"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/store"
@@ -46,6 +51,14 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	defer closeLogged(logger, "store", st.Close)
 	if err := logAuditHead(ctx, st, logger); err != nil {
 		return err
+	}
+	checkpoints, err := newCheckpointer(cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	checkpointInterval, err := cfg.auditCheckpointInterval()
+	if err != nil {
+		return &configError{"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL", err.Error()}
 	}
 
 	baseURL, apiKey := cfg.BaseURL, cfg.APIKey
@@ -147,6 +160,15 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	if err != nil {
 		return errors.Join(err, ln.Close())
 	}
+	ssoClient, err := cfg.ssoClient(linkBase)
+	if err != nil {
+		return errors.Join(err, ln.Close())
+	}
+	if ssoClient != nil {
+		logger.Info("sign-in with SSO", "issuer", cfg.OIDCIssuer, "redirect_url", linkBase+handlers.SSOCallbackPath,
+			"password_signin", cfg.PasswordSignIn)
+		discoverIdentityProvider(ctx, ssoClient, logger)
+	}
 	app := handlers.New(handlers.Config{
 		Store:    st,
 		Contacts: service,
@@ -166,6 +188,12 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		PublicURL:       cfg.PublicURL,
 		TrustedProxies:  proxies,
 		Metrics:         meters,
+
+		SSO:            ssoClient,
+		SSOButton:      cfg.OIDCButton,
+		GroupsClaim:    cfg.OIDCGroupsClaim,
+		PasswordSignIn: handlers.PasswordSignIn(cfg.PasswordSignIn),
+		Checkpoints:    checkpoints,
 	})
 
 	srv := &http.Server{
@@ -230,6 +258,18 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		stopDirectory()
 		<-dirDone
 	}()
+	// Checkpoints are signed beside the portal, never while a request
+	// waits; the last one at shutdown, before the store closes.
+	checkpointCtx, stopCheckpoints := context.WithCancel(context.WithoutCancel(ctx))
+	checkpointsDone := make(chan struct{})
+	go func() {
+		defer close(checkpointsDone)
+		checkpoints.Run(checkpointCtx, checkpointInterval)
+	}()
+	defer func() {
+		stopCheckpoints()
+		<-checkpointsDone
+	}()
 	go optimizeStore(ctx, st, logger)
 	go purgeSessions(ctx, st, sessionPurgeInterval, logger)
 
@@ -257,6 +297,45 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// newCheckpointer loads the key that signs the audit log's checkpoints.
+// Without CONTACTDESK_AUDIT_KEY_FILE, a key next to the database is used,
+// made on first start; a configured file must exist.
+func newCheckpointer(cfg config, st *store.Store, logger *slog.Logger) (*auditlog.Checkpointer, error) {
+	path := cfg.auditKeyFile()
+	var (
+		key     auditlog.Key
+		created bool
+		err     error
+	)
+	if cfg.AuditKeyFile != "" {
+		key, err = auditlog.LoadKey(path)
+	} else {
+		key, created, err = auditlog.LoadOrCreateKey(path, checkpointOrigin(cfg))
+	}
+	if err != nil {
+		return nil, &configError{"CONTACTDESK_AUDIT_KEY_FILE", err.Error()}
+	}
+	if created {
+		logger.Warn("created the key that signs the audit log's checkpoints next to the database: "+
+			"move it to your secret store and set CONTACTDESK_AUDIT_KEY_FILE; a copy of the database must not hold it",
+			"file", path, "public_key", key.PublicKey())
+	}
+	logger.Info("audit checkpoints signed", "origin", key.Origin(), "public_key", key.PublicKey())
+	return auditlog.NewCheckpointer(st, key, logger), nil
+}
+
+// checkpointOrigin names the log in the checkpoints of a new key: the
+// host users reach, else this machine's name.
+func checkpointOrigin(cfg config) string {
+	host := "localhost"
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
+		host = u.Host
+	} else if h, err := os.Hostname(); err == nil && h != "" && !strings.ContainsAny(h, "+ \t") {
+		host = h
+	}
+	return host + "/contactdesk-audit"
 }
 
 // startSandbox runs the DigiCert emulator on a loopback port of its own, so
@@ -373,6 +452,70 @@ func reconcileSubmissions(ctx context.Context, service *contacts.Service, logger
 	if n > 0 {
 		logger.Warn("reconciled submissions whose outcome was unknown", "reconciled", n)
 	}
+}
+
+// ssoClient returns the client of the identity provider, or nil when
+// sign-in with SSO is off. Browsers come back to the callback under base,
+// the address users reach.
+func (c config) ssoClient(base string) (*sso.Client, error) {
+	if c.OIDCIssuer == "" {
+		return nil, nil
+	}
+	secret, err := c.oidcClientSecret()
+	if err != nil {
+		return nil, &configError{"CONTACTDESK_OIDC_CLIENT_SECRET_FILE", err.Error()}
+	}
+	client, err := sso.New(sso.Config{
+		Issuer:       c.OIDCIssuer,
+		ClientID:     c.OIDCClientID,
+		ClientSecret: secret,
+		Scopes:       sso.ParseScopes(c.OIDCScopes),
+		GroupsClaim:  c.OIDCGroupsClaim,
+		RedirectURL:  strings.TrimSuffix(base, "/") + handlers.SSOCallbackPath,
+	})
+	if err != nil {
+		return nil, &configError{"CONTACTDESK_OIDC_ISSUER", err.Error()}
+	}
+	return client, nil
+}
+
+// discoveryRetryInterval is how often discovery of an identity provider
+// that could not be reached at start is tried again.
+const discoveryRetryInterval = 30 * time.Second
+
+// discoverIdentityProvider reads the identity provider's discovery
+// document at start. When the provider cannot be reached or is
+// misconfigured, the portal starts all the same, so that password
+// sign-in (the break-glass administrator) keeps working: one clear error
+// line says so, and discovery is tried again in the background (and at
+// every press of the SSO button) until it succeeds.
+func discoverIdentityProvider(ctx context.Context, client *sso.Client, logger *slog.Logger) {
+	try := func() error {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return client.Discover(ctx)
+	}
+	err := try()
+	if err == nil {
+		return
+	}
+	logger.Error("identity provider not reachable or misconfigured: sign-in with SSO fails until it answers; password sign-in works as CONTACTDESK_PASSWORD_SIGNIN says; retrying every 30s",
+		"variable", "CONTACTDESK_OIDC_ISSUER", "issuer", client.Issuer(), "error", err.Error())
+	go func() {
+		ticker := time.NewTicker(discoveryRetryInterval)
+		defer ticker.Stop()
+		for !client.Ready() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+			}
+			if err := try(); err == nil {
+				logger.Info("identity provider reached: sign-in with SSO works", "issuer", client.Issuer())
+				return
+			}
+		}
+	}()
 }
 
 // optimizeInterval is how often a running portal has SQLite refresh the

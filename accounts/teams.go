@@ -50,12 +50,13 @@ func (s *Service) DeleteTeam(ctx context.Context, a Actor, id int) error {
 	return nil
 }
 
-// AddMember makes the user userID a member of the team teamID, reporting
+// AddMember makes the user userID a member of the team teamID, for an
+// administrator or a maintainer of the team, reporting
 // whether they were not one already (nothing is recorded then). It returns
 // store.ErrNotFound when the team or the user does not exist.
 func (s *Service) AddMember(ctx context.Context, a Actor, teamID, userID int) (bool, error) {
-	if !a.mayManage() {
-		return false, ErrNotAllowed
+	if err := s.checkManagesMembers(ctx, a, teamID); err != nil {
+		return false, err
 	}
 	u, err := s.store.GetUser(ctx, userID)
 	if err != nil {
@@ -72,12 +73,13 @@ func (s *Service) AddMember(ctx context.Context, a Actor, teamID, userID int) (b
 	return added, nil
 }
 
-// RemoveMember takes the user userID out of the team teamID, reporting
+// RemoveMember takes the user userID out of the team teamID, for an
+// administrator or a maintainer of the team, reporting
 // whether they were a member. An unknown user is a member of no team:
 // memberships go with their user.
 func (s *Service) RemoveMember(ctx context.Context, a Actor, teamID, userID int) (bool, error) {
-	if !a.mayManage() {
-		return false, ErrNotAllowed
+	if err := s.checkManagesMembers(ctx, a, teamID); err != nil {
+		return false, err
 	}
 	u, err := s.store.GetUser(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -163,4 +165,17 @@ func (s *Service) organizationLabel(ctx context.Context, id int) (string, error)
 		return "", fmt.Errorf("accounts: organization %d: %w", id, err)
 	}
 	return o.Name + " (" + strconv.Itoa(id) + ")", nil
+}
+
+// checkManagesMembers returns ErrNotAllowed unless a may add and remove
+// the members of the team teamID (see MayManageMembers).
+func (s *Service) checkManagesMembers(ctx context.Context, a Actor, teamID int) error {
+	ok, err := s.MayManageMembers(ctx, a, teamID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotAllowed
+	}
+	return nil
 }

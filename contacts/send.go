@@ -357,6 +357,11 @@ func (s *Service) deliver(ctx context.Context, sub *submission) (SendResult, err
 	s.invalidateView(sub.orgID)
 	result, outcome := sub.outcome(resp, sendErr, took)
 	outcome.OccurredAt = s.now()
+	// The audit log takes only valid UTF-8, so that an export carries
+	// exactly what was hashed; DigiCert answers JSON, which is UTF-8, so
+	// only a broken answer loses its stray bytes here.
+	outcome.ResponseBody = strings.ToValidUTF8(outcome.ResponseBody, "\uFFFD")
+	outcome.ErrorMessage = strings.ToValidUTF8(outcome.ErrorMessage, "\uFFFD")
 	recordErr := s.recordEvent(ctx, sub.record, outcome)
 	if recordErr != nil {
 		s.logger.ErrorContext(ctx, "contacts: the outcome of a submission was not recorded; it stays pending until reconciled at the next start",

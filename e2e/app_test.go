@@ -71,6 +71,12 @@ var (
 // ends, and must then exit cleanly.
 func startApp(t *testing.T, up *upstream) *app {
 	t.Helper()
+	return startAppWith(t, up)
+}
+
+// startAppWith is startApp with more variables ("NAME=value") set.
+func startAppWith(t *testing.T, up *upstream, vars ...string) *app {
+	t.Helper()
 	dir := t.TempDir()
 	a := &app{
 		t:      t,
@@ -80,11 +86,14 @@ func startApp(t *testing.T, up *upstream) *app {
 		env: append(cleanEnv(),
 			"CONTACTDESK_ADDR=127.0.0.1:0",
 			"CONTACTDESK_DB="+filepath.Join(dir, "contactdesk.db"),
+			// Checkpoints every second, so that pages show them soon.
+			"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL=1s",
 		),
 	}
 	if up != nil {
 		a.env = append(a.env, "DIGICERT_API_KEY="+up.apiKey, "DIGICERT_BASE_URL="+up.baseURL)
 	}
+	a.env = append(a.env, vars...)
 	a.cmd = exec.Command(suite.binary)
 	a.cmd.Env = a.env
 	a.cmd.Stderr = a.logs

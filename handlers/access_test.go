@@ -25,7 +25,9 @@ const (
 )
 
 // roles are the columns of the table: who makes the request.
-var roles = []string{"anonymous", "admin", "editor in team", "editor outside team", "auditor", "disabled user"}
+// A team maintainer is an editor outside the teams that own organizations
+// who maintains the team the team routes change.
+var roles = []string{"anonymous", "admin", "editor in team", "editor outside team", "auditor", "disabled user", "team maintainer"}
 
 // routeCase is one row: a request and the answer each role gets, in the
 // order of roles.
@@ -33,19 +35,24 @@ type routeCase struct {
 	method, route string // route as registered, for the coverage check
 	path          string // with the ids filled in
 	form          url.Values
-	want          [6]string
+	want          [7]string
 }
 
-func signedInOnly(answer string) [6]string {
-	return [6]string{toSignIn, answer, answer, answer, answer, toSignIn}
+func signedInOnly(answer string) [7]string {
+	return [7]string{toSignIn, answer, answer, answer, answer, toSignIn, answer}
 }
 
-func adminOnly(answer string) [6]string {
-	return [6]string{toSignIn, answer, forbidden, forbidden, forbidden, toSignIn}
+func adminOnly(answer string) [7]string {
+	return [7]string{toSignIn, answer, forbidden, forbidden, forbidden, toSignIn, forbidden}
 }
 
-func everyone(answer string) [6]string {
-	return [6]string{answer, answer, answer, answer, answer, answer}
+// adminOrMaintainer is for the team routes a team's maintainers use too.
+func adminOrMaintainer(answer string) [7]string {
+	return [7]string{toSignIn, answer, forbidden, forbidden, forbidden, toSignIn, answer}
+}
+
+func everyone(answer string) [7]string {
+	return [7]string{answer, answer, answer, answer, answer, answer, answer}
 }
 
 // TestRouteAccess asks every route as every role and checks the status,
@@ -76,6 +83,10 @@ func TestRouteAccess(t *testing.T) {
 		"editor outside team": app.createUser("out@example.com", store.RoleEditor),
 		"auditor":             app.createUser("auditor@example.com", store.RoleAuditor),
 		"disabled user":       app.createUser("disabled@example.com", store.RoleEditor),
+		"team maintainer":     app.createUser("maintainer@example.com", store.RoleEditor),
+	}
+	if _, err := app.Store.AddTeamMaintainer(ctx, blue.ID, users["team maintainer"].ID, fixtureEvent[store.Team](store.AuditTeamChanged)); err != nil {
+		t.Fatal(err)
 	}
 	for _, step := range []struct {
 		team, user int
@@ -99,6 +110,9 @@ func TestRouteAccess(t *testing.T) {
 		}
 	}
 	person := app.person(orgs[0].OrganizationContact.Email)
+	if _, err := app.Checkpoints.Sign(ctx); err != nil {
+		t.Fatal(err)
+	}
 	org, uid, tid, pid := strconv.Itoa(owned), strconv.Itoa(target.ID), strconv.Itoa(blue.ID), strconv.Itoa(person.ID)
 	// Bulk changes made by the editor in the team, one for each action.
 	maker := users["editor in team"]
@@ -109,45 +123,48 @@ func TestRouteAccess(t *testing.T) {
 	bulkForm := url.Values{"organization": {org}, "organization_contact.action": {"update"}, "organization_contact.job_title": {"Access"}}
 	cases := []routeCase{
 		{"GET", "/", "/", nil, signedInOnly(moved)},
-		{"GET", "/login", "/login", nil, [6]string{ok, moved, moved, moved, moved, ok}},
+		{"GET", "/login", "/login", nil, [7]string{ok, moved, moved, moved, moved, ok, moved}},
 		// The disabled user's session ended with the account: their
 		// browser's form token is no session's any more.
-		{"POST", "/login", "/login", url.Values{}, [6]string{invalid, invalid, invalid, invalid, invalid, forbidden}},
+		{"POST", "/login", "/login", url.Values{}, [7]string{invalid, invalid, invalid, invalid, invalid, forbidden, invalid}},
 		{"GET", "/setup", "/setup", nil, everyone(notFound)},
-		{"POST", "/setup", "/setup", url.Values{"token": {"guess"}}, [6]string{notFound, notFound, notFound, notFound, notFound, forbidden}},
+		{"POST", "/setup", "/setup", url.Values{"token": {"guess"}}, [7]string{notFound, notFound, notFound, notFound, notFound, forbidden, notFound}},
 		{"GET", "/password", "/password?token=guess", nil, everyone(notFound)},
-		{"POST", "/password", "/password", url.Values{"token": {"guess"}}, [6]string{notFound, notFound, notFound, notFound, notFound, forbidden}},
+		{"POST", "/password", "/password", url.Values{"token": {"guess"}}, [7]string{notFound, notFound, notFound, notFound, notFound, forbidden, notFound}},
 		{"GET", "/account", "/account", nil, signedInOnly(ok)},
 		{"POST", "/account/password", "/account/password", url.Values{}, signedInOnly(invalid)},
 		{"POST", "/account/sessions/:session/end", "/account/sessions/999999/end", url.Values{}, signedInOnly(moved)},
 		{"POST", "/account/sessions/end-others", "/account/sessions/end-others", url.Values{}, signedInOnly(moved)},
 		{"GET", "/organizations", "/organizations", nil, signedInOnly(ok)},
-		{"POST", "/organizations/refresh", "/organizations/refresh", url.Values{}, [6]string{toSignIn, moved, moved, moved, forbidden, toSignIn}},
-		{"GET", "/organizations/:id", "/organizations/" + org, nil, [6]string{toSignIn, ok, ok, forbidden, ok, toSignIn}},
+		{"POST", "/organizations/refresh", "/organizations/refresh", url.Values{}, [7]string{toSignIn, moved, moved, moved, forbidden, toSignIn, moved}},
+		{"GET", "/organizations/:id", "/organizations/" + org, nil, [7]string{toSignIn, ok, ok, forbidden, ok, toSignIn, forbidden}},
 		{"POST", "/organizations/:id/review", "/organizations/" + org + "/review", url.Values{"mode": {"json"}, "request_json": {"[]"}},
-			[6]string{toSignIn, invalid, invalid, forbidden, forbidden, toSignIn}},
+			[7]string{toSignIn, invalid, invalid, forbidden, forbidden, toSignIn, forbidden}},
 		{"POST", "/organizations/:id/send", "/organizations/" + org + "/send", url.Values{"draft": {"none"}},
-			[6]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn}},
+			[7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
 		{"GET", "/audit", "/audit", nil, signedInOnly(ok)},
 		{"GET", "/audit/export", "/audit/export?format=csv", nil, signedInOnly(ok)},
 		{"GET", "/audit/submissions/:id", "/audit/submissions/none", nil, signedInOnly(notFound)},
-		{"GET", "/audit/security", "/audit/security", nil, [6]string{toSignIn, ok, forbidden, forbidden, ok, toSignIn}},
+		{"GET", "/audit/security", "/audit/security", nil, [7]string{toSignIn, ok, forbidden, forbidden, ok, toSignIn, forbidden}},
+		{"GET", "/audit/checkpoint", "/audit/checkpoint", nil, [7]string{toSignIn, ok, forbidden, forbidden, ok, toSignIn, forbidden}},
+		{"GET", "/audit/submissions/:id/proof", "/audit/submissions/none/proof", nil,
+			[7]string{toSignIn, notFound, forbidden, forbidden, notFound, toSignIn, forbidden}},
 		{"GET", "/people", "/people", nil, signedInOnly(ok)},
 		{"GET", "/people/export", "/people/export", nil, signedInOnly(ok)},
-		{"GET", "/people/:id", "/people/" + pid, nil, [6]string{toSignIn, ok, ok, notFound, ok, toSignIn}},
+		{"GET", "/people/:id", "/people/" + pid, nil, [7]string{toSignIn, ok, ok, notFound, ok, toSignIn, notFound}},
 		{"GET", "/bulk", "/bulk", nil, signedInOnly(ok)},
-		{"GET", "/bulk/new", "/bulk/new?person=" + pid, nil, [6]string{toSignIn, ok, ok, notFound, forbidden, toSignIn}},
-		{"POST", "/bulk", "/bulk", bulkForm, [6]string{toSignIn, moved, moved, moved, forbidden, toSignIn}},
-		{"GET", "/bulk/:id", "/bulk/" + jobs["review"], nil, [6]string{toSignIn, ok, ok, forbidden, ok, toSignIn}},
-		{"GET", "/bulk/:id/progress", "/bulk/" + jobs["running"] + "/progress", nil, [6]string{toSignIn, ok, ok, forbidden, ok, toSignIn}},
-		{"GET", "/bulk/:id/export", "/bulk/" + jobs["succeeded"] + "/export", nil, [6]string{toSignIn, ok, ok, forbidden, ok, toSignIn}},
-		{"GET", "/bulk/:id/items/:position/request", "/bulk/" + jobs["review"] + "/items/1/request", nil, [6]string{toSignIn, ok, ok, forbidden, ok, toSignIn}},
-		{"POST", "/bulk/:id/pause", "/bulk/" + jobs["running"] + "/pause", url.Values{}, [6]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn}},
-		{"POST", "/bulk/:id/resume", "/bulk/" + jobs["paused"] + "/resume", url.Values{}, [6]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn}},
-		{"POST", "/bulk/:id/cancel", "/bulk/" + jobs["cancel"] + "/cancel", url.Values{}, [6]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn}},
-		{"POST", "/bulk/:id/restore", "/bulk/" + jobs["succeeded"] + "/restore", url.Values{}, [6]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn}},
-		{"POST", "/bulk/:id/retry", "/bulk/" + jobs["failed"] + "/retry", url.Values{}, [6]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn}},
-		{"POST", "/bulk/:id/start", "/bulk/" + jobs["review"] + "/start", url.Values{}, [6]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn}},
+		{"GET", "/bulk/new", "/bulk/new?person=" + pid, nil, [7]string{toSignIn, ok, ok, notFound, forbidden, toSignIn, notFound}},
+		{"POST", "/bulk", "/bulk", bulkForm, [7]string{toSignIn, moved, moved, moved, forbidden, toSignIn, moved}},
+		{"GET", "/bulk/:id", "/bulk/" + jobs["review"], nil, [7]string{toSignIn, ok, ok, forbidden, ok, toSignIn, forbidden}},
+		{"GET", "/bulk/:id/progress", "/bulk/" + jobs["running"] + "/progress", nil, [7]string{toSignIn, ok, ok, forbidden, ok, toSignIn, forbidden}},
+		{"GET", "/bulk/:id/export", "/bulk/" + jobs["succeeded"] + "/export", nil, [7]string{toSignIn, ok, ok, forbidden, ok, toSignIn, forbidden}},
+		{"GET", "/bulk/:id/items/:position/request", "/bulk/" + jobs["review"] + "/items/1/request", nil, [7]string{toSignIn, ok, ok, forbidden, ok, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/pause", "/bulk/" + jobs["running"] + "/pause", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/resume", "/bulk/" + jobs["paused"] + "/resume", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/cancel", "/bulk/" + jobs["cancel"] + "/cancel", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/restore", "/bulk/" + jobs["succeeded"] + "/restore", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/retry", "/bulk/" + jobs["failed"] + "/retry", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/start", "/bulk/" + jobs["review"] + "/start", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
 		{"GET", "/directory", "/directory", nil, adminOnly(ok)},
 		{"POST", "/directory/pause", "/directory/pause", url.Values{}, adminOnly(moved)},
 		{"POST", "/directory/resume", "/directory/resume", url.Values{}, adminOnly(moved)},
@@ -166,16 +183,26 @@ func TestRouteAccess(t *testing.T) {
 		{"POST", "/users/:id/sessions/:session/end", "/users/" + uid + "/sessions/999999/end", url.Values{}, adminOnly(moved)},
 		{"GET", "/teams", "/teams", nil, adminOnly(ok)},
 		{"POST", "/teams", "/teams", url.Values{}, adminOnly(invalid)},
-		{"GET", "/teams/:id", "/teams/" + tid + "?q=a", nil, adminOnly(ok)},
-		{"POST", "/teams/:id/members", "/teams/" + tid + "/members", url.Values{"user_id": {uid}}, adminOnly(moved)},
-		{"POST", "/teams/:id/members/remove", "/teams/" + tid + "/members/remove", url.Values{"user_id": {uid}}, adminOnly(moved)},
+		{"GET", "/teams/:id", "/teams/" + tid + "?q=a", nil, adminOrMaintainer(ok)},
+		{"POST", "/teams/:id/members", "/teams/" + tid + "/members", url.Values{"user_id": {uid}}, adminOrMaintainer(moved)},
+		{"POST", "/teams/:id/members/remove", "/teams/" + tid + "/members/remove", url.Values{"user_id": {uid}}, adminOrMaintainer(moved)},
+		{"POST", "/teams/:id/maintainers", "/teams/" + tid + "/maintainers", url.Values{"maintainer_id": {uid}}, adminOnly(moved)},
+		{"POST", "/teams/:id/maintainers/remove", "/teams/" + tid + "/maintainers/remove", url.Values{"user_id": {uid}}, adminOnly(moved)},
+		{"GET", "/group-mappings", "/group-mappings", nil, adminOnly(ok)},
+		{"POST", "/group-mappings", "/group-mappings", url.Values{}, adminOnly(invalid)},
+		{"POST", "/group-mappings/:id/remove", "/group-mappings/999999/remove", url.Values{}, adminOnly(notFound)},
+		{"POST", "/users/:id/allow-sso-link", "/users/" + uid + "/allow-sso-link", url.Values{}, adminOnly(moved)},
+		// Without an identity provider configured, sign-in with SSO is
+		// not there.
+		{"POST", "/login/sso", "/login/sso", url.Values{}, [7]string{notFound, notFound, notFound, notFound, notFound, forbidden, notFound}},
+		{"GET", "/login/sso/callback", "/login/sso/callback?state=x&code=y", nil, everyone(notFound)},
 		{"POST", "/teams/:id/organizations", "/teams/" + tid + "/organizations", url.Values{"organization_id": {org}}, adminOnly(moved)},
 		{"POST", "/teams/:id/organizations/remove", "/teams/" + tid + "/organizations/remove", url.Values{"organization_id": {org}}, adminOnly(moved)},
 		{"GET", "/nope", "/nope", nil, signedInOnly(notFound)},
 		// Last: these end the session or remove what the others use.
 		{"POST", "/teams/:id/delete", "/teams/" + tid + "/delete", url.Values{}, adminOnly(moved)},
-		{"POST", "/account/sign-out-everywhere", "/account/sign-out-everywhere", url.Values{}, [6]string{toSignIn, toSignIn, toSignIn, toSignIn, toSignIn, toSignIn}},
-		{"POST", "/logout", "/logout", url.Values{}, [6]string{toSignIn, toSignIn, toSignIn, toSignIn, toSignIn, toSignIn}},
+		{"POST", "/account/sign-out-everywhere", "/account/sign-out-everywhere", url.Values{}, [7]string{toSignIn, toSignIn, toSignIn, toSignIn, toSignIn, toSignIn, toSignIn}},
+		{"POST", "/logout", "/logout", url.Values{}, [7]string{toSignIn, toSignIn, toSignIn, toSignIn, toSignIn, toSignIn, toSignIn}},
 	}
 	checkRouteCoverage(t, app, cases)
 

@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/accounts"
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
@@ -57,6 +58,9 @@ type testApp struct {
 	// Handler is the portal itself, for benchmarks that leave the
 	// network out.
 	Handler http.Handler
+	// Checkpoints signs the audit log's checkpoints, with a key of the
+	// test's own.
+	Checkpoints *auditlog.Checkpointer
 	// DBPath is the database file.
 	DBPath string
 	// UserAgent, when set, is the User-Agent of this browser's requests.
@@ -80,6 +84,13 @@ func newTestApp(t testing.TB, opts ...appOption) *testApp {
 // newEmptyTestApp starts the portal with no user at all, as at first
 // start; its browser is anonymous.
 func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
+	t.Helper()
+	return startTestApp(t, nil, opts...)
+}
+
+// startTestApp starts the portal with no user; configure, when not nil,
+// changes its configuration, given the address it listens on.
+func startTestApp(t testing.TB, configure func(base string, cfg *handlers.Config), opts ...appOption) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	sb := sandbox.New(sandbox.Options{APIKey: "test-key"})
@@ -141,7 +152,12 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := handlers.New(handlers.Config{
+	key, _, err := auditlog.LoadOrCreateKey(filepath.Join(t.TempDir(), "audit.key"), "test.example/contactdesk-audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkpoints := auditlog.NewCheckpointer(st, key, logger)
+	hcfg := handlers.Config{
 		Store:     st,
 		Contacts:  service,
 		Accounts:  users,
@@ -152,15 +168,21 @@ func newEmptyTestApp(t testing.TB, opts ...appOption) *testApp {
 		Passwords: passwords,
 		Clock:     clock.Now,
 
-		Directory:  dir,
-		Bulk:       jobs,
-		OwnDomains: []string{"acme-widgets.example"},
-	})
+		Directory:   dir,
+		Bulk:        jobs,
+		OwnDomains:  []string{"acme-widgets.example"},
+		Checkpoints: checkpoints,
+	}
+	if configure != nil {
+		configure("http://"+srv.Listener.Addr().String(), &hcfg)
+	}
+	e := handlers.New(hcfg)
 	srv.Config.Handler = e
 	srv.Start()
 	return &testApp{
 		t: t, URL: srv.URL, Sandbox: sb, SandboxURL: upstream.URL + "/services/v2", Store: st, Service: service, Directory: dir, Bulk: jobs,
 		Clock: clock, Routes: e.Routes(), Handler: e, DBPath: dbPath, passwords: passwords, client: newTestClient(t),
+		Checkpoints: checkpoints,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/store"
 	"github.com/contactdesk/contactdesk/views"
 	"github.com/contactdesk/contactdesk/views/components"
@@ -28,6 +29,8 @@ func (h auditHandlers) routes(g *echo.Group) {
 	g.GET("/audit/export", h.exportEvents)
 	g.GET("/audit/submissions/:id", h.showSubmission)
 	g.GET("/audit/security", h.listSecurityEvents, h.requireRole(store.RoleAdmin, store.RoleAuditor))
+	g.GET("/audit/checkpoint", h.showCheckpoint, h.requireRole(store.RoleAdmin, store.RoleAuditor))
+	g.GET("/audit/submissions/:id/proof", h.downloadProof, h.requireRole(store.RoleAdmin, store.RoleAuditor))
 }
 
 // allowedOrganizations returns the organizations whose history the user
@@ -97,12 +100,8 @@ func (h auditHandlers) auditLog(c echo.Context, allowed []int) (views.AuditLogPa
 	if u := currentUser(c); u != nil && (u.Role == store.RoleAdmin || u.Role == store.RoleAuditor) {
 		p.SecurityURL = "/audit/security"
 	}
-	if p.User != nil && p.User.IsAdmin {
-		head, err := h.Store.AuditLogHead(ctx)
-		if err != nil {
-			return p, 0, err
-		}
-		p.Head = &views.AuditHead{EventID: strconv.FormatInt(head.LastID, 10), Hash: head.LastHash}
+	if p.Checkpoint, err = h.latestCheckpoint(c); err != nil {
+		return p, 0, err
 	}
 	filter, errs := in.Parse()
 	if len(errs) > 0 {
@@ -275,9 +274,11 @@ func formatDuration(d time.Duration) string {
 }
 
 // exportEvents streams the events of the filtered submissions as CSV or
-// JSON Lines. Bad filters get the audit page with the problems; an error
-// after the first byte aborts the response, so that a client never takes a
-// cut file for a whole one.
+// JSON Lines, read against a checkpoint signed for the log as it is (or
+// the latest, when nothing was appended since), which ends the file. Bad
+// filters get the audit page with the problems; an error after the first
+// byte aborts the response, so that a client never takes a cut file for
+// a whole one.
 func (h auditHandlers) exportEvents(c echo.Context) error {
 	ctx := c.Request().Context()
 	in := auditFilterInput(c)
@@ -299,17 +300,17 @@ func (h auditHandlers) exportEvents(c echo.Context) error {
 		return render(c, http.StatusBadRequest, views.AuditLog(p))
 	}
 	filter.OrganizationIDs = allowed
+	cp, err := h.Checkpoints.Sign(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, format.ContentType())
 	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="contactdesk-audit-%s.%s"`,
 		time.Now().UTC().Format("20060102-150405"), format.Extension()))
 	res.WriteHeader(http.StatusOK)
-	enc := store.NewAuditEncoder(res, format)
-	n, err := h.Store.ExportAuditEvents(ctx, filter, enc.Encode)
-	if err == nil {
-		err = enc.Flush()
-	}
+	n, err := auditlog.Export(ctx, h.Store, filter, format, cp, res)
 	if err != nil {
 		if !errors.Is(err, ctx.Err()) {
 			h.requestLogger(c).Error("audit export", "events", n, "error", err.Error())

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,22 +31,22 @@ func TestAuditLogPageForEachReader(t *testing.T) {
 	auditor, _ := app.signedIn("auditor@example.com", store.RoleAuditor)
 	all := wantListed(6, func(int) bool { return true })
 
-	const head = "Hash chain head"
+	const head = "Latest checkpoint"
 	r := app.get("/audit")
 	if got := listedSubmissions(r.Body); !slices.Equal(got, all) || !strings.Contains(r.Body, head) || !strings.Contains(r.Body, ">Test admin</a>") {
-		t.Errorf("admin: listed %v, chain head shown %t, own name shown %t", got, strings.Contains(r.Body, head), strings.Contains(r.Body, ">Test admin</a>"))
+		t.Errorf("admin: listed %v, checkpoint shown %t, own name shown %t", got, strings.Contains(r.Body, head), strings.Contains(r.Body, ">Test admin</a>"))
 	}
 	r = editor.get("/audit")
 	if got, want := listedSubmissions(r.Body), []string{"sub-004", "sub-001"}; !slices.Equal(got, want) || strings.Contains(r.Body, head) || !strings.Contains(r.Body, ">Test editor</a>") || strings.Contains(r.Body, "Security events") {
-		t.Errorf("editor: listed %v, want %v; chain head shown %t, own name shown %t, security link %t",
+		t.Errorf("editor: listed %v, want %v; checkpoint shown %t, own name shown %t, security link %t",
 			got, want, strings.Contains(r.Body, head), strings.Contains(r.Body, ">Test editor</a>"), strings.Contains(r.Body, "Security events"))
 	}
 	if got, want := listedSubmissions(blueEditor.get("/audit").Body), []string{"sub-005", "sub-002"}; !slices.Equal(got, want) {
 		t.Errorf("editor of another team: listed %v, want %v", got, want)
 	}
 	r = auditor.get("/audit")
-	if got := listedSubmissions(r.Body); !slices.Equal(got, all) || strings.Contains(r.Body, head) || !strings.Contains(r.Body, "Security events") {
-		t.Errorf("auditor: listed %v, chain head shown %t, security link %t", got, strings.Contains(r.Body, head), strings.Contains(r.Body, "Security events"))
+	if got := listedSubmissions(r.Body); !slices.Equal(got, all) || !strings.Contains(r.Body, head) || !strings.Contains(r.Body, "Security events") {
+		t.Errorf("auditor: listed %v, checkpoint shown %t, security link %t", got, strings.Contains(r.Body, head), strings.Contains(r.Body, "Security events"))
 	}
 	// Each page carries its own session's form token.
 	adminToken, editorToken := app.csrf("/audit"), editor.csrf("/audit")
@@ -76,11 +77,11 @@ func TestAuditLogPageForEachReader(t *testing.T) {
 	if got := listedSubmissions(editor.get("/audit").Body); len(got) != 5 || got[0] != "sub-100" {
 		t.Errorf("editor after a new submission: listed %v, want sub-100 first of 5", got)
 	}
-	latest, err := app.Store.AuditLogHead(ctx)
+	latest, err := app.Checkpoints.Sign(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body := app.get("/audit").Body; !strings.Contains(body, latest.LastHash) {
-		t.Errorf("the admin's page does not show the newest chain head %s", latest.LastHash)
+	if body := app.get("/audit").Body; !strings.Contains(body, hex.EncodeToString(latest.Root[:8])) {
+		t.Errorf("the admin's page does not show the newest checkpoint, root %x", latest.Root)
 	}
 }

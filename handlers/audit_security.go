@@ -18,15 +18,16 @@ const securityEventsPerPage = 50
 
 // securityEventWords names each kind of security event for people.
 var securityEventWords = map[store.AuditKind]string{
-	store.AuditSignedIn:        "Signed in",
-	store.AuditSignInFailed:    "Sign-in failed",
-	store.AuditSignInThrottled: "Sign-in throttled",
-	store.AuditSignedOut:       "Signed out",
-	store.AuditUserCreated:     "User created",
-	store.AuditUserChanged:     "User changed",
-	store.AuditUserDisabled:    "User disabled",
-	store.AuditPasswordChanged: "Password changed",
-	store.AuditTeamChanged:     "Team changed",
+	store.AuditSignedIn:            "Signed in",
+	store.AuditSignInFailed:        "Sign-in failed",
+	store.AuditSignInThrottled:     "Sign-in throttled",
+	store.AuditSignedOut:           "Signed out",
+	store.AuditUserCreated:         "User created",
+	store.AuditUserChanged:         "User changed",
+	store.AuditUserDisabled:        "User disabled",
+	store.AuditPasswordChanged:     "Password changed",
+	store.AuditTeamChanged:         "Team changed",
+	store.AuditGroupMappingChanged: "Group mapping changed",
 }
 
 // listSecurityEvents shows the security events, for admins and auditors.

@@ -44,6 +44,9 @@ func (h auditHandlers) showSubmission(c echo.Context) error {
 		return err
 	}
 	p := h.submissionPage(c, events, details[events[0].ID].ActorName)
+	if p.Inclusion, err = h.submissionInclusion(c, events); err != nil {
+		return err
+	}
 	if err := h.offerRestore(c, events, &p); err != nil {
 		return err
 	}

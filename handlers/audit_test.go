@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/store"
 )
 
@@ -120,12 +122,21 @@ func TestAuditLogPage(t *testing.T) {
 	if got, want := listedSubmissions(r.Body), wantListed(6, func(int) bool { return true }); !slices.Equal(got, want) {
 		t.Errorf("listed %v, want %v", got, want)
 	}
-	head, err := app.Store.AuditChainHead(context.Background())
+	if !strings.Contains(r.Body, "No checkpoint has been signed yet") {
+		t.Errorf("an admin's page does not say no checkpoint was signed yet")
+	}
+	cp, err := app.Checkpoints.Sign(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("Newest event: %d. Hash: <code>%s</code>", head.LastID, head.LastHash); !strings.Contains(r.Body, want) {
-		t.Errorf("an admin's page lacks the chain head %q", want)
+	r = app.get("/audit")
+	for _, want := range []string{
+		"<dt>Checkpoint</dt><dd>1</dd>", fmt.Sprintf("<dt>Events</dt><dd>%d</dd>", cp.TreeSize),
+		"<code>" + hex.EncodeToString(cp.Root[:8]) + "…</code>", "Signature verified", `href="/audit/checkpoint"`,
+	} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("an admin's page lacks %q after a checkpoint", want)
+		}
 	}
 }
 
@@ -310,9 +321,13 @@ func TestAuditExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Submissions 1, 4 and 7 have two events each; the rejected one has one.
-	if len(records) != 1+7 || !slices.Equal(records[0], store.AuditCSVHeader()) {
-		t.Fatalf("got %d records, want the header and 7 events", len(records))
+	// Submissions 1, 4 and 7 have two events each; the rejected one has
+	// one; the checkpoint ends the file.
+	if len(records) != 1+7+1 || !slices.Equal(records[0], store.AuditCSVHeader()) {
+		t.Fatalf("got %d records, want the header, 7 events and the checkpoint", len(records))
+	}
+	if end := records[8]; end[0] != "checkpoint" || !strings.HasPrefix(end[1], "test.example/contactdesk-audit\n21\n") {
+		t.Errorf("the CSV export ends with %q, want its checkpoint of 21 events", end[:2])
 	}
 	last := records[7]
 	for i, cell := range last {
@@ -331,6 +346,9 @@ func TestAuditExport(t *testing.T) {
 	var got []string
 	sc := bufio.NewScanner(strings.NewReader(r.Body))
 	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), `{"checkpoint":`) {
+			continue
+		}
 		var e struct {
 			SubmissionID string `json:"submission_id"`
 			Kind         string `json:"kind"`
@@ -371,5 +389,43 @@ func TestAuditSubmissionPage(t *testing.T) {
 		if r := app.get(path); r.Status != http.StatusNotFound {
 			t.Errorf("%s: status = %d, want 404", path, r.Status)
 		}
+	}
+}
+
+// TestAuditCheckpointAndProof serves the latest checkpoint as its signed
+// note and a submission's inclusion proof, which verifies with the key's
+// public half; before any checkpoint the pages say so.
+func TestAuditCheckpointAndProof(t *testing.T) {
+	app := newTestApp(t)
+	seedSubmissions(t, app.Store, 3)
+	if r := app.get("/audit/checkpoint"); r.Status != http.StatusNotFound {
+		t.Errorf("checkpoint before any: status %d, want 404", r.Status)
+	}
+	if r := app.get("/audit/submissions/sub-001"); !strings.Contains(r.Body, "Not in a checkpoint yet") {
+		t.Errorf("the submission's page does not say it is in no checkpoint yet")
+	}
+	cp, err := app.Checkpoints.Sign(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := app.get("/audit/checkpoint")
+	if r.Status != http.StatusOK || r.Body != cp.Note || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") {
+		t.Errorf("checkpoint: status %d, %q, body %q; want the signed note as text", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	r = app.get("/audit/submissions/sub-001")
+	proofURL := "/audit/submissions/sub-001/proof?checkpoint=1"
+	if !strings.Contains(r.Body, "Included in checkpoint 1 (") || !strings.Contains(r.Body, html.EscapeString(proofURL)) {
+		t.Errorf("the submission's page does not name checkpoint 1 and link its proof")
+	}
+	r = app.get(proofURL)
+	if r.Status != http.StatusOK {
+		t.Fatalf("proof: status %d", r.Status)
+	}
+	check, err := auditlog.VerifyProof([]byte(r.Body), app.Checkpoints.Key().Verifier())
+	if err != nil || check.SubmissionID != "sub-001" || len(check.EventIDs) == 0 {
+		t.Errorf("the proof served does not verify: %+v, %v", check, err)
+	}
+	if r := app.get("/audit/submissions/sub-001/proof?checkpoint=9"); r.Status != http.StatusNotFound {
+		t.Errorf("proof in a checkpoint that does not exist: status %d, want 404", r.Status)
 	}
 }

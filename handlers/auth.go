@@ -110,6 +110,11 @@ func (h authHandlers) showSignIn(c echo.Context) error {
 // in every case, against a dummy hash when there is no real one.
 func (h authHandlers) signIn(c echo.Context) error {
 	form := readSignInForm(c)
+	if h.PasswordSignIn == PasswordSignInNone {
+		return h.renderSignIn(c, http.StatusForbidden, form, nil, &components.ErrorLink{
+			Message: "Signing in with a password is turned off. Use " + h.SSOButton + ".",
+		})
+	}
 	if errs := form.validate(); len(errs) > 0 {
 		return h.refuseForm(c, form, errs)
 	}
@@ -131,6 +136,18 @@ func (h authHandlers) signIn(c echo.Context) error {
 		return h.refuseSignIn(c, form, user, delayed)
 	}
 	h.throttle.succeed(form.Email, c.RealIP())
+	if h.PasswordSignIn == PasswordSignInAdmins && user.Role != store.RoleAdmin {
+		// The password was right: saying so reveals nothing.
+		err := h.recordSecurityEvent(c, securityEvent{
+			kind: store.AuditSignInFailed, actor: &user, summary: "Sign-in refused: passwords are for administrators only",
+		})
+		if err != nil {
+			return err
+		}
+		return h.renderSignIn(c, http.StatusForbidden, form, nil, &components.ErrorLink{
+			Message: "Only administrators sign in with a password here. Use " + h.SSOButton + ".",
+		})
+	}
 	h.upgradeHash(c, user, form.Password)
 	if err := h.recordSecurityEvent(c, securityEvent{kind: store.AuditSignedIn, actor: &user, summary: "Signed in"}); err != nil {
 		return err
@@ -201,10 +218,18 @@ func (h authHandlers) upgradeHash(c echo.Context, user store.User, password stri
 
 func (h authHandlers) renderSignIn(c echo.Context, status int, form signInForm, errs map[string]string, formErr *components.ErrorLink) error {
 	p := views.SignInPage{
-		Page:     h.page(c, "Sign in", ""),
-		Next:     form.Next,
-		Email:    components.Input{ID: "email", Label: "Email", Type: "email", Value: form.Email, Autocomplete: "username", Error: errs["email"]},
-		Password: components.Input{ID: "password", Label: "Password", Type: "password", Autocomplete: "current-password", Error: errs["password"]},
+		Page:         h.page(c, "Sign in", ""),
+		Next:         form.Next,
+		PasswordForm: h.PasswordSignIn != PasswordSignInNone,
+		Email:        components.Input{ID: "email", Label: "Email", Type: "email", Value: form.Email, Autocomplete: "username", Error: errs["email"]},
+		Password:     components.Input{ID: "password", Label: "Password", Type: "password", Autocomplete: "current-password", Error: errs["password"]},
+	}
+	if h.SSO != nil {
+		p.SSOButton = h.SSOButton
+		c.Response().Header().Set("Content-Security-Policy", signInContentSecurityPolicy(h.SSO.Issuer()))
+	}
+	if h.PasswordSignIn == PasswordSignInAdmins {
+		p.PasswordNote = "Only administrators sign in with a password."
 	}
 	if formErr != nil {
 		p.Errors = append(p.Errors, *formErr)

@@ -185,6 +185,13 @@ func (h accountHandlers) renderAccount(c echo.Context, status int, errs map[stri
 	for _, t := range teams {
 		p.Teams = append(p.Teams, t.Name)
 	}
+	maintained, err := h.Store.MaintainedTeams(c.Request().Context(), user.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range maintained {
+		p.Maintains = append(p.Maintains, views.TeamRow{URL: teamURL(t.ID), Name: t.Name})
+	}
 	p.Sessions, err = h.sessionList(c, user.ID, views.SessionList{Heading: "Your sessions", Empty: "No session is open.", EndOthersURL: "/account/sessions/end-others"},
 		func(id int64) string { return "/account/sessions/" + strconv.FormatInt(id, 10) + "/end" })
 	if err != nil {

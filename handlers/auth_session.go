@@ -63,6 +63,16 @@ func (s *server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		case err != nil:
 			return err
 		}
+		if p, ok := session.ProviderOf(sess); ok && s.now().Sub(p.GroupsCheckedAt) >= GroupsTTL {
+			kept, err := s.recheckGroups(c, sess, u, p)
+			if err != nil {
+				return err
+			}
+			if kept == nil {
+				return next(c)
+			}
+			u = *kept
+		}
 		c.Set(userKey, &u)
 		return next(c)
 	}

@@ -112,6 +112,21 @@ func (s *server) logMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+// signInContentSecurityPolicy is the policy of the sign-in page when it
+// offers sign-in with SSO: its form's answer redirects the browser to the
+// identity provider, and browsers check form-action at every redirect of
+// a form's navigation. The provider may send the browser on to other
+// hosts of its own (a federated login, for instance), so any https
+// address is allowed, and the issuer's origin, which may be http on this
+// host.
+func signInContentSecurityPolicy(issuer string) string {
+	sources := "'self' https:"
+	if origin := publicOrigin(issuer); origin != "" && !strings.HasPrefix(origin, "https:") {
+		sources += " " + origin
+	}
+	return strings.Replace(contentSecurityPolicy, "form-action 'self'", "form-action "+sources, 1)
+}
+
 // securityHeaders sets the headers every response carries, error pages and
 // static files included.
 func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {

@@ -25,6 +25,7 @@ func (s *server) routes(e *echo.Echo) {
 	public := e.Group("", s.noStore, s.loadUser, s.startPreSession, s.checkCSRF)
 	auth := authHandlers{server: s}
 	auth.publicRoutes(public)
+	ssoHandlers{server: s}.routes(public)
 	setupHandlers{server: s}.routes(public)
 	passwordLinkHandlers{server: s}.routes(public)
 
@@ -39,7 +40,8 @@ func (s *server) routes(e *echo.Echo) {
 	users := app.Group("/users", s.requireRole(store.RoleAdmin))
 	userHandlers{server: s}.routes(users)
 	userSessionHandlers{server: s}.routes(users)
-	teamHandlers{server: s}.routes(app.Group("/teams", s.requireRole(store.RoleAdmin)))
+	teamHandlers{server: s}.routes(app.Group("/teams"))
+	groupMappingHandlers{server: s}.routes(app.Group("/group-mappings", s.requireRole(store.RoleAdmin)))
 
 	orgs := organizationHandlers{server: s}
 	orgs.routes(app)

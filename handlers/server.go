@@ -16,9 +16,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/accounts"
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/directory"
+	"github.com/contactdesk/contactdesk/handlers/sso"
 	"github.com/contactdesk/contactdesk/metrics"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/store"
@@ -69,7 +71,34 @@ type Config struct {
 	// OwnDomains are the company's email domains: the People page can
 	// list the contacts outside them.
 	OwnDomains []string
+	// SSO signs people in with the company's identity provider; nil
+	// turns sign-in with SSO off.
+	SSO *sso.Client
+	// SSOButton is the name of the sign-in button of the identity
+	// provider.
+	SSOButton string
+	// GroupsClaim names the claim the identity provider lists groups in,
+	// shown on the Group mappings page.
+	GroupsClaim string
+	// PasswordSignIn says who may sign in with a password; "" means
+	// everyone.
+	PasswordSignIn PasswordSignIn
+
+	// Checkpoints signs and checks the audit log's checkpoints; required.
+	Checkpoints *auditlog.Checkpointer
 }
+
+// PasswordSignIn says who may sign in with a password.
+type PasswordSignIn string
+
+// Who may sign in with a password: everyone, administrators only (a
+// break-glass account while everyone else uses the identity provider), or
+// no one.
+const (
+	PasswordSignInAll    PasswordSignIn = "all"
+	PasswordSignInAdmins PasswordSignIn = "admins"
+	PasswordSignInNone   PasswordSignIn = "none"
+)
 
 // server holds the dependencies shared by every resource's handlers.
 type server struct {
@@ -86,6 +115,12 @@ type server struct {
 
 // New builds the Echo application with every route and middleware.
 func New(cfg Config) *echo.Echo {
+	if cfg.PasswordSignIn == "" {
+		cfg.PasswordSignIn = PasswordSignInAll
+	}
+	if cfg.SSOButton == "" {
+		cfg.SSOButton = "Sign in with SSO"
+	}
 	s := &server{
 		Config:               cfg,
 		throttle:             newSignInThrottle(failureWindow, throttleMaxKeys),

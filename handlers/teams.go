@@ -16,22 +16,49 @@ import (
 // teamSearchLimit is how many organizations a team page's search shows.
 const teamSearchLimit = 20
 
-// teamHandlers serve the admins' teams pages.
+// teamHandlers serve the teams pages: administrators do everything there;
+// a team's maintainers see its page and change its members.
 type teamHandlers struct {
 	*server
 }
 
-// routes are mounted on /teams, for admins only.
+// routes are mounted on /teams, for signed-in users.
 func (h teamHandlers) routes(g *echo.Group) {
-	g.GET("", h.listTeams)
-	g.POST("", h.createTeam)
-	g.GET("/:id", h.showTeam)
-	g.POST("/:id/members", h.addMember)
-	g.POST("/:id/members/remove", h.removeMember)
-	g.POST("/:id/organizations", h.addOrganization)
-	g.POST("/:id/organizations/remove", h.removeOrganization)
-	g.GET("/:id/delete", h.confirmDeleteTeam)
-	g.POST("/:id/delete", h.deleteTeam)
+	admin := h.requireRole(store.RoleAdmin)
+	members := h.requireTeamMembersManager
+	g.GET("", h.listTeams, admin)
+	g.POST("", h.createTeam, admin)
+	g.GET("/:id", h.showTeam, members)
+	g.POST("/:id/members", h.addMember, members)
+	g.POST("/:id/members/remove", h.removeMember, members)
+	g.POST("/:id/maintainers", h.addMaintainer, admin)
+	g.POST("/:id/maintainers/remove", h.removeMaintainer, admin)
+	g.POST("/:id/organizations", h.addOrganization, admin)
+	g.POST("/:id/organizations/remove", h.removeOrganization, admin)
+	g.GET("/:id/delete", h.confirmDeleteTeam, admin)
+	g.POST("/:id/delete", h.deleteTeam, admin)
+}
+
+// requireTeamMembersManager lets through administrators and the
+// maintainers of the team named by the :id parameter; others get 403, and
+// an unknown team 404 (for administrators) or 403.
+func (h teamHandlers) requireTeamMembersManager(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, ok := parseID(c.Param("id"))
+		if !ok {
+			return notFound()
+		}
+		may, err := h.Accounts.MayManageMembers(c.Request().Context(), h.accountActor(c), id)
+		if err != nil {
+			return err
+		}
+		if !may {
+			u := currentUser(c)
+			h.requestLogger(c).Warn("access refused", "user_id", u.ID, "role", string(u.Role), "path", c.Request().URL.Path)
+			return echo.NewHTTPError(http.StatusForbidden)
+		}
+		return next(c)
+	}
 }
 
 func teamURL(id int) string { return "/teams/" + strconv.Itoa(id) }
@@ -81,9 +108,15 @@ func (h teamHandlers) showTeam(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	base := teamURL(t.ID)
+	isAdmin := currentUser(c).Role == store.RoleAdmin
+	nav := "teams"
+	if !isAdmin {
+		nav = "account"
+	}
 	p := views.TeamPage{
-		Page: h.page(c, t.Name, "teams"), Name: t.Name, URL: base,
+		Page: h.page(c, t.Name, nav), Name: t.Name, URL: base, IsAdmin: isAdmin,
 		AddMemberURL: base + "/members", RemoveMemberURL: base + "/members/remove",
+		AddMaintainerURL: base + "/maintainers", RemoveMaintainerURL: base + "/maintainers/remove",
 		AddOrganizationURL: base + "/organizations", RemoveOrganizationURL: base + "/organizations/remove",
 		DeleteURL: base + "/delete",
 	}
@@ -93,6 +126,22 @@ func (h teamHandlers) showTeam(c echo.Context) error {
 	}
 	if err := h.fillMembers(c, &p, members); err != nil {
 		return err
+	}
+	if err := h.fillMaintainers(c, &p, t.ID); err != nil {
+		return err
+	}
+	if p.GroupManaged, err = h.teamMapped(c, t.ID); err != nil {
+		return err
+	}
+	if !isAdmin {
+		owned, err := h.Store.TeamOrganizations(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range owned {
+			p.Organizations = append(p.Organizations, teamOrganizationRow(o.ID, o.Name, true))
+		}
+		return render(c, http.StatusOK, views.Team(p))
 	}
 	owned, err := h.Store.TeamOrganizations(ctx, t.ID)
 	if err != nil {
@@ -153,6 +202,53 @@ func (h teamHandlers) searchOrganizations(c echo.Context, p *views.TeamPage, own
 	}
 	p.MoreResults = res.Total - len(res.Organizations)
 	return nil
+}
+
+// fillMaintainers lists the maintainers and offers every other enabled
+// user.
+func (h teamHandlers) fillMaintainers(c echo.Context, p *views.TeamPage, teamID int) error {
+	ctx := c.Request().Context()
+	maintainers, err := h.Store.TeamMaintainers(ctx, teamID)
+	if err != nil {
+		return err
+	}
+	is := map[int]bool{}
+	for _, m := range maintainers {
+		is[m.ID] = true
+		p.Maintainers = append(p.Maintainers, views.TeamMemberRow{
+			UserID: strconv.Itoa(m.ID), URL: userURL(m.ID), Name: m.Name, Email: m.Email, Role: m.Role.Label(),
+		})
+	}
+	if !p.IsAdmin {
+		return nil
+	}
+	users, err := h.Store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	p.AddMaintainer = components.Select{ID: "maintainer_id", Label: "Maintainer", Hint: "They may add and remove the team's members."}
+	for _, u := range users {
+		if !is[u.ID] && !u.Disabled {
+			p.AddMaintainer.Options = append(p.AddMaintainer.Options, components.Option{
+				Value: strconv.Itoa(u.ID), Label: u.Name + " (" + u.Email + ", " + u.Role.Label() + ")",
+			})
+		}
+	}
+	return nil
+}
+
+// teamMapped reports whether a group mapping names the team.
+func (h teamHandlers) teamMapped(c echo.Context, teamID int) (bool, error) {
+	mappings, err := h.Store.ListGroupMappings(c.Request().Context())
+	if err != nil {
+		return false, err
+	}
+	for _, m := range mappings {
+		if m.TeamID == teamID {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func teamOrganizationRow(id int, name string, owned bool) views.TeamOrganizationRow {

@@ -69,6 +69,57 @@ func (h teamHandlers) removeMember(c echo.Context) error {
 	return h.done(c, t.ID, "Removed "+user.Name+" from the team.")
 }
 
+func (h teamHandlers) addMaintainer(c echo.Context) error {
+	t, err := h.teamParam(c)
+	if err != nil {
+		return err
+	}
+	userID, err := formID(c, "maintainer_id")
+	if err != nil {
+		return err
+	}
+	user, err := h.Store.GetUser(c.Request().Context(), userID)
+	if errors.Is(err, store.ErrNotFound) {
+		h.requestLogger(c).Warn("team maintainer refused: no such user", "team_id", t.ID, "user_id", userID)
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	if err != nil {
+		return err
+	}
+	added, err := h.Accounts.AddMaintainer(c.Request().Context(), h.accountActor(c), t.ID, user.ID)
+	if err != nil {
+		return err
+	}
+	if !added {
+		return h.done(c, t.ID, user.Name+" already maintains the team; nothing changed.")
+	}
+	return h.done(c, t.ID, user.Name+" now maintains the team.")
+}
+
+func (h teamHandlers) removeMaintainer(c echo.Context) error {
+	t, err := h.teamParam(c)
+	if err != nil {
+		return err
+	}
+	userID, err := formID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	user, err := h.Store.GetUser(ctx, userID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	removed, err := h.Accounts.RemoveMaintainer(ctx, h.accountActor(c), t.ID, userID)
+	if err != nil {
+		return err
+	}
+	if !removed {
+		return h.done(c, t.ID, "That user did not maintain the team; nothing changed.")
+	}
+	return h.done(c, t.ID, user.Name+" no longer maintains the team.")
+}
+
 func (h teamHandlers) addOrganization(c echo.Context) error {
 	t, err := h.teamParam(c)
 	if err != nil {

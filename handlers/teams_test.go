@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/hex"
 	"html"
 	"net/http"
 	"net/url"
@@ -156,8 +157,8 @@ func TestAuditorSeesNoChangeForm(t *testing.T) {
 
 // TestTeamChangeMovesTheAuditHead checks that a team created through the
 // portal moves the head of the log by its one event before the answer, so
-// that the audit page an admin sees next is rendered for the new head, not
-// shown again from the old one.
+// that the audit page an admin sees next shows the checkpoint signed for
+// the new head, not the page rendered for the old one.
 func TestTeamChangeMovesTheAuditHead(t *testing.T) {
 	app := newTestApp(t)
 	ctx := context.Background()
@@ -165,9 +166,13 @@ func TestTeamChangeMovesTheAuditHead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 2 { // the second is served from what the first rendered
-		if r := app.get("/audit"); !strings.Contains(r.Body, before.LastHash) {
-			t.Fatalf("the admin's audit log does not show the head %s", before.LastHash)
+	cp, err := app.Checkpoints.Sign(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second is rendered afresh too
+		if r := app.get("/audit"); !strings.Contains(r.Body, hex.EncodeToString(cp.Root[:8])) {
+			t.Fatalf("the admin's audit log does not show the checkpoint's root %x", cp.Root)
 		}
 	}
 	if r := app.post("/teams", url.Values{"_csrf": {app.token()}, "team_name": {"Red"}}); r.Status != http.StatusSeeOther {
@@ -180,10 +185,15 @@ func TestTeamChangeMovesTheAuditHead(t *testing.T) {
 	if after.LastID != before.LastID+1 {
 		t.Errorf("head %d after creating a team, want its event %d", after.LastID, before.LastID+1)
 	}
+	next, err := app.Checkpoints.Sign(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := app.get("/audit"); next.TreeSize != int64(after.LastID) || !strings.Contains(r.Body, hex.EncodeToString(next.Root[:8])) {
+		t.Errorf("after the team: checkpoint of %d events, page shows it %t; want %d", next.TreeSize,
+			strings.Contains(r.Body, hex.EncodeToString(next.Root[:8])), after.LastID)
+	}
 	if got := app.securityKinds(app.Admin.Email, 1); len(got) != 1 || got[0] != "team_changed" {
 		t.Errorf("admin's newest security event = %v, want team_changed", got)
-	}
-	if r := app.get("/audit"); !strings.Contains(r.Body, after.LastHash) {
-		t.Errorf("after the change the audit log does not show the new head %s", after.LastHash)
 	}
 }

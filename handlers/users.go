@@ -32,6 +32,7 @@ func (h userHandlers) routes(g *echo.Group) {
 	g.GET("/:id/reset-password", h.confirmResetPassword)
 	g.POST("/:id/reset-password", h.resetPassword)
 	g.POST("/:id/sign-out", h.endSessions)
+	g.POST("/:id/allow-sso-link", h.allowSSOLink)
 }
 
 // userActivityLimit is how many security events a user's page lists.
@@ -138,6 +139,18 @@ func (h userHandlers) showUser(c echo.Context) error {
 	}
 	for _, e := range events {
 		p.Activity = append(p.Activity, views.ActivityRow{When: formatTime(e.OccurredAt), What: e.Summary, Address: e.ClientAddr})
+	}
+	if h.SSO != nil {
+		switch {
+		case u.FromProvider():
+			p.SSO = "Signs in with SSO: the identity provider knows them as " + strconv.Quote(u.Subject) + ". Their role and mapped teams follow their groups."
+		case u.LinkAllowed:
+			p.SSO = "Their next sign-in with SSO as " + u.Email + " links this account to the identity provider."
+		default:
+			p.SSO = "Signs in with a password. Allowing linking lets their next sign-in with SSO as " + u.Email +
+				" (verified by the identity provider) take over this account, which then follows their groups."
+			p.LinkURL = base + "/allow-sso-link"
+		}
 	}
 	return render(c, http.StatusOK, views.UserDetail(p))
 }
@@ -262,4 +275,27 @@ func (h userHandlers) doneWithLink(c echo.Context, u store.User, message, link s
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, userURL(u.ID))
+}
+
+// allowSSOLink lets the next sign-in with SSO with the user's email link
+// their local account to the identity provider.
+func (h userHandlers) allowSSOLink(c echo.Context) error {
+	u, err := h.userParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := h.Accounts.AllowLink(c.Request().Context(), h.accountActor(c), u.ID); errors.Is(err, store.ErrLinkNotAllowed) {
+		return h.doneWith(c, u.ID, u.Name+" signs in with SSO already; nothing changed.")
+	} else if err != nil {
+		return err
+	}
+	return h.doneWith(c, u.ID, "The next sign-in with SSO as "+u.Email+" will link it to "+u.Name+"'s account.")
+}
+
+// doneWith goes back to the user's page with a success message.
+func (h userHandlers) doneWith(c echo.Context, id int, message string) error {
+	if err := h.Sessions.addFlash(c, "success", message); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, userURL(id))
 }

@@ -60,6 +60,9 @@ const (
 	// AuditTeamChanged: a team was created or deleted, or its members or
 	// organizations changed.
 	AuditTeamChanged AuditKind = "team_changed"
+	// AuditGroupMappingChanged: a mapping from an identity provider's
+	// group to a role and a team was set or removed.
+	AuditGroupMappingChanged AuditKind = "group_mapping_changed"
 )
 
 // Valid reports whether k is a kind the audit log accepts.
@@ -76,7 +79,8 @@ func (k AuditKind) Valid() bool {
 func (k AuditKind) Security() bool {
 	switch k {
 	case AuditSignedIn, AuditSignInFailed, AuditSignInThrottled, AuditSignedOut,
-		AuditUserCreated, AuditUserChanged, AuditUserDisabled, AuditPasswordChanged, AuditTeamChanged:
+		AuditUserCreated, AuditUserChanged, AuditUserDisabled, AuditPasswordChanged, AuditTeamChanged,
+		AuditGroupMappingChanged:
 		return true
 	}
 	return false
@@ -200,11 +204,12 @@ func scanChainHead(row *sql.Row) (ChainHead, error) {
 }
 
 // insertAuditRows chains rows, in order, to the newest event and inserts
-// them within tx, setting their ids and hashes. Every append, on its own or
-// made in the transaction of the change it records, goes through here. The
-// head is read inside the write transaction, which holds the write lock
-// from its start, so no other append can come between the read and the
-// inserts.
+// them within tx, setting their ids and hashes; it adds each to the audit
+// tree and applies it to the tables derived from the events. Every
+// append, on its own or made in the transaction of the change it records,
+// goes through here. The head is read inside the write transaction, which
+// holds the write lock from its start, so no other append can come
+// between the read and the inserts.
 func insertAuditRows(ctx context.Context, tx *sql.Tx, rows ...*auditRow) error {
 	head, err := chainHead(ctx, tx)
 	if err != nil {
@@ -216,11 +221,27 @@ func insertAuditRows(ctx context.Context, tx *sql.Tx, rows ...*auditRow) error {
 		return err
 	}
 	defer stmt.Close()
+	tree, err := newTreeWriter(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer tree.close()
+	derived, err := newDerivedWriter(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer derived.close()
 	for _, r := range rows {
 		r.id = head.LastID + 1
 		r.prevHash = head.LastHash
 		r.hash = r.chainHash()
 		if _, err := stmt.ExecContext(ctx, r.values()...); err != nil {
+			return fmt.Errorf("event %d: %w", r.id, err)
+		}
+		if err := tree.appendLeaf(r.id-1, r.hash); err != nil {
+			return fmt.Errorf("event %d: %w", r.id, err)
+		}
+		if err := derived.apply(r); err != nil {
 			return fmt.Errorf("event %d: %w", r.id, err)
 		}
 		head.LastID, head.LastHash = r.id, r.hash

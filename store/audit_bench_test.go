@@ -66,14 +66,21 @@ func BenchmarkVerifyAuditChain(b *testing.B) {
 // per event that AppendAuditEvent would take.
 func seedAuditEvents(tb testing.TB, s *Store, n int, event func(i int) AuditEvent) {
 	tb.Helper()
+	seedAuditEventsFrom(tb, s, 0, n, event)
+}
+
+// seedAuditEventsFrom appends events event(from) to event(from+n-1) in one
+// transaction.
+func seedAuditEventsFrom(tb testing.TB, s *Store, from, n int, event func(i int) AuditEvent) {
+	tb.Helper()
 	ctx := context.Background()
 	const chunk = 1000
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		rows := make([]auditRow, 0, chunk)
 		ptrs := make([]*auditRow, 0, chunk)
-		for i := 0; i < n; i += chunk {
+		for i := from; i < from+n; i += chunk {
 			rows, ptrs = rows[:0], ptrs[:0]
-			for j := i; j < min(i+chunk, n); j++ {
+			for j := i; j < min(i+chunk, from+n); j++ {
 				r, err := newAuditRow(event(j))
 				if err != nil {
 					return err

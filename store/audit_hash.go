@@ -91,7 +91,13 @@ func (s *Store) verifyAuditChain(ctx context.Context, workers int) (ChainHead, e
 	if !last.Valid {
 		return ChainHead{LastHash: GenesisHash}, nil
 	}
-	spans := splitIDs(first.Int64, last.Int64, workers)
+	return s.verifyChainRange(ctx, first.Int64, last.Int64, workers)
+}
+
+// verifyChainRange checks the events with ids from first to last in at
+// most workers ranges side by side.
+func (s *Store) verifyChainRange(ctx context.Context, first, last int64, workers int) (ChainHead, error) {
+	spans := splitIDs(first, last, workers)
 	var wg sync.WaitGroup
 	for i := range spans {
 		wg.Go(func() { spans[i].verify(ctx, s.reader) })
@@ -111,6 +117,11 @@ type chainSpan struct {
 	lastHash  string
 	broken    *ChainError // the first event that fails inside the span
 	err       error
+
+	// collect has check keep what VerifyAuditLog rebuilds the tree and
+	// the derived tables from, in events.
+	collect bool
+	events  []foldEvent
 }
 
 func splitIDs(first, last int64, n int) []chainSpan {
@@ -175,6 +186,14 @@ func (c *chainSpan) check(hasher *chainHasher, raw *[hashedColumns + 2]sql.RawBy
 	}
 	c.count++
 	c.lastID, c.lastHash = id, h
+	if c.collect {
+		ev, err := newFoldEvent(id, raw, h)
+		if err != nil {
+			c.err = fmt.Errorf("store: verify audit log: event %d: %w", id, err)
+			return false
+		}
+		c.events = append(c.events, ev)
+	}
 	return true
 }
 

@@ -145,7 +145,7 @@ func benchmarkExport(b *testing.B, s *Store, format AuditExportFormat, f AuditFi
 		enc := NewAuditEncoder(io.Discard, format)
 		n := 0
 		t0 := time.Now()
-		_, err := s.ExportAuditEvents(context.Background(), f, func(e AuditEvent) error {
+		_, err := s.ExportAuditEvents(context.Background(), f, 0, func(e AuditRecord) error {
 			n++
 			if n%50_000 == 0 {
 				var m runtime.MemStats

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,23 +25,25 @@ const (
 )
 
 // ExportAuditEvents calls fn with every event of the submissions f
-// selects: oldest submission first, the events of each in order. With no
-// filter and no restriction it exports the whole log instead, every kind
-// of event, in chain order, so that the file can be checked link by link
-// and matched against the chain head. Rows are
+// selects, as stored: oldest submission first, the events of each in
+// order. With no filter and no restriction it exports the whole log
+// instead, every kind of event, in chain order, so that the file can be
+// checked link by link and its tree rebuilt. With through above zero,
+// only the events with ids up to through are exported: the events a
+// checkpoint of that size covers. Rows are
 // streamed inside one read transaction, so the export is a consistent
 // snapshot and memory does not grow with the log. Reading the next rows
 // overlaps with converting and handing the previous ones to fn, which
 // doubles the rate on two cores. It returns the number of events passed to fn; an error from
 // fn stops the export and is returned.
-func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, fn func(AuditEvent) error) (int, error) {
+func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, through int64, fn func(AuditRecord) error) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan []auditRow, exportQueue)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		readErr <- s.readExport(ctx, f, batches)
+		readErr <- s.readExport(ctx, f, through, batches)
 	}()
 	n := 0
 	var fnErr error
@@ -49,11 +52,7 @@ func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, fn func(Au
 			if fnErr != nil {
 				break // drain until the reader sees the cancellation
 			}
-			e, err := batch[i].event()
-			if err == nil {
-				err = fn(e)
-			}
-			if fnErr = err; fnErr != nil {
+			if fnErr = fn(AuditRecord{row: batch[i]}); fnErr != nil {
 				cancel()
 				break
 			}
@@ -71,11 +70,11 @@ func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, fn func(Au
 }
 
 // readExport sends the rows of ExportAuditEvents in batches. It does no
-// more than read them: the other goroutine, which is less busy, converts
+// more than read them: the other goroutine, which is less busy, encodes
 // them.
-func (s *Store) readExport(ctx context.Context, f AuditFilter, batches chan<- []auditRow) error {
+func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, batches chan<- []auditRow) error {
 	return s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := queryExport(ctx, tx, f)
+		rows, err := queryExport(ctx, tx, f, through)
 		if err != nil {
 			return err
 		}
@@ -135,9 +134,12 @@ func sortRowsByID(rows []auditRow) {
 }
 
 // queryExport starts the query of an export.
-func queryExport(ctx context.Context, tx *sql.Tx, f AuditFilter) (*sql.Rows, error) {
+func queryExport(ctx context.Context, tx *sql.Tx, f AuditFilter, through int64) (*sql.Rows, error) {
+	if through <= 0 {
+		through = math.MaxInt64
+	}
 	if f.isZero() {
-		return tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events ORDER BY id`)
+		return tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events WHERE id <= ? ORDER BY id`, through)
 	}
 	// Read through an index whose first columns are fixed by the filter,
 	// or through the time index, the submissions come in (occurred_at,
@@ -147,6 +149,7 @@ func queryExport(ctx context.Context, tx *sql.Tx, f AuditFilter) (*sql.Rows, err
 	if err != nil {
 		return nil, err
 	}
+	where = where.and("e.id <= ?", through)
 	return tx.QueryContext(ctx, `SELECT `+prefixColumns("e.", auditColumns)+`
 		FROM audit_submissions AS s
 		JOIN audit_events AS e ON e.submission_id = s.submission_id`+where.sql()+`
@@ -214,8 +217,8 @@ func AuditCSVHeader() []string {
 	}
 }
 
-// AuditEncoder writes audit events in an export format. It buffers: call
-// Flush at the end.
+// AuditEncoder writes audit events in an export format. It buffers: end
+// with Finish, or Flush.
 type AuditEncoder struct {
 	format AuditExportFormat
 	buf    *bufio.Writer
@@ -238,22 +241,54 @@ func NewAuditEncoder(w io.Writer, format AuditExportFormat) *AuditEncoder {
 	return e
 }
 
-// Encode writes one event.
-func (e *AuditEncoder) Encode(ev AuditEvent) error {
+// Encode writes one event. JSON carries the record exactly as stored and
+// hashed; CSV, for spreadsheets, shows times and codes readably.
+func (e *AuditEncoder) Encode(rec AuditRecord) error {
 	if e.format == ExportJSON {
-		if err := e.json.Encode(newExportedEvent(ev)); err != nil {
-			return fmt.Errorf("store: encode audit event %d: %w", ev.ID, err)
+		if err := e.json.Encode(rec); err != nil {
+			return fmt.Errorf("store: encode audit event %d: %w", rec.ID(), err)
 		}
 		return nil
 	}
 	if err := e.writeHeader(); err != nil {
 		return err
 	}
+	ev, err := rec.Event()
+	if err != nil {
+		return fmt.Errorf("store: encode audit event %d: %w", rec.ID(), err)
+	}
 	fillCSVRecord(e.record, ev)
 	if err := e.csv.Write(e.record); err != nil {
 		return fmt.Errorf("store: encode audit event %d: %w", ev.ID, err)
 	}
 	return nil
+}
+
+// ExportedCheckpoint is the last line of a JSON export: the signed
+// checkpoint the export was read against, whose tree covers every event
+// in the file.
+type ExportedCheckpoint struct {
+	Checkpoint string `json:"checkpoint"`
+}
+
+// Finish ends the export with the signed checkpoint it was read against
+// (a last line in JSON, a last row "checkpoint" in CSV) and flushes it.
+func (e *AuditEncoder) Finish(checkpoint string) error {
+	if e.format == ExportJSON {
+		if err := e.json.Encode(ExportedCheckpoint{Checkpoint: checkpoint}); err != nil {
+			return fmt.Errorf("store: write audit export: %w", err)
+		}
+		return e.Flush()
+	}
+	if err := e.writeHeader(); err != nil {
+		return err
+	}
+	last := make([]string, len(AuditCSVHeader()))
+	last[0], last[1] = "checkpoint", checkpoint
+	if err := e.csv.Write(last); err != nil {
+		return fmt.Errorf("store: write audit export: %w", err)
+	}
+	return e.Flush()
 }
 
 // Flush writes what is buffered; a CSV export of no event still gets its
@@ -326,52 +361,6 @@ func NeutralizeCSVCell(s string) string {
 	return s
 }
 
-// exportedEvent is one line of a JSON Lines export. Integers that do not
-// apply are null, as in the database.
-type exportedEvent struct {
-	ID               int64           `json:"id"`
-	SubmissionID     string          `json:"submission_id"`
-	Kind             AuditKind       `json:"kind"`
-	OccurredAt       time.Time       `json:"occurred_at"`
-	ActorID          *int            `json:"actor_id"`
-	ActorEmail       string          `json:"actor_email"`
-	OrganizationID   *int            `json:"organization_id"`
-	OrganizationName string          `json:"organization_name"`
-	RequestBody      string          `json:"request_body"`
-	ContactsBefore   json.RawMessage `json:"contacts_before,omitempty"`
-	ContactsAfter    json.RawMessage `json:"contacts_after,omitempty"`
-	Status           *int            `json:"status"`
-	ResponseBody     string          `json:"response_body"`
-	ErrorCodes       []string        `json:"error_codes"`
-	ErrorMessage     string          `json:"error_message"`
-	DurationMS       *int64          `json:"duration_ms"`
-	ClientAddr       string          `json:"client_addr"`
-	RequestID        string          `json:"request_id"`
-	Summary          string          `json:"summary"`
-	PrevHash         string          `json:"prev_hash"`
-	Hash             string          `json:"hash"`
-}
-
-func newExportedEvent(ev AuditEvent) exportedEvent {
-	x := exportedEvent{
-		ID: ev.ID, SubmissionID: ev.SubmissionID, Kind: ev.Kind, OccurredAt: ev.OccurredAt.UTC(),
-		ActorID: intPtr(ev.ActorID), ActorEmail: ev.ActorEmail,
-		OrganizationID: intPtr(ev.OrganizationID), OrganizationName: ev.OrganizationName,
-		RequestBody: ev.RequestBody, ContactsBefore: ev.ContactsBefore, ContactsAfter: ev.ContactsAfter,
-		Status: intPtr(ev.Status), ResponseBody: ev.ResponseBody, ErrorCodes: ev.ErrorCodes,
-		ErrorMessage: ev.ErrorMessage, ClientAddr: ev.ClientAddr, RequestID: ev.RequestID,
-		Summary: ev.Summary, PrevHash: ev.PrevHash, Hash: ev.Hash,
-	}
-	if ev.Duration > 0 {
-		ms := int64(ev.Duration / time.Millisecond)
-		x.DurationMS = &ms
-	}
-	return x
-}
-
-func intPtr(n int) *int {
-	if n == 0 {
-		return nil
-	}
-	return &n
-}
+// WholeLog reports whether f selects the whole log, which an export then
+// holds in chain order.
+func (f AuditFilter) WholeLog() bool { return f.isZero() }

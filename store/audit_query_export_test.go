@@ -38,7 +38,7 @@ func exportTo(t *testing.T, s *Store, f AuditFilter, format AuditExportFormat) [
 	t.Helper()
 	var buf bytes.Buffer
 	enc := NewAuditEncoder(&buf, format)
-	if _, err := s.ExportAuditEvents(context.Background(), f, enc.Encode); err != nil {
+	if _, err := s.ExportAuditEvents(context.Background(), f, 0, enc.Encode); err != nil {
 		t.Fatalf("ExportAuditEvents: %v", err)
 	}
 	if err := enc.Flush(); err != nil {
@@ -53,20 +53,13 @@ func decodeJSONLines(t *testing.T, data []byte) []AuditEvent {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var x exportedEvent
-		if err := json.Unmarshal(sc.Bytes(), &x); err != nil {
+		var rec AuditRecord
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("line %d: %v: %s", len(out)+1, err, sc.Bytes())
 		}
-		e := AuditEvent{
-			ID: x.ID, SubmissionID: x.SubmissionID, Kind: x.Kind, OccurredAt: x.OccurredAt,
-			ActorEmail: x.ActorEmail, OrganizationName: x.OrganizationName, RequestBody: x.RequestBody,
-			ResponseBody: x.ResponseBody, ErrorCodes: x.ErrorCodes, ErrorMessage: x.ErrorMessage,
-			ClientAddr: x.ClientAddr, RequestID: x.RequestID, Summary: x.Summary, PrevHash: x.PrevHash, Hash: x.Hash,
-		}
-		e.ContactsBefore, e.ContactsAfter = x.ContactsBefore, x.ContactsAfter
-		e.ActorID, e.OrganizationID, e.Status = derefInt(x.ActorID), derefInt(x.OrganizationID), derefInt(x.Status)
-		if x.DurationMS != nil {
-			e.Duration = time.Duration(*x.DurationMS) * time.Millisecond
+		e, err := rec.Event()
+		if err != nil {
+			t.Fatalf("line %d: %v", len(out)+1, err)
 		}
 		out = append(out, e)
 	}
@@ -74,13 +67,6 @@ func decodeJSONLines(t *testing.T, data []byte) []AuditEvent {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func derefInt(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 // decodeCSV reads an export back, removing the apostrophe that
@@ -174,8 +160,8 @@ func TestExportWholeLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ids []int64
-	if _, err := s.ExportAuditEvents(ctx, AuditFilter{}, func(e AuditEvent) error {
-		ids = append(ids, e.ID)
+	if _, err := s.ExportAuditEvents(ctx, AuditFilter{}, 0, func(e AuditRecord) error {
+		ids = append(ids, e.ID())
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -184,8 +170,8 @@ func TestExportWholeLog(t *testing.T) {
 		t.Errorf("whole log exported ids %v, want 1 to %d in order", ids, signIn.ID)
 	}
 	var kinds []AuditKind
-	if _, err := s.ExportAuditEvents(ctx, AuditFilter{User: "user0"}, func(e AuditEvent) error {
-		kinds = append(kinds, e.Kind)
+	if _, err := s.ExportAuditEvents(ctx, AuditFilter{User: "user0"}, 0, func(e AuditRecord) error {
+		kinds = append(kinds, AuditKind(e.row.kind))
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -262,7 +248,7 @@ func TestExportAuditEventsStreams(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			enc := NewAuditEncoder(io.Discard, format)
 			n := 0
-			_, err := s.ExportAuditEvents(context.Background(), AuditFilter{}, func(e AuditEvent) error {
+			_, err := s.ExportAuditEvents(context.Background(), AuditFilter{}, 0, func(e AuditRecord) error {
 				n++
 				if n%10_000 == 0 {
 					var m runtime.MemStats
@@ -291,7 +277,7 @@ func TestExportAuditEventsStreams(t *testing.T) {
 func TestExportAuditEventsStopsOnError(t *testing.T) {
 	s := seedTestLog(t, 5)
 	stop := errors.New("stop")
-	n, err := s.ExportAuditEvents(context.Background(), AuditFilter{}, func(AuditEvent) error { return stop })
+	n, err := s.ExportAuditEvents(context.Background(), AuditFilter{}, 0, func(AuditRecord) error { return stop })
 	if !errors.Is(err, stop) || n != 0 {
 		t.Errorf("ExportAuditEvents = %d, %v, want 0 and the callback's error", n, err)
 	}
@@ -304,7 +290,7 @@ func TestExportAuditEventsStopsMidway(t *testing.T) {
 	seedSyntheticLog(t, s, 5*exportBatch)
 	stop := errors.New("stop")
 	calls := 0
-	n, err := s.ExportAuditEvents(context.Background(), AuditFilter{}, func(AuditEvent) error {
+	n, err := s.ExportAuditEvents(context.Background(), AuditFilter{}, 0, func(AuditRecord) error {
 		if calls++; calls == 2*exportBatch+10 {
 			return stop
 		}
@@ -315,7 +301,7 @@ func TestExportAuditEventsStopsMidway(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	n, err = s.ExportAuditEvents(ctx, AuditFilter{}, func(AuditEvent) error {
+	n, err = s.ExportAuditEvents(ctx, AuditFilter{}, 0, func(AuditRecord) error {
 		cancel()
 		return nil
 	})

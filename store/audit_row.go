@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // auditRow is an audit event as stored: the exact values the hash covers.
@@ -62,7 +63,7 @@ func newAuditRow(e AuditEvent) (auditRow, error) {
 		}
 		codes = string(b)
 	}
-	return auditRow{
+	r := auditRow{
 		submissionID:     e.SubmissionID,
 		kind:             string(e.Kind),
 		occurredAt:       formatTime(e.OccurredAt),
@@ -81,7 +82,31 @@ func newAuditRow(e AuditEvent) (auditRow, error) {
 		clientAddr:       e.ClientAddr,
 		requestID:        e.RequestID,
 		summary:          e.Summary,
-	}, nil
+	}
+	if column := r.invalidText(); column != "" {
+		return auditRow{}, fmt.Errorf("%s is not valid UTF-8", column)
+	}
+	return r, nil
+}
+
+// invalidText names the first text column that is not valid UTF-8, or
+// returns "". The log refuses such text: an export could not carry it as
+// it was hashed in a JSON string, and nothing Contact Desk records needs
+// it.
+func (r *auditRow) invalidText() string {
+	for _, c := range []struct{ name, value string }{
+		{"submission_id", r.submissionID}, {"kind", r.kind}, {"actor_email", r.actorEmail},
+		{"organization_name", r.organizationName}, {"request_body", r.requestBody},
+		{"contacts_before", r.contactsBefore}, {"contacts_after", r.contactsAfter},
+		{"response_body", r.responseBody}, {"error_codes", r.errorCodes},
+		{"error_message", r.errorMessage}, {"client_addr", r.clientAddr},
+		{"request_id", r.requestID}, {"summary", r.summary},
+	} {
+		if !utf8.ValidString(c.value) {
+			return c.name
+		}
+	}
+	return ""
 }
 
 func nullUnlessZero(n int64) sql.NullInt64 {

@@ -337,10 +337,6 @@ func (s *Store) BulkJobs(ctx context.Context, q BulkJobQuery) ([]BulkJob, error)
 	return jobs, nil
 }
 
-type rowScanner interface {
-	Scan(dest ...any) error
-}
-
 func scanBulkJob(row rowScanner) (BulkJob, error) {
 	var (
 		j                                        BulkJob

@@ -218,3 +218,26 @@ func TestBulkJobLeaseAndNextItem(t *testing.T) {
 		t.Errorf("job = %+v, %v; want finished", got.State, err)
 	}
 }
+
+func TestJobOfRequest(t *testing.T) {
+	for _, tc := range []struct {
+		requestID string
+		want      int64 // 0: no job
+	}{
+		{BulkJobRequestID(12), 12},
+		{"job-1", 1},
+		{"job-", 0},
+		{"job-0", 0},
+		{"job-012", 0},
+		{"job-12x", 0},
+		{"job--3", 0},
+		{"job-99999999999999999999", 0},
+		{"req-12", 0},
+		{"", 0},
+	} {
+		got := jobOfRequest(tc.requestID)
+		if got.Valid != (tc.want != 0) || got.Int64 != tc.want {
+			t.Errorf("jobOfRequest(%q) = %v, want job %d", tc.requestID, got, tc.want)
+		}
+	}
+}

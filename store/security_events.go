@@ -10,7 +10,8 @@ import (
 // lists them.
 func SecurityKinds() []AuditKind {
 	return []AuditKind{AuditSignedIn, AuditSignInFailed, AuditSignInThrottled, AuditSignedOut,
-		AuditUserCreated, AuditUserChanged, AuditUserDisabled, AuditPasswordChanged, AuditTeamChanged}
+		AuditUserCreated, AuditUserChanged, AuditUserDisabled, AuditPasswordChanged, AuditTeamChanged,
+		AuditGroupMappingChanged}
 }
 
 // SecurityEventQuery asks for one page of security events, newest first.

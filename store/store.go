@@ -37,11 +37,17 @@ const readerLifetime = 15 * time.Minute
 // pragmas are set through the DSN so that every pooled connection gets them,
 // including connections the pool opens later. synchronous(FULL) because an
 // acknowledged audit event must survive power loss. The page cache of each
-// connection is raised from 2 MB to 8 MB: with 60,000 organizations and a
-// directory of 100,000 contacts, 16 MB per connection (five of them) made
-// the portal's memory 157 MiB under load instead of 108 MiB, and pages no
-// faster, the operating system's cache serving the rest (BENCHMARKS.md).
-const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-8000)"
+// connection stays at SQLite's 2 MB: with a million audit events, or a
+// directory of 100,000 contacts, 8 MB per connection (five of them) made the
+// portal's memory under load 118-121 MiB instead of 91-93 MiB and the pages
+// no faster, the operating system's cache serving the rest (BENCHMARKS.md).
+const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-2000)"
+
+// rowScanner is a *sql.Row or *sql.Rows: what a scan function of one row
+// reads from.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
 
 // Store is the Contact Desk database. It is safe for concurrent use.
 type Store struct {
@@ -75,6 +81,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	s := &Store{writer: writer}
 	if err := s.Migrate(ctx); err != nil {
+		return nil, errors.Join(err, writer.Close())
+	}
+	if err := s.completeAuditTree(ctx); err != nil {
 		return nil, errors.Join(err, writer.Close())
 	}
 	// Before the readers open, so that they start with the statistics.

@@ -58,7 +58,19 @@ type User struct {
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// Issuer and Subject name the user at the identity provider they
+	// sign in with; both are "" for a local user.
+	Issuer  string
+	Subject string
+	// LinkAllowed is set by an administrator: the next sign-in through
+	// the identity provider with this user's email, verified, links the
+	// two (see LinkProviderUser).
+	LinkAllowed bool
 }
+
+// FromProvider reports whether the user signs in with the identity
+// provider.
+func (u User) FromProvider() bool { return u.Subject != "" }
 
 // HasPassword reports whether the user has chosen a password.
 func (u User) HasPassword() bool { return u.PasswordHash != "" }
@@ -107,7 +119,8 @@ func checkNewUser(nu NewUser) (NewUser, error) {
 	return nu, nil
 }
 
-const userColumns = `id, email, name, role, password_hash, disabled, created_at, updated_at`
+const userColumns = `id, email, name, role, password_hash, disabled, created_at, updated_at,
+	oidc_issuer, oidc_subject, sso_link_allowed`
 
 // CreateUser adds a user, in the team nu.TeamID names if any, and records
 // the change with event (see EventFor). It returns ErrEmailTaken when the
@@ -378,7 +391,7 @@ func scanUser(rows *sql.Rows) (User, error) {
 		created, updated string
 	)
 	if err := rows.Scan(&u.ID, &u.Email, &u.Name, &role, &u.PasswordHash, &u.Disabled,
-		&created, &updated); err != nil {
+		&created, &updated, &u.Issuer, &u.Subject, &u.LinkAllowed); err != nil {
 		return User{}, err
 	}
 	u.Role = Role(role)

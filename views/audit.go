@@ -27,18 +27,42 @@ type AuditLogPage struct {
 	ExportCSVURL  string
 	ExportJSONURL string
 	Chart         AuditChart
-	// Head is the newest event of the hash chain, shown to admins so that
-	// they can record it outside Contact Desk; nil for others.
-	Head *AuditHead
+	// Checkpoint is the latest signed checkpoint, shown to admins and
+	// auditors; nil for others. Its Number is "" before the first.
+	Checkpoint *AuditCheckpoint
 	// SecurityURL links to the security events, for those who may read
 	// them; "" for others.
 	SecurityURL string
 }
 
-// AuditHead is the newest event of the audit hash chain.
-type AuditHead struct {
-	EventID string
-	Hash    string
+// AuditCheckpoint is a signed checkpoint of the audit log.
+type AuditCheckpoint struct {
+	// Number is the checkpoint's number; "" when none was signed yet.
+	Number string
+	// Events is how many events it covers, formatted.
+	Events string
+	// RootPrefix is the start of its root hash, in hex.
+	RootPrefix string
+	// Time is when it was signed, formatted; DateTime the same in RFC
+	// 3339.
+	Time     string
+	DateTime string
+	// Verified is set when the signing key verifies its signature;
+	// MatchesLog when the log's tree has its root at its size.
+	Verified   bool
+	MatchesLog bool
+	// URL serves the signed note.
+	URL string
+}
+
+// AuditInclusion says which checkpoint includes a submission's events.
+type AuditInclusion struct {
+	// Checkpoint is its number; "" when no checkpoint covers the
+	// submission yet.
+	Checkpoint string
+	Events     string
+	// ProofURL downloads the inclusion proof.
+	ProofURL string
 }
 
 // AuditRow is one submission in the audit log.
@@ -140,6 +164,8 @@ type AuditSubmissionPage struct {
 	// it; "" for none.
 	Job    string
 	JobURL string
+	// Inclusion is shown to admins and auditors; nil for others.
+	Inclusion *AuditInclusion
 }
 
 // AuditEventView is one event on a submission's timeline.

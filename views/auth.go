@@ -10,6 +10,13 @@ type SignInPage struct {
 	Password components.Input
 	// Next is the local address to return to after signing in.
 	Next string
+	// SSOButton, when set, offers sign-in with the identity provider
+	// under that name.
+	SSOButton string
+	// PasswordForm shows the email and password form; PasswordNote, when
+	// set, says who may use it.
+	PasswordForm bool
+	PasswordNote string
 }
 
 // SetupPage is the form, reached through the one-time setup link, that
@@ -51,6 +58,8 @@ type AccountPage struct {
 	Confirm  components.Input
 	// Sessions are the user's sessions, this one marked.
 	Sessions SessionList
+	// Maintains are the teams whose members the user adds and removes.
+	Maintains []TeamRow
 }
 
 // LinkProblemPage explains that a one-time link cannot be used.

@@ -42,6 +42,18 @@ type TeamPage struct {
 	// DeleteURL leads to the page that says what deleting the team will
 	// do and asks first.
 	DeleteURL string
+	// IsAdmin is set for administrators, who also change the team's
+	// organizations and maintainers and delete it; a maintainer changes
+	// its members only.
+	IsAdmin bool
+	// GroupManaged is set when a group mapping names the team: members
+	// who sign in with the identity provider follow their groups.
+	GroupManaged bool
+	// Maintainers add and remove the team's members.
+	Maintainers         []TeamMemberRow
+	AddMaintainer       components.Select
+	AddMaintainerURL    string
+	RemoveMaintainerURL string
 }
 
 // TeamMemberRow is one member of a team.

@@ -61,6 +61,11 @@ type UserPage struct {
 	// changes they made to users and teams.
 	Activity []ActivityRow
 	Sessions SessionList
+	// SSO says how the user signs in with the identity provider: "" when
+	// sign-in with SSO is off, else a sentence; LinkURL, when set, is the
+	// form that allows linking a local user to the provider's sign-in.
+	SSO     string
+	LinkURL string
 }
 
 // ActivityRow is one security event in a user's recent activity.

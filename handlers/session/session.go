@@ -4,7 +4,9 @@
 //
 // The cookie holds only a random 256-bit token; the table keeps its
 // SHA-256, the user, the times, the client's address and user agent, the
-// session's CSRF token and its flash messages. A session ends when it is
+// session's CSRF token, its flash messages and, for sign-in with the
+// identity provider, the sign-in under way (in a pre-session) or the
+// tokens that read the user's groups again and when they were read. A session ends when it is
 // deleted (sign-out, or a change to the user), after IdleTimeout unused,
 // or Lifetime after sign-in, all checked against the row on every
 // request. Before sign-in a browser gets a pre-session, with no user,
@@ -22,6 +24,7 @@ import (
 
 	"github.com/gorilla/sessions"
 
+	"github.com/contactdesk/contactdesk/handlers/sso"
 	"github.com/contactdesk/contactdesk/store"
 )
 
@@ -181,12 +184,60 @@ const flashesKey = "_flash"
 // data is what the row's data column holds.
 type data struct {
 	Flashes []Flash `json:"flashes,omitempty"`
+	// Flow is a sign-in with the identity provider under way, in a
+	// pre-session.
+	Flow *sso.Flow `json:"sso_flow,omitempty"`
+	// Provider is how a session signed in with the identity provider
+	// reads the user's groups again.
+	Provider *Provider `json:"provider,omitempty"`
+}
+
+// Provider is what a session signed in with the identity provider keeps:
+// the tokens that read the user's groups again, and when they were last
+// read.
+type Provider struct {
+	Subject         string    `json:"subject"`
+	Grant           sso.Grant `json:"grant"`
+	GroupsCheckedAt time.Time `json:"groups_checked_at"`
+}
+
+type flowKey struct{}
+
+type providerKey struct{}
+
+// SetFlow keeps f in sess, a pre-session, until TakeFlow; Save stores it.
+func SetFlow(sess *sessions.Session, f sso.Flow) { sess.Values[flowKey{}] = f }
+
+// TakeFlow removes the sign-in under way from sess and returns it: a
+// flow is used once, whatever its outcome. Save stores its removal.
+func TakeFlow(sess *sessions.Session) (sso.Flow, bool) {
+	f, ok := sess.Values[flowKey{}].(sso.Flow)
+	delete(sess.Values, flowKey{})
+	return f, ok
+}
+
+// SetProvider keeps p in sess, signed in with the identity provider; Save
+// stores it.
+func SetProvider(sess *sessions.Session, p Provider) { sess.Values[providerKey{}] = p }
+
+// ProviderOf returns what sess keeps of its sign-in with the identity
+// provider, and false for a session signed in with a password.
+func ProviderOf(sess *sessions.Session) (Provider, bool) {
+	p, ok := sess.Values[providerKey{}].(Provider)
+	return p, ok
 }
 
 // encodeData returns what sess's row should hold in its data column: its
-// flash messages, which must be Flash values.
+// flash messages, which must be Flash values, and what it keeps of the
+// identity provider.
 func encodeData(sess *sessions.Session) (string, error) {
 	var d data
+	if f, ok := sess.Values[flowKey{}].(sso.Flow); ok {
+		d.Flow = &f
+	}
+	if p, ok := sess.Values[providerKey{}].(Provider); ok {
+		d.Provider = &p
+	}
 	list, _ := sess.Values[flashesKey].([]any) // absent when there is none
 	for _, v := range list {
 		f, ok := v.(Flash)
@@ -195,7 +246,7 @@ func encodeData(sess *sessions.Session) (string, error) {
 		}
 		d.Flashes = append(d.Flashes, f)
 	}
-	if len(d.Flashes) == 0 {
+	if len(d.Flashes) == 0 && d.Flow == nil && d.Provider == nil {
 		return "", nil
 	}
 	b, err := json.Marshal(d)
@@ -217,6 +268,12 @@ func load(sess *sessions.Session, row store.Session) error {
 	sess.ID = strconv.FormatInt(row.ID, 10)
 	for _, f := range d.Flashes {
 		sess.AddFlash(f)
+	}
+	if d.Flow != nil {
+		sess.Values[flowKey{}] = *d.Flow
+	}
+	if d.Provider != nil {
+		sess.Values[providerKey{}] = *d.Provider
 	}
 	return nil
 }

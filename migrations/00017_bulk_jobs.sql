@@ -80,22 +80,39 @@ CREATE INDEX bulk_items_state ON bulk_items (job_id, state, position);
 
 -- Submissions made by a job carry its id: their events record it in
 -- request_id as 'job-<id>' (covered by the hash chain like every column),
--- and the audit log's list reads it from here.
+-- and the audit log's list reads it from job_id, which, like every column
+-- of audit_submissions, is written from the events by the store and
+-- rebuilt and compared by audit verify. It never changes once written.
 ALTER TABLE audit_submissions ADD COLUMN job_id INTEGER;
 
 CREATE INDEX audit_submissions_job ON audit_submissions (job_id, occurred_at, id) WHERE job_id IS NOT NULL;
 
+DROP TRIGGER audit_submissions_fixed_columns;
+
 -- +goose StatementBegin
-CREATE TRIGGER audit_submissions_job AFTER INSERT ON audit_submissions BEGIN
-    UPDATE audit_submissions
-    SET job_id = (SELECT CAST(substr(e.request_id, 5) AS INTEGER) FROM audit_events AS e WHERE e.id = new.id)
-    WHERE id = new.id AND EXISTS (
-        SELECT 1 FROM audit_events AS e WHERE e.id = new.id AND e.request_id GLOB 'job-[1-9]*');
+CREATE TRIGGER audit_submissions_fixed_columns BEFORE UPDATE ON audit_submissions
+WHEN new.id IS NOT old.id OR new.submission_id IS NOT old.submission_id
+    OR new.occurred_at IS NOT old.occurred_at OR new.actor_id IS NOT old.actor_id
+    OR new.actor_email IS NOT old.actor_email OR new.organization_id IS NOT old.organization_id
+    OR new.organization_name IS NOT old.organization_name OR new.summary IS NOT old.summary
+    OR new.job_id IS NOT old.job_id BEGIN
+    SELECT RAISE(ABORT, 'audit_submissions: only the outcome of a submission changes');
 END;
 -- +goose StatementEnd
 
 -- +goose Down
-DROP TRIGGER audit_submissions_job;
+DROP TRIGGER audit_submissions_fixed_columns;
+
+-- +goose StatementBegin
+CREATE TRIGGER audit_submissions_fixed_columns BEFORE UPDATE ON audit_submissions
+WHEN new.id IS NOT old.id OR new.submission_id IS NOT old.submission_id
+    OR new.occurred_at IS NOT old.occurred_at OR new.actor_id IS NOT old.actor_id
+    OR new.actor_email IS NOT old.actor_email OR new.organization_id IS NOT old.organization_id
+    OR new.organization_name IS NOT old.organization_name OR new.summary IS NOT old.summary BEGIN
+    SELECT RAISE(ABORT, 'audit_submissions: only the outcome of a submission changes');
+END;
+-- +goose StatementEnd
+
 DROP INDEX audit_submissions_job;
 ALTER TABLE audit_submissions DROP COLUMN job_id;
 DROP TABLE bulk_items;
