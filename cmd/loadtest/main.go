@@ -18,7 +18,7 @@
 // 429 answers of a sandbox that keeps to -rate's windows (see runBulk):
 //
 //	go run ./cmd/loadtest -binary /tmp/contactdesk -organizations 1100 -bulk 1000 -rate 100/500ms,1000/10s \
-//	  -users 32 -think 1s -mix organization=3,review=2,send=1 -duration 30s
+//	  -users 32 -think 1s -mix organization=3,review=2,send=1,list=1 -duration 30s
 //
 // With -url it drives a portal already running, signing in as the
 // accounts listed in -accounts (lines of email:password).
