@@ -127,7 +127,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	if err != nil {
 		return &configError{"CONTACTDESK_BULK_ADMIN_OVER", err.Error()}
 	}
-	jobs := bulk.New(bulk.Config{Store: st, Contacts: service, AdminOver: adminOver, Logger: logger})
+	jobs := bulk.New(bulk.Config{Store: st, Contacts: service, AdminOver: adminOver, Logger: logger, Budget: client.Budget})
 
 	passwords, err := store.NewPasswordHasher(store.DefaultPasswordParams(), passwordHashConcurrency)
 	if err != nil {

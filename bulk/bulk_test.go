@@ -73,7 +73,8 @@ func newHarness(t *testing.T) *harness {
 	}
 	cs := contacts.NewService(h.client, h.st, locales, logger)
 	h.dir = directory.New(h.client, h.st, directory.Options{Logger: logger})
-	h.svc = New(Config{Store: h.st, Contacts: cs, AdminOver: 3, Logger: logger, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+	h.svc = New(Config{Store: h.st, Contacts: cs, AdminOver: 3, Logger: logger, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+		Budget: h.client.Budget})
 	other := sandbox.Contact{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com"}
 	for i, name := range []string{"Acme", "Bolt", "Cog", "Dyno"} {
 		o := sandbox.Organization{Name: name, OrganizationContact: other}

@@ -28,6 +28,9 @@ const (
 	idleCheck = time.Minute
 	// storeRetry is the wait after the database failed the runner.
 	storeRetry = 10 * time.Second
+	// maxPaceWait is the longest the runner waits for its pace before it
+	// looks at the job again.
+	maxPaceWait = time.Second
 )
 
 // backoffRange bounds the runner's waits after outages.
@@ -94,6 +97,7 @@ func (s *Service) runJob(ctx context.Context, job store.BulkJob, backoff time.Du
 		}
 	}()
 	renewed := s.now()
+	pace := newPacer(s.budget, time.Now())
 	for ctx.Err() == nil {
 		if s.now().Sub(renewed) > leaseTTL/3 {
 			renewed = s.now()
@@ -120,6 +124,9 @@ func (s *Service) runJob(ctx context.Context, job store.BulkJob, backoff time.Du
 		if err != nil {
 			return s.storeFailed(ctx, job.ID, err), backoff
 		}
+		if !keepPace(ctx, pace, current.Items[store.ItemPending]+current.Items[store.ItemSending]) {
+			continue
+		}
 		switch outcome := s.sendItem(ctx, current, item); outcome {
 		case itemDone:
 			if backoff > 0 {
@@ -138,6 +145,42 @@ func (s *Service) runJob(ctx context.Context, job store.BulkJob, backoff time.Du
 		}
 	}
 	return 0, backoff
+}
+
+// keepPace waits until pace lets the next of left items go, and reports
+// whether it may go now. It waits at most maxPaceWait and reports false
+// then, or when ctx ends, so that the runner looks at the job again: a
+// pause or a cancel is seen within that time, and the job's state is not
+// read again at each of the pacer's short waits. (An item sent after a
+// pause nobody saw yet sends nothing: its request is not recorded for a
+// job that no longer runs.)
+func keepPace(ctx context.Context, pace *pacer, left int) bool {
+	deadline := time.Now().Add(maxPaceWait)
+	for {
+		now := time.Now()
+		wait := pace.wait(now, left)
+		switch {
+		case wait <= 0:
+			return true
+		case !now.Before(deadline):
+			return false
+		}
+		if !sleepFor(ctx, min(wait, deadline.Sub(now))) {
+			return false
+		}
+	}
+}
+
+// sleepFor waits d unless ctx ends first, reporting whether it waited.
+func sleepFor(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // storeFailed logs a failure of the database and returns the wait before

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/contacts"
+	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/store"
 )
 
@@ -57,6 +58,10 @@ type Config struct {
 	// could not be reached; DefaultMinBackoff and DefaultMaxBackoff when
 	// zero.
 	MinBackoff, MaxBackoff time.Duration
+	// Budget, when set, is the DigiCert client's budget: the runner paces
+	// its requests at the bulk class's rate (see pacer). Nil paces
+	// nothing: the limiter alone keeps the job within its share.
+	Budget func() digicert.Budget
 }
 
 // Service plans, starts and runs bulk jobs. It is safe for concurrent
@@ -68,6 +73,7 @@ type Service struct {
 	log       *slog.Logger
 	now       func() time.Time
 	backoff   backoffRange
+	budget    func() digicert.Budget
 	// owner names this process in the leases it takes.
 	owner string
 	// wake tells the runner to look for work at once.
@@ -86,8 +92,8 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, contacts: cfg.Contacts, adminOver: cfg.AdminOver, log: cfg.Logger, now: cfg.Now,
-		backoff: backoffRange{min: cfg.MinBackoff, max: cfg.MaxBackoff},
-		owner:   newOwner(), wake: make(chan struct{}, 1),
+		backoff: backoffRange{min: cfg.MinBackoff, max: cfg.MaxBackoff}, budget: cfg.Budget,
+		owner: newOwner(), wake: make(chan struct{}, 1),
 	}
 	if s.adminOver <= 0 {
 		s.adminOver = DefaultAdminOver
