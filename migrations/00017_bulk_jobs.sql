@@ -89,6 +89,27 @@ CREATE INDEX audit_submissions_job ON audit_submissions (job_id, occurred_at, id
 
 DROP TRIGGER audit_submissions_fixed_columns;
 
+-- job_id of the submissions already written, by the rule the store
+-- derives it with (jobOfRequest): the request id of the submission's first
+-- event is 'job-' and a number without a leading zero. The trigger that
+-- lets only a newer outcome change a row is set aside while they are
+-- written, and made again as it was.
+DROP TRIGGER audit_submissions_newer_outcome;
+
+UPDATE audit_submissions SET job_id = (SELECT CAST(substr(e.request_id, 5) AS INTEGER)
+    FROM audit_events AS e WHERE e.id = audit_submissions.id)
+WHERE id IN (SELECT id FROM audit_events WHERE request_id GLOB 'job-[1-9]*'
+    AND substr(request_id, 5) NOT GLOB '*[^0-9]*' AND length(request_id) <= 22);
+
+-- +goose StatementBegin
+CREATE TRIGGER audit_submissions_newer_outcome BEFORE UPDATE ON audit_submissions
+WHEN new.outcome_id IS NULL OR new.outcome_id <= coalesce(old.outcome_id, old.id)
+    OR NOT EXISTS (SELECT 1 FROM audit_events AS e WHERE e.id = new.outcome_id
+        AND e.submission_id = new.submission_id AND e.kind IN ('responded', 'failed', 'reconciled')) BEGIN
+    SELECT RAISE(ABORT, 'audit_submissions: an outcome changes only with a newer outcome event of the submission');
+END;
+-- +goose StatementEnd
+
 -- +goose StatementBegin
 CREATE TRIGGER audit_submissions_fixed_columns BEFORE UPDATE ON audit_submissions
 WHEN new.id IS NOT old.id OR new.submission_id IS NOT old.submission_id
