@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,23 +17,26 @@ import (
 )
 
 // Bulk crash test parameters: a job of bulkOrganizations organizations,
-// killed bulkKills times, each after a random run of bulkMinRun to
-// bulkMaxRun, against a DigiCert that takes bulkMinLatency to
-// bulkMaxLatency to answer. The job needs about 15 seconds of work, so
-// every kill falls in the middle of it.
+// killed bulkKills times against a DigiCert that takes bulkMinLatency to
+// bulkMaxLatency to answer. Each kill comes once the job has settled a
+// random number of further organizations (at most bulkOrganizations /
+// (2 × (bulkKills + 1)), so that every kill falls in the middle of the job
+// however fast the machine runs it), then after a random wait of up to
+// bulkMaxJitter, so that kills land at every step of an organization's
+// send: its read, its audit, its PUT, its outcome.
 const (
 	bulkOrganizations = 500
 	bulkKills         = 24
 	bulkMinKills      = 20
-	bulkMinRun        = 150 * time.Millisecond
-	bulkMaxRun        = 400 * time.Millisecond
+	bulkMaxJitter     = 25 * time.Millisecond
 	bulkMinLatency    = 3 * time.Millisecond
 	bulkMaxLatency    = 10 * time.Millisecond
 	// bulkRate is the client's rate windows: roomy, so that the job is
 	// bounded by DigiCert's answers and the database, not the limiter.
 	bulkRate = "2000/1s,200000/1m"
 	// bulkTimeout bounds the wait for the directory to read every
-	// organization, and for the job to finish after the last kill.
+	// organization, for the job to settle its next organizations, and for
+	// the job to finish after the last kill.
 	bulkTimeout = 2 * time.Minute
 )
 
@@ -87,7 +91,7 @@ func TestCrashRecoveryBulk(t *testing.T) {
 	for _, o := range up.Organizations() {
 		ids = append(ids, o.ID)
 	}
-	if err := waitCount(ctx, db, `SELECT count(*) FROM directory_organizations WHERE read_at != ''`, len(ids), bulkTimeout); err != nil {
+	if err := waitCount(ctx, db, bulkTimeout, len(ids), `SELECT count(*) FROM directory_organizations WHERE read_at != ''`); err != nil {
 		t.Fatalf("the directory did not read every organization: %v", err)
 	}
 	start := time.Now()
@@ -100,30 +104,48 @@ func TestCrashRecoveryBulk(t *testing.T) {
 		t.Fatalf("the job sends to %d of %d organizations: the review left out too many", toSend, len(ids))
 	}
 
+	const settled = `SELECT count(*) FROM bulk_items WHERE job_id = ?
+		AND state IN ('succeeded', 'failed', 'stale', 'cancelled')`
+	perRound := toSend / (2 * (bulkKills + 1))
 	killsDuringJob := 0
 	for round := 1; round <= bulkKills; round++ {
-		run := bulkMinRun + time.Duration(rng.Int64N(int64(bulkMaxRun-bulkMinRun)))
-		time.Sleep(run)
+		var done int
+		if err := db.QueryRowContext(ctx, settled, job).Scan(&done); err != nil {
+			t.Fatal(err)
+		}
+		if err := waitCount(ctx, db, bulkTimeout, done+1+rng.IntN(perRound), settled, job); err != nil {
+			t.Fatalf("round %d: the job does not go on: %v\n%s", round, err, logs.String())
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(bulkMaxJitter))))
 		portal.Kill()
 		if state := jobState(t, db, job); state == "running" {
 			killsDuringJob++
 		}
 		checkSentOnce(t, up, round)
+		// The database as the kill left it, checked while no portal
+		// runs, so that the job does not go on meanwhile.
+		checkIntact(t, ctx, portal, db, round)
+		open := pendingSubmissions(t, db)
 		logs.Reset()
 		if err := portal.Start(ctx); err != nil {
 			t.Fatalf("round %d: %v\n%s", round, err, logs.String())
 		}
-		checkRecovered(t, ctx, portal, round, nil)
+		if err := waitOutcomes(ctx, db, open, settleTimeout); err != nil {
+			t.Errorf("round %d: after the restart: %v", round, err)
+		}
 		if t.Failed() {
 			return
 		}
 	}
-	t.Logf("after the last kill %d of %d organizations have their outcome", count(t, db,
-		`SELECT count(*) FROM bulk_items WHERE job_id = ? AND state IN ('succeeded', 'failed', 'stale', 'cancelled')`, job), toSend)
-	if killsDuringJob < bulkMinKills {
-		t.Fatalf("only %d of %d kills fell while the job ran, want at least %d: the job ran too fast for the test", killsDuringJob, bulkKills, bulkMinKills)
+	var done int
+	if err := db.QueryRowContext(ctx, settled, job).Scan(&done); err != nil {
+		t.Fatal(err)
 	}
-	if err := waitCount(ctx, db, `SELECT count(*) FROM bulk_jobs WHERE id = `+strconv.FormatInt(job, 10)+` AND state = 'finished'`, 1, bulkTimeout); err != nil {
+	t.Logf("after the last kill %d of %d organizations have their outcome", done, toSend)
+	if killsDuringJob < bulkMinKills {
+		t.Fatalf("only %d of %d kills fell while the job ran, want at least %d", killsDuringJob, bulkKills, bulkMinKills)
+	}
+	if err := waitCount(ctx, db, bulkTimeout, 1, `SELECT count(*) FROM bulk_jobs WHERE id = ? AND state = 'finished'`, job); err != nil {
 		t.Fatalf("the job did not finish after the last restart: %v", err)
 	}
 	checkRecovered(t, ctx, portal, bulkKills+1, nil)
@@ -179,6 +201,42 @@ func checkSentOnce(t *testing.T, up *loadtest.Upstream, round int) {
 	}
 }
 
+// pendingSubmissions returns the submissions whose request is recorded
+// and whose outcome is not.
+func pendingSubmissions(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	rows, err := db.Query(strings.Replace(pendingQuery, "count(*)", "r.submission_id", 1))
+	if err != nil {
+		t.Fatalf("pending submissions: %v", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatalf("pending submissions: %v", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("pending submissions: %v", err)
+	}
+	return ids
+}
+
+// waitOutcomes waits until each of the submissions ids has an outcome,
+// which after a restart means the portal has reconciled what the kill
+// left open.
+func waitOutcomes(ctx context.Context, db *sql.DB, ids []string, within time.Duration) error {
+	for _, id := range ids {
+		if err := waitCount(ctx, db, within, 1, `SELECT count(*) FROM audit_events
+			WHERE submission_id = ? AND kind IN ('responded', 'failed', 'reconciled')`, id); err != nil {
+			return fmt.Errorf("submission %s has no outcome: %w", id, err)
+		}
+	}
+	return nil
+}
+
 // jobState reads a job's state.
 func jobState(t *testing.T, db *sql.DB, id int64) string {
 	t.Helper()
@@ -200,11 +258,11 @@ func count(t *testing.T, db *sql.DB, query string, arg any) int {
 }
 
 // waitCount waits until query counts at least want rows.
-func waitCount(ctx context.Context, db *sql.DB, query string, want int, within time.Duration) error {
+func waitCount(ctx context.Context, db *sql.DB, within time.Duration, want int, query string, args ...any) error {
 	deadline := time.Now().Add(within)
 	for {
 		var n int
-		if err := db.QueryRowContext(ctx, query).Scan(&n); err != nil {
+		if err := db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 			return fmt.Errorf("%s: %w", query, err)
 		}
 		if n >= want {
@@ -213,6 +271,6 @@ func waitCount(ctx context.Context, db *sql.DB, query string, want int, within t
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d of %d after %s", n, want, within)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 }
