@@ -10,6 +10,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
+	"github.com/contactdesk/contactdesk/directory"
 	"github.com/contactdesk/contactdesk/store"
 )
 
@@ -39,7 +40,7 @@ func (s *Service) look(ctx context.Context, id int) (known, string, error) {
 	if name == "" {
 		name = entry.Name
 	}
-	k := known{entry: entry, name: orID(name, id), current: currentOf(entry)}
+	k := known{entry: entry, name: orID(name, id), current: directory.CurrentOf(entry)}
 	switch {
 	case !entry.GoneAt.IsZero():
 		return k, "DigiCert no longer knows this organization", nil
@@ -55,24 +56,6 @@ func orID(name string, id int) string {
 		return fmt.Sprintf("Organization %d", id)
 	}
 	return name
-}
-
-// currentOf returns a directory entry's contacts as a read reports them.
-func currentOf(e store.DirectoryEntry) contacts.Current {
-	var c contacts.Current
-	for _, dc := range e.Contacts {
-		ec := &digicert.ExistingContact{
-			ID: dc.ContactID, FirstName: dc.FirstName, LastName: dc.LastName, Email: dc.Email,
-			JobTitle: dc.JobTitle, Telephone: dc.Telephone, TelephoneExtension: dc.TelephoneExtension,
-			LanguageID: dc.LanguageID,
-		}
-		if dc.Type == store.TechnicalContactType {
-			c.Technical = ec
-		} else {
-			c.Organization = ec
-		}
-	}
-	return c
 }
 
 // planItems plans spec against the directory's copy of each organization,

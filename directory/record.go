@@ -71,7 +71,7 @@ func (d *Directory) record(ctx context.Context, org digicert.Organization, readA
 // differ and that no submission in between sent (nil when there are
 // none), and whether anything differs at all.
 func outsideChange(org digicert.Organization, prev store.DirectoryEntry, subs []store.DirectorySubmission, at time.Time) (*store.AuditEvent, bool, error) {
-	before := currentOf(prev)
+	before := CurrentOf(prev)
 	after := contacts.CurrentFrom(org)
 	sent := typesSent(subs)
 	var outside []string
@@ -182,9 +182,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// currentOf returns the contacts of a directory entry as a read of
-// DigiCert reports them.
-func currentOf(e store.DirectoryEntry) contacts.Current {
+// CurrentOf returns the contacts of a directory entry as a read of
+// DigiCert reports them, so that a change can be planned from the
+// directory's copy as from a read.
+func CurrentOf(e store.DirectoryEntry) contacts.Current {
 	var c contacts.Current
 	for _, dc := range e.Contacts {
 		ec := &digicert.ExistingContact{
