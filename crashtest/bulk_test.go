@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -50,15 +49,7 @@ func TestCrashRecoveryBulk(t *testing.T) {
 	if os.Getenv("CONTACTDESK_CRASH") != "1" {
 		t.Skip("the crash test takes about a minute: set CONTACTDESK_CRASH=1 to run it")
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("CONTACTDESK_CRASH_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("CONTACTDESK_CRASH_SEED=%q: %v", s, err)
-		}
-		seed = n
-	}
-	t.Logf("seed %d (CONTACTDESK_CRASH_SEED=%d replays this run)", seed, seed)
+	seed := crashSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 3))
 	ctx := context.Background()
 

@@ -47,15 +47,7 @@ func TestCrashRecovery(t *testing.T) {
 	if os.Getenv("CONTACTDESK_CRASH") != "1" {
 		t.Skip("the crash test takes about two minutes: set CONTACTDESK_CRASH=1 to run it")
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("CONTACTDESK_CRASH_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("CONTACTDESK_CRASH_SEED=%q: %v", s, err)
-		}
-		seed = n
-	}
-	t.Logf("seed %d (CONTACTDESK_CRASH_SEED=%d replays this run)", seed, seed)
+	seed := crashSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	ctx := context.Background()
 
@@ -249,6 +241,23 @@ func checkIntact(t *testing.T, ctx context.Context, portal *loadtest.Portal, db 
 	if out, err := portal.Command(ctx, nil, "audit", "verify"); err != nil {
 		t.Errorf("round %d: %v", round, errors.Join(err, errors.New(out)))
 	}
+}
+
+// crashSeed returns the seed of a run's kill moments and latencies:
+// CONTACTDESK_CRASH_SEED when set, to replay a run whose seed a failure
+// printed, else a new one, logged.
+func crashSeed(t *testing.T) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("CONTACTDESK_CRASH_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("CONTACTDESK_CRASH_SEED=%q: %v", s, err)
+		}
+		seed = n
+	}
+	t.Logf("seed %d (CONTACTDESK_CRASH_SEED=%d replays this run)", seed, seed)
+	return seed
 }
 
 // countKind counts the audit events of kind.
