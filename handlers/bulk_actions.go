@@ -35,19 +35,29 @@ func (h bulkHandlers) startJob(c echo.Context) error {
 	return h.afterAction(c, job.ID, "success", "Started: the organizations are sent one after the other.")
 }
 
-// controlJob runs one of Pause, Resume and Cancel on the job, for who made
-// or started it, or an admin.
-func (h bulkHandlers) controlJob(c echo.Context, act func(*bulk.Service, echo.Context, int64) error, done, refused string) error {
+// controllableJob returns the job the request names and who asks, when
+// they may control it: who made or started it, or an admin.
+func (h bulkHandlers) controllableJob(c echo.Context) (store.BulkJob, bulk.Requester, error) {
 	job, err := h.visibleJob(c)
 	if err != nil {
-		return err
+		return store.BulkJob{}, bulk.Requester{}, err
 	}
 	by, err := h.requester(c)
 	if err != nil {
-		return err
+		return store.BulkJob{}, bulk.Requester{}, err
 	}
 	if err := bulk.MayControl(job, by); err != nil {
-		return echo.NewHTTPError(http.StatusForbidden)
+		return store.BulkJob{}, bulk.Requester{}, echo.NewHTTPError(http.StatusForbidden)
+	}
+	return job, by, nil
+}
+
+// controlJob runs one of Pause, Resume and Cancel on the job, for who made
+// or started it, or an admin.
+func (h bulkHandlers) controlJob(c echo.Context, act func(*bulk.Service, echo.Context, int64) error, done, refused string) error {
+	job, _, err := h.controllableJob(c)
+	if err != nil {
+		return err
 	}
 	err = act(h.Bulk, c, job.ID)
 	switch {
@@ -95,16 +105,9 @@ func (h bulkHandlers) retryJob(c echo.Context) error {
 // prepareFrom makes a new job in review from a finished one, and shows
 // its review.
 func (h bulkHandlers) prepareFrom(c echo.Context, prepare func(*bulk.Service, echo.Context, int64, bulk.Requester) (store.BulkJob, error), nothing error, nothingMsg string) error {
-	job, err := h.visibleJob(c)
+	job, by, err := h.controllableJob(c)
 	if err != nil {
 		return err
-	}
-	by, err := h.requester(c)
-	if err != nil {
-		return err
-	}
-	if err := bulk.MayControl(job, by); err != nil {
-		return echo.NewHTTPError(http.StatusForbidden)
 	}
 	next, err := prepare(h.Bulk, c, job.ID, by)
 	switch {
