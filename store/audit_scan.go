@@ -107,7 +107,14 @@ func (cols *eventColumns) integer(i int) (sql.NullInt64, error) {
 // only during the call: a string kept longer must be copied
 // (strings.Clone), or it keeps the whole row in memory.
 func scanEvents(ctx context.Context, db *sql.DB, first, last int64, fn func(cols *eventColumns) bool) error {
-	rows, err := db.QueryContext(ctx,
+	// One connection for the range and the rows read again, so that a
+	// range never waits for a second one.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	rows, err := conn.QueryContext(ctx,
 		`SELECT `+packedEventColumns+` FROM audit_events WHERE id BETWEEN ? AND ? ORDER BY id`, first, last)
 	if err != nil {
 		return err
@@ -124,7 +131,7 @@ func scanEvents(ctx context.Context, db *sql.DB, first, last int64, fn func(cols
 		}
 		if !splitEventColumns(packed, &cols) {
 			id, _, _ := strings.Cut(packed, columnSeparator)
-			if err := readEventColumns(ctx, db, id, &cols); err != nil {
+			if err := readEventColumns(ctx, conn, id, &cols); err != nil {
 				return err
 			}
 		}
@@ -137,7 +144,7 @@ func scanEvents(ctx context.Context, db *sql.DB, first, last int64, fn func(cols
 
 // readEventColumns reads the event with id column by column, for a row
 // that packedEventColumns cannot carry.
-func readEventColumns(ctx context.Context, db *sql.DB, id string, cols *eventColumns) error {
+func readEventColumns(ctx context.Context, q hashQuerier, id string, cols *eventColumns) error {
 	var (
 		raw  [len(cols)]sql.NullString
 		dest [len(cols)]any
@@ -145,7 +152,7 @@ func readEventColumns(ctx context.Context, db *sql.DB, id string, cols *eventCol
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
-	err := db.QueryRowContext(ctx, `SELECT `+auditColumns+` FROM audit_events WHERE id = ?`, id).Scan(dest[:]...)
+	err := q.QueryRowContext(ctx, `SELECT `+auditColumns+` FROM audit_events WHERE id = ?`, id).Scan(dest[:]...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("event %s is gone", id)
 	}
