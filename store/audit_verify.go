@@ -177,12 +177,19 @@ func newFoldEvent(id int64, cols *eventColumns, hash *[sha256.Size]byte) (foldEv
 		prevHash:         cols[columnPrevHash],
 		hash:             cols[columnHash],
 	}}
-	var errs [4]error
-	e.row.actorID, errs[0] = cols.integer(columnActorID)
-	e.row.organizationID, errs[1] = cols.integer(columnOrganizationID)
-	e.row.status, errs[2] = cols.integer(columnStatus)
-	e.row.durationMS, errs[3] = cols.integer(columnDurationMS)
-	return e, errors.Join(errs[:]...)
+	for _, c := range [...]struct {
+		dst    *sql.NullInt64
+		column int
+	}{
+		{&e.row.actorID, columnActorID}, {&e.row.organizationID, columnOrganizationID},
+		{&e.row.status, columnStatus}, {&e.row.durationMS, columnDurationMS},
+	} {
+		var err error
+		if *c.dst, err = cols.integer(c.column); err != nil {
+			return foldEvent{}, err
+		}
+	}
+	return e, nil
 }
 
 // foldEvents reads the events from first to last in ranges, read side by

@@ -251,6 +251,7 @@ type rebuiltSubmissions struct {
 	ctx    context.Context
 	tx     *sql.Tx
 	stored *sql.Rows
+	packed string // the row read, which row's strings are views into
 	row    submissionRow
 	more   bool
 	// aside lists, in order, the ids of stored rows that did not line up
@@ -278,10 +279,10 @@ func (s *rebuiltSubmissions) next() error {
 	if !s.more {
 		return s.stored.Err()
 	}
-	var packed string
-	if err := s.stored.Scan(&packed); err != nil {
+	if err := s.stored.Scan(&s.packed); err != nil {
 		return err
 	}
+	packed := s.packed
 	if s.row.unpack(packed) {
 		return nil
 	}
