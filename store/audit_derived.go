@@ -42,6 +42,24 @@ type submissionRow struct {
 	jobID sql.NullInt64
 }
 
+// submissionOutcome is the part of a submission's row that events after
+// its first change (see deriveEvent): its outcome and the outcome event's
+// status and duration.
+type submissionOutcome struct {
+	outcome                       string
+	status, durationMS, outcomeID sql.NullInt64
+}
+
+// outcomeColumns returns the row's columns that later events change.
+func (r *submissionRow) outcomeColumns() submissionOutcome {
+	return submissionOutcome{outcome: r.outcome, status: r.status, durationMS: r.durationMS, outcomeID: r.outcomeID}
+}
+
+// setOutcome sets the row's columns that later events change.
+func (r *submissionRow) setOutcome(o submissionOutcome) {
+	r.outcome, r.status, r.durationMS, r.outcomeID = o.outcome, o.status, o.durationMS, o.outcomeID
+}
+
 // submissionColumn is one column of audit_submissions and the field of
 // submissionRow that holds it.
 type submissionColumn struct {

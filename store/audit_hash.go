@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -50,19 +51,24 @@ func newChainHasher() *chainHasher {
 	return &chainHasher{}
 }
 
-// sum returns the hash of an event from its prev_hash and its hashed
-// columns, as stored values (auditRow) or as read back (sql.RawBytes).
-func sum[B ~[]byte](c *chainHasher, prevHash []byte, columns []B) string {
-	c.buf = appendField(c.buf[:0], []byte(hashDomain))
+// sum returns the hash of an event, as stored (64 hex digits), from its
+// prev_hash and its hashed columns.
+func sum[B ~[]byte | ~string](c *chainHasher, prevHash B, columns []B) string {
+	h := digest(c, prevHash, columns)
+	return hex.EncodeToString(h[:])
+}
+
+// digest returns the hash of an event as bytes.
+func digest[B ~[]byte | ~string](c *chainHasher, prevHash B, columns []B) [sha256.Size]byte {
+	c.buf = appendField(c.buf[:0], hashDomain)
 	c.buf = appendField(c.buf, prevHash)
 	for _, col := range columns {
 		c.buf = appendField(c.buf, col)
 	}
-	h := sha256.Sum256(c.buf)
-	return hex.EncodeToString(h[:])
+	return sha256.Sum256(c.buf)
 }
 
-func appendField(buf, field []byte) []byte {
+func appendField[B ~[]byte | ~string](buf []byte, field B) []byte {
 	buf = binary.BigEndian.AppendUint64(buf, uint64(len(field)))
 	return append(buf, field...)
 }
@@ -100,7 +106,7 @@ func (s *Store) verifyChainRange(ctx context.Context, first, last int64, workers
 	spans := splitIDs(first, last, workers)
 	var wg sync.WaitGroup
 	for i := range spans {
-		wg.Go(func() { spans[i].verify(ctx, s.reader) })
+		wg.Go(func() { spans[i].verify(ctx, s.reader, nil) })
 	}
 	wg.Wait()
 	return joinSpans(spans)
@@ -117,11 +123,6 @@ type chainSpan struct {
 	lastHash  string
 	broken    *ChainError // the first event that fails inside the span
 	err       error
-
-	// collect has check keep what VerifyAuditLog rebuilds the tree and
-	// the derived tables from, in events.
-	collect bool
-	events  []foldEvent
 }
 
 func splitIDs(first, last int64, n int) []chainSpan {
@@ -134,67 +135,56 @@ func splitIDs(first, last int64, n int) []chainSpan {
 }
 
 // verify checks every event of the span but the link of the first one,
-// which needs the previous span.
-func (c *chainSpan) verify(ctx context.Context, db *sql.DB) {
-	rows, err := db.QueryContext(ctx,
-		`SELECT `+auditColumns+` FROM audit_events WHERE id BETWEEN ? AND ? ORDER BY id`, c.from, c.to)
-	if err != nil {
-		c.err = fmt.Errorf("store: verify audit chain: %w", err)
-		return
-	}
-	defer rows.Close()
-	var (
-		raw    [hashedColumns + 2]sql.RawBytes
-		dest   [hashedColumns + 2]any
-		hasher = newChainHasher()
-	)
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest[:]...); err != nil {
-			c.err = fmt.Errorf("store: verify audit chain: %w", err)
-			return
-		}
-		if !c.check(hasher, &raw) {
-			return
-		}
-	}
-	if err := rows.Err(); err != nil {
-		c.err = fmt.Errorf("store: verify audit chain: %w", err)
-	}
-}
-
-// check verifies one event and reports whether to go on.
-func (c *chainSpan) check(hasher *chainHasher, raw *[hashedColumns + 2]sql.RawBytes) bool {
-	id, err := strconv.ParseInt(string(raw[0]), 10, 64)
-	if err != nil {
-		c.err = fmt.Errorf("store: verify audit chain: event id %q: %w", raw[0], err)
-		return false
-	}
-	prevHash, ownHash := raw[hashedColumns], raw[hashedColumns+1]
-	if c.count == 0 {
-		c.firstID, c.firstPrev = id, string(prevHash)
-	} else if string(prevHash) != c.lastHash {
-		c.broken = &ChainError{EventID: id, Reason: brokenLink(c.lastID)}
-		return false
-	}
-	h := sum(hasher, prevHash, raw[:hashedColumns])
-	if h != string(ownHash) {
-		c.broken = &ChainError{EventID: id, Reason: "hash does not match the event's contents"}
-		return false
-	}
-	c.count++
-	c.lastID, c.lastHash = id, h
-	if c.collect {
-		ev, err := newFoldEvent(id, raw, h)
-		if err != nil {
-			c.err = fmt.Errorf("store: verify audit log: event %d: %w", id, err)
+// which needs the previous span. each, when not nil, is called with every
+// event that checks out and its hash, in order; an error it returns ends
+// the span with that error.
+func (c *chainSpan) verify(ctx context.Context, db *sql.DB, each func(id int64, cols *eventColumns, hash *[sha256.Size]byte) error) {
+	hasher := newChainHasher()
+	err := scanEvents(ctx, db, c.from, c.to, func(cols *eventColumns) bool {
+		id, h, ok := c.check(hasher, cols)
+		if !ok {
 			return false
 		}
-		c.events = append(c.events, ev)
+		if each != nil {
+			if err := each(id, cols, &h); err != nil {
+				c.err = fmt.Errorf("store: verify audit log: event %d: %w", id, err)
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil && c.err == nil {
+		c.err = fmt.Errorf("store: verify audit chain: %w", err)
 	}
-	return true
+	// Both outlive the rows they were read from (see scanEvents).
+	c.firstPrev, c.lastHash = strings.Clone(c.firstPrev), strings.Clone(c.lastHash)
+}
+
+// check verifies one event and returns its id and hash, and whether it
+// checks out.
+func (c *chainSpan) check(hasher *chainHasher, cols *eventColumns) (int64, [sha256.Size]byte, bool) {
+	id, err := cols.id()
+	if err != nil {
+		c.err = fmt.Errorf("store: verify audit chain: %w", err)
+		return 0, [sha256.Size]byte{}, false
+	}
+	prevHash, ownHash := cols[columnPrevHash], cols[columnHash]
+	if c.count == 0 {
+		c.firstID, c.firstPrev = id, prevHash
+	} else if prevHash != c.lastHash {
+		c.broken = &ChainError{EventID: id, Reason: brokenLink(c.lastID)}
+		return 0, [sha256.Size]byte{}, false
+	}
+	h := digest(hasher, prevHash, cols[:hashedColumns])
+	var hexHash [2 * sha256.Size]byte
+	hex.Encode(hexHash[:], h[:])
+	if string(hexHash[:]) != ownHash {
+		c.broken = &ChainError{EventID: id, Reason: "hash does not match the event's contents"}
+		return 0, [sha256.Size]byte{}, false
+	}
+	c.count++
+	c.lastID, c.lastHash = id, ownHash
+	return id, h, true
 }
 
 // joinSpans checks the links between spans, in order, and returns the head

@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/bits"
 	"sort"
 	"strings"
 
@@ -34,11 +36,23 @@ var ErrTreeSize = errors.New("store: the audit log is smaller than that tree siz
 // LeafHash returns the tree's leaf hash of an event, from its hash as
 // stored (64 hex digits).
 func LeafHash(eventHash string) (tlog.Hash, error) {
-	data, err := hex.DecodeString(eventHash)
-	if err != nil || len(data) != tlog.HashSize {
+	var data [tlog.HashSize]byte
+	if len(eventHash) != hex.EncodedLen(len(data)) {
 		return tlog.Hash{}, fmt.Errorf("store: event hash %q is not 64 hex digits", eventHash)
 	}
-	return tlog.RecordHash(data), nil
+	if _, err := hex.Decode(data[:], []byte(eventHash)); err != nil {
+		return tlog.Hash{}, fmt.Errorf("store: event hash %q is not 64 hex digits", eventHash)
+	}
+	return leafOf(&data), nil
+}
+
+// leafOf returns the leaf hash of an event from its hash as bytes: what
+// tlog.RecordHash returns, without its allocation.
+func leafOf(eventHash *[tlog.HashSize]byte) tlog.Hash {
+	// SHA-256(0x00 || data), RFC 6962 section 2.1.
+	var buf [1 + tlog.HashSize]byte
+	copy(buf[1:], eventHash[:])
+	return sha256.Sum256(buf[:])
 }
 
 // hashQuerier is what reads stored hashes: a transaction or a pool.
@@ -304,6 +318,8 @@ type TreeBuilder struct {
 	size  int64
 	level [64]tlog.Hash
 	index [64]int64 // the subtree number level[i] holds; -1 before any
+	// added holds the hashes the last Add stored.
+	added [64]tlog.Hash
 }
 
 // NewTreeBuilder returns a builder of an empty tree.
@@ -319,13 +335,22 @@ func NewTreeBuilder() TreeBuilder {
 func (b *TreeBuilder) Size() int64 { return b.size }
 
 // Add adds the next leaf and returns the hashes tlog stores for it, from
-// tlog.StoredHashIndex(0, n) on.
+// tlog.StoredHashIndex(0, n) on, as tlog.StoredHashesForRecordHash does:
+// the leaf, then the root of each subtree it completes. The slice is
+// valid until the next call.
 func (b *TreeBuilder) Add(leaf tlog.Hash) ([]tlog.Hash, error) {
 	n := b.size
-	hashes, err := tlog.StoredHashesForRecordHash(n, leaf, b)
-	if err != nil {
-		return nil, fmt.Errorf("audit tree: leaf %d: %w", n, err)
+	// Each trailing 1 bit of n completes a subtree with the newest one of
+	// that level, on its left.
+	completes := bits.TrailingZeros64(uint64(n + 1))
+	b.added[0] = leaf
+	for i := range completes {
+		if b.index[i] != n>>i-1 {
+			return nil, fmt.Errorf("audit tree: leaf %d: subtree %d of level %d is missing", n, n>>i-1, i)
+		}
+		b.added[i+1] = tlog.NodeHash(b.level[i], b.added[i])
 	}
+	hashes := b.added[:completes+1]
 	for i, h := range hashes {
 		b.level[i], b.index[i] = h, n>>i
 	}

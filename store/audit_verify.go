@@ -2,12 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
-	"strconv"
 	"sync"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -85,8 +84,11 @@ func (e *DerivedError) Error() string {
 // The events are read once, in ranges read side by side as
 // VerifyAuditChain does; the ranges are then taken in order, each folded
 // into the tree and the derived tables, while later ones are read. The
-// stored tree and derived tables are read in one snapshot, whose last
-// event bounds the ranges, so that they match the events folded.
+// stored submissions are read in the same order, beside the fold, and
+// each is compared as the event that makes it is folded, so that what is
+// kept of a submission until the end is its id and outcome. The stored
+// tree and derived tables are read in one snapshot, whose last event
+// bounds the ranges, so that they match the events folded.
 func (s *Store) VerifyAuditLog(ctx context.Context, opts VerifyAuditOptions) (AuditLogCheck, error) {
 	var check AuditLogCheck
 	err := s.read(ctx, func(tx *sql.Tx) error {
@@ -94,24 +96,30 @@ func (s *Store) VerifyAuditLog(ctx context.Context, opts VerifyAuditOptions) (Au
 		if err := tx.QueryRowContext(ctx, `SELECT min(id), max(id) FROM audit_events`).Scan(&first, &last); err != nil {
 			return err
 		}
-		r := newRebuiltLog(opts.RootsAt)
+		r, err := newRebuiltLog(ctx, tx, opts.RootsAt)
+		if err != nil {
+			return err
+		}
+		defer r.close()
 		check.Head = ChainHead{LastHash: GenesisHash}
-		var err error
 		if last.Valid {
 			if check.Head, err = s.foldEvents(ctx, first.Int64, last.Int64, r); err != nil {
 				return err
 			}
 		}
-		check.Tree.Size = r.size
-		if check.Tree.Root, err = r.tree.Root(r.size); err != nil {
+		if err := r.tables.submissions.finish(); err != nil {
+			return err
+		}
+		check.Tree.Size = r.tree.Size()
+		if check.Tree.Root, err = r.tree.Root(check.Tree.Size); err != nil {
 			return err
 		}
 		check.Roots = r.roots
 		if err := r.checkStoredTree(ctx, tx, check.Tree.Root); err != nil {
 			return err
 		}
-		check.Submissions = len(r.submissions)
-		return r.compare(ctx, tx)
+		check.Submissions = r.tables.submissions.len()
+		return r.tables.compare(ctx, tx)
 	})
 	var (
 		chainErr   *ChainError
@@ -128,7 +136,61 @@ func (s *Store) VerifyAuditLog(ctx context.Context, opts VerifyAuditOptions) (Au
 }
 
 // foldSpan is the number of events one range of VerifyAuditLog reads.
-const foldSpan = 16_384
+// The events of a range keep the rows they were read from in memory
+// until they are folded (see scanEvents), a few ranges at a time.
+const foldSpan = 4096
+
+// foldRange is a range of events read for the fold: its chain, checked,
+// and the events to fold.
+type foldRange struct {
+	chainSpan
+	events []foldEvent
+	done   chan struct{}
+}
+
+// foldEvent is an event as the fold takes it: its columns and its leaf in
+// the tree.
+type foldEvent struct {
+	row  auditRow
+	leaf tlog.Hash
+}
+
+// newFoldEvent makes the fold's event of an event whose hash checked out.
+// Its strings are views into the row read (see scanEvents).
+func newFoldEvent(id int64, cols *eventColumns, hash *[sha256.Size]byte) (foldEvent, error) {
+	e := foldEvent{leaf: leafOf(hash), row: auditRow{
+		id:               id,
+		submissionID:     cols[columnSubmissionID],
+		kind:             cols[columnKind],
+		occurredAt:       cols[columnOccurredAt],
+		actorEmail:       cols[columnActorEmail],
+		organizationName: cols[columnOrganizationName],
+		requestBody:      cols[columnRequestBody],
+		contactsBefore:   cols[columnContactsBefore],
+		contactsAfter:    cols[columnContactsAfter],
+		responseBody:     cols[columnResponseBody],
+		errorCodes:       cols[columnErrorCodes],
+		errorMessage:     cols[columnErrorMessage],
+		clientAddr:       cols[columnClientAddr],
+		requestID:        cols[columnRequestID],
+		summary:          cols[columnSummary],
+		prevHash:         cols[columnPrevHash],
+		hash:             cols[columnHash],
+	}}
+	for _, c := range [...]struct {
+		dst    *sql.NullInt64
+		column int
+	}{
+		{&e.row.actorID, columnActorID}, {&e.row.organizationID, columnOrganizationID},
+		{&e.row.status, columnStatus}, {&e.row.durationMS, columnDurationMS},
+	} {
+		var err error
+		if *c.dst, err = cols.integer(c.column); err != nil {
+			return foldEvent{}, err
+		}
+	}
+	return e, nil
+}
 
 // foldEvents reads the events from first to last in ranges, read side by
 // side by at most one worker per processor and a few ranges ahead of the
@@ -136,36 +198,46 @@ const foldSpan = 16_384
 func (s *Store) foldEvents(ctx context.Context, first, last int64, r *rebuiltLog) (ChainHead, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var spans []*chainSpan
+	var ranges []*foldRange
 	for from := first; from <= last; from += foldSpan {
-		spans = append(spans, &chainSpan{from: from, to: min(from+foldSpan-1, last), collect: true})
+		ranges = append(ranges, &foldRange{
+			chainSpan: chainSpan{from: from, to: min(from+foldSpan-1, last)},
+			done:      make(chan struct{}),
+		})
 	}
 	workers := max(1, min(runtime.GOMAXPROCS(0), readerConns-2))
-	done := make([]chan struct{}, len(spans))
-	for i := range done {
-		done[i] = make(chan struct{})
-	}
-	// ahead bounds the ranges read but not yet folded, and so memory.
+	// ahead bounds the ranges read but not yet folded, and so memory;
+	// free passes the event buffers of folded ranges back to the readers.
 	ahead := make(chan struct{}, workers+1)
+	free := make(chan []foldEvent, workers+2)
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		for i, c := range spans {
+		for _, c := range ranges {
 			select {
 			case ahead <- struct{}{}:
 			case <-ctx.Done():
 				return
 			}
 			wg.Go(func() {
-				defer close(done[i])
-				c.verify(ctx, s.reader)
+				defer close(c.done)
+				select {
+				case c.events = <-free:
+				default:
+					c.events = make([]foldEvent, 0, foldSpan)
+				}
+				c.verify(ctx, s.reader, func(id int64, cols *eventColumns, hash *[sha256.Size]byte) error {
+					e, err := newFoldEvent(id, cols, hash)
+					c.events = append(c.events, e)
+					return err
+				})
 			})
 		}
 	})
 	head, err := func() (ChainHead, error) {
 		head := ChainHead{LastHash: GenesisHash}
-		for i, c := range spans {
+		for _, c := range ranges {
 			select {
-			case <-done[i]:
+			case <-c.done:
 			case <-ctx.Done():
 				return ChainHead{}, ctx.Err()
 			}
@@ -188,6 +260,13 @@ func (s *Store) foldEvents(ctx context.Context, first, last int64, r *rebuiltLog
 					return ChainHead{}, err
 				}
 			}
+			// The buffer goes back for another range: clear what keeps
+			// this range's rows in memory.
+			clear(c.events)
+			select {
+			case free <- c.events[:0]:
+			default:
+			}
 			c.events = nil
 		}
 		return head, nil
@@ -197,94 +276,57 @@ func (s *Store) foldEvents(ctx context.Context, first, last int64, r *rebuiltLog
 	return head, err
 }
 
-// foldEvent is what VerifyAuditLog keeps of an event: the columns
-// deriveEvent reads and its hash, checked.
-type foldEvent struct {
-	row auditRow
-}
-
-// newFoldEvent takes what the fold needs from a row read as raw columns,
-// in the order of auditColumns; hash is its checked hash.
-func newFoldEvent(id int64, raw *[hashedColumns + 2]sql.RawBytes, hash string) (foldEvent, error) {
-	e := foldEvent{row: auditRow{id: id, kind: string(raw[2]), submissionID: string(raw[1]), hash: hash}}
-	if !touchesDerived(e.row.kind) {
-		return e, nil
-	}
-	var err error
-	integer := func(b sql.RawBytes) sql.NullInt64 {
-		if b == nil || err != nil {
-			return sql.NullInt64{}
-		}
-		var n int64
-		n, err = strconv.ParseInt(string(b), 10, 64)
-		return sql.NullInt64{Int64: n, Valid: true}
-	}
-	e.row.actorID, e.row.organizationID = integer(raw[4]), integer(raw[6])
-	e.row.status, e.row.durationMS = integer(raw[11]), integer(raw[15])
-	switch AuditKind(e.row.kind) {
-	case AuditRequested, AuditRejected, AuditChangedOutside:
-		e.row.occurredAt, e.row.actorEmail = string(raw[3]), string(raw[5])
-		e.row.organizationName, e.row.summary = string(raw[7]), string(raw[18])
-		e.row.requestID = string(raw[17])
-	}
-	return e, err
-}
-
 // rebuiltLog is what the events make: the tree and the derived tables.
 type rebuiltLog struct {
-	size int64
-	tree TreeBuilder
-	// leaves are kept for a node-by-node comparison with the stored tree,
-	// made only when their roots differ.
-	leaves []tlog.Hash
-	want   map[int64]bool
-	roots  map[int64]tlog.Hash
+	tree  TreeBuilder
+	want  map[int64]bool
+	roots map[int64]tlog.Hash
 
-	submissions   map[string]*submissionRow
-	organizations map[int64]*organizationCount
-	orgCounts     map[int64]int64
-	actors        map[string]int64
-	days          map[[2]string]int64
+	tables *rebuiltTables
 }
 
-func newRebuiltLog(rootsAt []int64) *rebuiltLog {
+// newRebuiltLog starts a rebuild from no events, which compares the
+// derived tables read in tx as it goes.
+func newRebuiltLog(ctx context.Context, tx *sql.Tx, rootsAt []int64) (*rebuiltLog, error) {
+	tables, err := newRebuiltTables(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	r := &rebuiltLog{
-		tree:          NewTreeBuilder(),
-		want:          map[int64]bool{},
-		roots:         map[int64]tlog.Hash{},
-		submissions:   map[string]*submissionRow{},
-		organizations: map[int64]*organizationCount{},
-		orgCounts:     map[int64]int64{},
-		actors:        map[string]int64{},
-		days:          map[[2]string]int64{},
+		tree:   NewTreeBuilder(),
+		want:   map[int64]bool{},
+		roots:  map[int64]tlog.Hash{},
+		tables: tables,
 	}
 	for _, n := range rootsAt {
 		r.want[n] = true
 	}
-	return r
+	return r, nil
+}
+
+// close ends the reads the rebuild keeps open.
+func (r *rebuiltLog) close() {
+	r.tables.close()
 }
 
 // add folds the next event into the tree and the derived tables.
 func (r *rebuiltLog) add(e *foldEvent) error {
-	if e.row.id != r.size+1 {
-		return &TreeError{EventID: r.size + 1, Reason: fmt.Sprintf("the event is missing (the next is %d)", e.row.id)}
+	size := r.tree.Size()
+	if e.row.id != size+1 {
+		return &TreeError{EventID: size + 1, Reason: fmt.Sprintf("the event is missing (the next is %d)", e.row.id)}
 	}
-	leaf, err := LeafHash(e.row.hash)
-	if err != nil {
-		return &TreeError{EventID: e.row.id, Reason: err.Error()}
-	}
-	if _, err := r.tree.Add(leaf); err != nil {
+	if _, err := r.tree.Add(e.leaf); err != nil {
 		return err
 	}
-	r.leaves = append(r.leaves, leaf)
-	r.size++
-	if r.want[r.size] {
-		if r.roots[r.size], err = r.tree.Root(r.size); err != nil {
+	size++
+	if r.want[size] {
+		root, err := r.tree.Root(size)
+		if err != nil {
 			return err
 		}
+		r.roots[size] = root
 	}
-	r.apply(&e.row)
-	return nil
+	return r.tables.apply(&e.row)
 }
 
 // checkStoredTree compares the stored tree with the tree the events make:
@@ -294,14 +336,15 @@ func (r *rebuiltLog) add(e *foldEvent) error {
 // event whose part differs. (A stored node that no root covers can only
 // make a proof fail to verify, never pass a false one.)
 func (r *rebuiltLog) checkStoredTree(ctx context.Context, tx *sql.Tx, root tlog.Hash) error {
+	size := r.tree.Size()
 	var stored, count int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id) + 1, 0), count(*) FROM audit_tree`).Scan(&stored, &count); err != nil {
 		return err
 	}
-	want := tlog.StoredHashCount(r.size)
+	want := tlog.StoredHashCount(size)
 	if stored > want && count >= want {
-		return &TreeError{EventID: r.size + 1,
-			Reason: fmt.Sprintf("the tree goes on past the last event, %d: events were removed from the end", r.size)}
+		return &TreeError{EventID: size + 1,
+			Reason: fmt.Sprintf("the tree goes on past the last event, %d: events were removed from the end", size)}
 	}
 	same := stored == want && count == want
 	reader := storedHashes{ctx: ctx, q: tx}
@@ -312,267 +355,51 @@ func (r *rebuiltLog) checkStoredTree(ctx context.Context, tx *sql.Tx, root tlog.
 		got, err := tlog.TreeHash(n, reader)
 		same = err == nil && got == events
 	}
-	if same && r.size > 0 {
-		got, err := tlog.TreeHash(r.size, reader)
+	if same && size > 0 {
+		got, err := tlog.TreeHash(size, reader)
 		same = err == nil && got == root
 	}
 	if same {
 		return nil
 	}
-	return r.compareStoredTree(ctx, tx)
+	return compareStoredTree(ctx, tx, size)
 }
 
-// compareStoredTree reads every stored hash in order and returns the first
-// that differs from the tree the events make, as a *TreeError.
-func (r *rebuiltLog) compareStoredTree(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, hash FROM audit_tree ORDER BY id`)
+// compareStoredTree rebuilds the tree of the first size events from their
+// hashes, reading every stored hash in order, and returns the first that
+// differs, as a *TreeError.
+func compareStoredTree(ctx context.Context, tx *sql.Tx, size int64) error {
+	stored, err := tx.QueryContext(ctx, `SELECT id, hash FROM audit_tree ORDER BY id`)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	t := treeCheck{stored: rows, tree: NewTreeBuilder()}
-	for n, leaf := range r.leaves {
-		if err := t.add(int64(n), leaf); err != nil {
-			return err
-		}
-	}
-	if err := t.end(r.size); err != nil {
-		return err
-	}
-	return &TreeError{EventID: r.size, Reason: "the tree's root differs from the events' (stored hashes out of order?)"}
-}
-
-// apply folds one event into the derived tables, as writeDerived does
-// into the stored ones.
-func (r *rebuiltLog) apply(e *auditRow) {
-	if !touchesDerived(e.kind) {
-		return
-	}
-	ch := deriveEvent(r.submissions[e.submissionID], e)
-	if ch.row != nil {
-		r.submissions[e.submissionID] = ch.row
-	}
-	if o := ch.organization; o != nil {
-		r.organizations[o.id] = o
-		r.orgCounts[o.id]++
-	}
-	if ch.actor != nil {
-		r.actors[*ch.actor]++
-	}
-	for _, d := range ch.days {
-		r.days[[2]string{d.day, d.outcome}] += int64(d.delta)
-	}
-}
-
-// compare reads the derived tables and returns the first row that differs
-// from the rebuilt one, as a *DerivedError.
-func (r *rebuiltLog) compare(ctx context.Context, tx *sql.Tx) error {
-	if err := r.compareSubmissions(ctx, tx); err != nil {
-		return err
-	}
-	if err := r.compareOrganizations(ctx, tx); err != nil {
-		return err
-	}
-	if err := r.compareActors(ctx, tx); err != nil {
-		return err
-	}
-	return r.compareDays(ctx, tx)
-}
-
-func (r *rebuiltLog) compareSubmissions(ctx context.Context, tx *sql.Tx) error {
-	names, _, _ := submissionTableSQL()
-	rows, err := tx.QueryContext(ctx, `SELECT `+names+` FROM audit_submissions ORDER BY id`)
+	defer stored.Close()
+	events, err := tx.QueryContext(ctx, `SELECT hash FROM audit_events WHERE id <= ? ORDER BY id`, size)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	var row submissionRow
-	dest := row.pointers()
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+	defer events.Close()
+	t := treeCheck{stored: stored, tree: NewTreeBuilder()}
+	for n := int64(0); events.Next(); n++ {
+		var hash string
+		if err := events.Scan(&hash); err != nil {
 			return err
 		}
-		name := "submission " + row.submissionID
-		want, ok := r.submissions[row.submissionID]
-		if !ok {
-			// The submission id itself may have been changed: the row's
-			// id is that of the submission's first event.
-			if want = r.submissionWithID(row.id); want == nil {
-				return &DerivedError{Table: "audit_submissions", Row: name,
-					Reason: "the row has no event of that submission to make it (added by hand?)"}
-			}
-			name = "submission " + want.submissionID
+		leaf, err := LeafHash(hash)
+		if err != nil {
+			return &TreeError{EventID: n + 1, Reason: err.Error()}
 		}
-		if col := differentColumn(&row, want); col != "" {
-			return &DerivedError{Table: "audit_submissions", Row: name, Column: col,
-				Stored:  describeValue(deref(fieldOf(&row, col))),
-				Rebuilt: describeValue(deref(fieldOf(want, col)))}
-		}
-		delete(r.submissions, want.submissionID)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	var missing *submissionRow
-	for _, want := range r.submissions {
-		if missing == nil || want.id < missing.id {
-			missing = want
-		}
-	}
-	if missing != nil {
-		return &DerivedError{Table: "audit_submissions", Row: "submission " + missing.submissionID,
-			Reason: "the row is missing (deleted?)"}
-	}
-	return nil
-}
-
-// submissionWithID returns the rebuilt submission whose first event is
-// id, or nil.
-func (r *rebuiltLog) submissionWithID(id int64) *submissionRow {
-	for _, row := range r.submissions {
-		if row.id == id {
-			return row
-		}
-	}
-	return nil
-}
-
-// fieldOf returns the field of r that holds column.
-func fieldOf(r *submissionRow, column string) any {
-	for _, c := range submissionTable {
-		if c.name == column {
-			return c.field(r)
-		}
-	}
-	panic("store: no submission column " + column)
-}
-
-func (r *rebuiltLog) compareOrganizations(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, submissions FROM audit_organizations ORDER BY id`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	seen := 0
-	for rows.Next() {
-		var (
-			id, n int64
-			name  string
-		)
-		if err := rows.Scan(&id, &name, &n); err != nil {
+		if err := t.add(n, leaf); err != nil {
 			return err
 		}
-		row := "organization " + strconv.FormatInt(id, 10)
-		want, ok := r.organizations[id]
-		switch {
-		case !ok:
-			return &DerivedError{Table: "audit_organizations", Row: row, Reason: "no event names this organization"}
-		case name != want.name:
-			return &DerivedError{Table: "audit_organizations", Row: row, Column: "name",
-				Stored: strconv.Quote(name), Rebuilt: strconv.Quote(want.name)}
-		case n != r.orgCounts[id]:
-			return &DerivedError{Table: "audit_organizations", Row: row, Column: "submissions",
-				Stored: strconv.FormatInt(n, 10), Rebuilt: strconv.FormatInt(r.orgCounts[id], 10)}
-		}
-		seen++
 	}
-	if err := rows.Err(); err != nil {
+	if err := events.Err(); err != nil {
 		return err
 	}
-	if seen < len(r.organizations) {
-		ids := make([]int64, 0, len(r.organizations))
-		for id := range r.organizations {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
-			var one int
-			err := tx.QueryRowContext(ctx, `SELECT 1 FROM audit_organizations WHERE id = ?`, id).Scan(&one)
-			if errors.Is(err, sql.ErrNoRows) {
-				return &DerivedError{Table: "audit_organizations", Row: "organization " + strconv.FormatInt(id, 10),
-					Reason: "the row is missing (deleted?)"}
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (r *rebuiltLog) compareActors(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT email, submissions FROM audit_actors ORDER BY email`)
-	if err != nil {
+	if err := t.end(size); err != nil {
 		return err
 	}
-	defer rows.Close()
-	seen := 0
-	for rows.Next() {
-		var (
-			email string
-			n     int64
-		)
-		if err := rows.Scan(&email, &n); err != nil {
-			return err
-		}
-		row := "user " + strconv.Quote(email)
-		want, ok := r.actors[email]
-		switch {
-		case !ok:
-			return &DerivedError{Table: "audit_actors", Row: row, Reason: "no event has this user"}
-		case n != want:
-			return &DerivedError{Table: "audit_actors", Row: row, Column: "submissions",
-				Stored: strconv.FormatInt(n, 10), Rebuilt: strconv.FormatInt(want, 10)}
-		}
-		seen++
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if seen < len(r.actors) {
-		return &DerivedError{Table: "audit_actors", Row: fmt.Sprintf("%d users", len(r.actors)-seen),
-			Reason: "rows are missing (deleted?)"}
-	}
-	return nil
-}
-
-// compareDays compares the chart's counts; a count of zero and no row
-// are the same.
-func (r *rebuiltLog) compareDays(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT day, outcome, submissions FROM audit_daily WHERE submissions <> 0`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	seen := 0
-	for rows.Next() {
-		var (
-			key [2]string
-			n   int64
-		)
-		if err := rows.Scan(&key[0], &key[1], &n); err != nil {
-			return err
-		}
-		if want := r.days[key]; n != want {
-			return &DerivedError{Table: "audit_daily", Row: key[0] + " " + key[1], Column: "submissions",
-				Stored: strconv.FormatInt(n, 10), Rebuilt: strconv.FormatInt(want, 10)}
-		}
-		seen++
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	nonzero := 0
-	for _, n := range r.days {
-		if n != 0 {
-			nonzero++
-		}
-	}
-	if seen < nonzero {
-		return &DerivedError{Table: "audit_daily", Row: fmt.Sprintf("%d days", nonzero-seen),
-			Reason: "counts are missing (deleted?)"}
-	}
-	return nil
+	return &TreeError{EventID: size, Reason: "the tree's root differs from the events' (stored hashes out of order?)"}
 }
 
 // treeCheck rebuilds the tree leaf by leaf and compares each stored hash
