@@ -37,13 +37,30 @@ const (
 // doubles the rate on two cores. It returns the number of events passed to fn; an error from
 // fn stops the export and is returned.
 func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, through int64, fn func(AuditRecord) error) (int, error) {
+	return s.exportAuditEvents(ctx, f, through, false, fn)
+}
+
+// ExportProvenAuditEvents is ExportAuditEvents with each record's
+// InclusionProof in the tree of the first through events (through must be
+// above zero), as a filtered export carries them. The proofs are read in
+// the export's own read transaction, from the same snapshot as the
+// events, and not each through the read pool, where every proof would
+// wait its turn behind other pages' reads.
+func (s *Store) ExportProvenAuditEvents(ctx context.Context, f AuditFilter, through int64, fn func(AuditRecord) error) (int, error) {
+	if through <= 0 {
+		return 0, fmt.Errorf("store: export audit events: proofs need a tree size above zero, not %d", through)
+	}
+	return s.exportAuditEvents(ctx, f, through, true, fn)
+}
+
+func (s *Store) exportAuditEvents(ctx context.Context, f AuditFilter, through int64, prove bool, fn func(AuditRecord) error) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []auditRow, exportQueue)
+	batches := make(chan []AuditRecord, exportQueue)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		readErr <- s.readExport(ctx, f, through, batches)
+		readErr <- s.readExport(ctx, f, through, prove, batches)
 	}()
 	n := 0
 	var fnErr error
@@ -52,7 +69,7 @@ func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, through in
 			if fnErr != nil {
 				break // drain until the reader sees the cancellation
 			}
-			if fnErr = fn(AuditRecord{row: batch[i]}); fnErr != nil {
+			if fnErr = fn(batch[i]); fnErr != nil {
 				cancel()
 				break
 			}
@@ -69,17 +86,30 @@ func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, through in
 	return n, nil
 }
 
-// readExport sends the rows of ExportAuditEvents in batches. It does no
-// more than read them: the other goroutine, which is less busy, encodes
-// them.
-func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, batches chan<- []auditRow) error {
+// readExport sends the rows of ExportAuditEvents in batches, with their
+// inclusion proofs when prove is set. It does no more than read them: the
+// other goroutine, which is less busy, encodes them.
+func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, prove bool, batches chan<- []AuditRecord) error {
 	return s.read(ctx, func(tx *sql.Tx) error {
 		rows, err := queryExport(ctx, tx, f, through)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		send := func(batch []auditRow) error {
+		var prover *ProofReader
+		if prove {
+			prover = newProofReader(ctx, tx, through)
+		}
+		send := func(batch []AuditRecord) error {
+			if prover != nil {
+				for i := range batch {
+					proof, err := prover.Prove(batch[i].row.id)
+					if err != nil {
+						return err
+					}
+					batch[i].InclusionProof = proof
+				}
+			}
 			select {
 			case batches <- batch:
 				return nil
@@ -97,12 +127,12 @@ func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, ba
 			group int
 		)
 		dest := r.pointers()
-		batch := make([]auditRow, 0, exportBatch)
+		batch := make([]AuditRecord, 0, exportBatch)
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
-			if len(batch) > group && (!bySubmission || batch[group].submissionID != r.submissionID) {
+			if len(batch) > group && (!bySubmission || batch[group].row.submissionID != r.submissionID) {
 				sortRowsByID(batch[group:])
 				group = len(batch)
 			}
@@ -110,9 +140,9 @@ func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, ba
 				if err := send(batch); err != nil {
 					return err
 				}
-				batch, group = make([]auditRow, 0, exportBatch), 0
+				batch, group = make([]AuditRecord, 0, exportBatch), 0
 			}
-			batch = append(batch, r)
+			batch = append(batch, AuditRecord{row: r})
 		}
 		if err := rows.Err(); err != nil {
 			return err
@@ -129,8 +159,8 @@ func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, ba
 // returns them in the order of the index on (submission_id, kind): sorting
 // them here, a few at a time, spares SQLite sorting every row of the
 // export.
-func sortRowsByID(rows []auditRow) {
-	slices.SortFunc(rows, func(a, b auditRow) int { return cmp.Compare(a.id, b.id) })
+func sortRowsByID(rows []AuditRecord) {
+	slices.SortFunc(rows, func(a, b AuditRecord) int { return cmp.Compare(a.row.id, b.row.id) })
 }
 
 // queryExport starts the query of an export.
