@@ -174,7 +174,7 @@ func (s *Store) AppendAuditEvent(ctx context.Context, e AuditEvent) (AuditEvent,
 	if err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
 	}
-	r, err = s.audit.append(r, s.write)
+	r, err = s.audit.append(r, s.writeAudited)
 	if err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
 	}
@@ -207,9 +207,11 @@ func scanChainHead(row *sql.Row) (ChainHead, error) {
 // them within tx, setting their ids and hashes; it adds each to the audit
 // tree and applies it to the tables derived from the events. Every
 // append, on its own or made in the transaction of the change it records,
-// goes through here. The head is read inside the write transaction, which
-// holds the write lock from its start, so no other append can come
-// between the read and the inserts.
+// goes through here, in a transaction of writeAudited. The head is read
+// inside that transaction, which holds the write lock (SQLite) or the
+// audit log's advisory lock (PostgreSQL) from its start, so no other
+// append, from this process or another, can come between the read and the
+// inserts.
 func insertAuditRows(ctx context.Context, tx *sql.Tx, rows ...*auditRow) error {
 	head, err := chainHead(ctx, tx)
 	if err != nil {

@@ -28,13 +28,8 @@ const checkpointColumns = `id, tree_size, root_hash, signed_at, note`
 // AddAuditCheckpoint keeps a signed checkpoint and returns it with its id.
 func (s *Store) AddAuditCheckpoint(ctx context.Context, cp AuditCheckpoint) (AuditCheckpoint, error) {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO audit_checkpoints (tree_size, root_hash, signed_at, note)
-			VALUES (?, ?, ?, ?)`, cp.TreeSize, hex.EncodeToString(cp.Root[:]), formatTime(cp.SignedAt), cp.Note)
-		if err != nil {
-			return err
-		}
-		cp.ID, err = res.LastInsertId()
-		return err
+		return tx.QueryRowContext(ctx, `INSERT INTO audit_checkpoints (tree_size, root_hash, signed_at, note)
+			VALUES (?, ?, ?, ?) RETURNING id`, cp.TreeSize, hex.EncodeToString(cp.Root[:]), formatTime(cp.SignedAt), cp.Note).Scan(&cp.ID)
 	})
 	if err != nil {
 		return AuditCheckpoint{}, fmt.Errorf("store: add audit checkpoint: %w", err)

@@ -16,7 +16,7 @@ func (s *Store) TeamMaintainers(ctx context.Context, teamID int) ([]User, error)
 	users, err := queryUsers(ctx, s.reader,
 		`SELECT `+userColumns+` FROM users
 		 WHERE id IN (SELECT user_id FROM team_maintainers WHERE team_id = ?)
-		 ORDER BY name COLLATE NOCASE, email`, teamID)
+		 ORDER BY lower(name), email`, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("store: maintainers of team %d: %w", teamID, err)
 	}
@@ -52,7 +52,7 @@ func (s *Store) MaintainedTeams(ctx context.Context, userID int) ([]Team, error)
 // team or the user does not exist.
 func (s *Store) AddTeamMaintainer(ctx context.Context, teamID, userID int, event EventFor[Team]) (bool, error) {
 	var added bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		if _, err := queryTeam(ctx, tx, teamID); err != nil {
 			return err
 		}
@@ -61,7 +61,7 @@ func (s *Store) AddTeamMaintainer(ctx context.Context, teamID, userID int, event
 		}
 		var err error
 		added, err = execChanged(ctx, tx,
-			`INSERT OR IGNORE INTO team_maintainers (team_id, user_id) VALUES (?, ?)`, teamID, userID)
+			`INSERT INTO team_maintainers (team_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, teamID, userID)
 		if err != nil || !added {
 			return err
 		}
@@ -78,7 +78,7 @@ func (s *Store) AddTeamMaintainer(ctx context.Context, teamID, userID int, event
 // EventFor).
 func (s *Store) RemoveTeamMaintainer(ctx context.Context, teamID, userID int, event EventFor[Team]) (bool, error) {
 	var removed bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		var err error
 		removed, err = execChanged(ctx, tx,
 			`DELETE FROM team_maintainers WHERE team_id = ? AND user_id = ?`, teamID, userID)

@@ -91,6 +91,15 @@ func Run(fn func() int) int {
 	return code
 }
 
+// Available returns nil when PostgreSQL's programs are installed, and
+// otherwise an error that says what is missing, without starting a
+// server. A TestMain that runs its tests once more on PostgreSQL asks it
+// first.
+func Available() error {
+	_, err := binDir()
+	return err
+}
+
 // Required reports whether CONTACTDESK_POSTGRES=1 makes a missing server a
 // failure.
 func Required() bool { return os.Getenv(RequiredVariable) == "1" }
@@ -101,12 +110,21 @@ func Required() bool { return os.Getenv(RequiredVariable) == "1" }
 // fails it when CONTACTDESK_POSTGRES=1.
 func Database(tb testing.TB) string {
 	tb.Helper()
-	srv, err := running()
-	if err != nil {
+	if _, err := running(); err != nil {
 		if errors.Is(err, errNoPostgres) && !Required() {
 			tb.Skipf("pgtest: %v (install Debian's postgresql package to run the PostgreSQL tests; %s=1 makes this a failure)",
 				err, RequiredVariable)
 		}
+		tb.Fatalf("pgtest: %v", err)
+	}
+	return create(tb, "template0")
+}
+
+// create creates a database from template and returns its URL.
+func create(tb testing.TB, template string) string {
+	tb.Helper()
+	srv, err := running()
+	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
 	state.mu.Lock()
@@ -116,7 +134,7 @@ func Database(tb testing.TB) string {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := srv.exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
+	if err := srv.exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+template); err != nil {
 		tb.Fatalf("pgtest: create database: %v", err)
 	}
 	tb.Cleanup(func() {
@@ -127,6 +145,19 @@ func Database(tb testing.TB) string {
 		}
 	})
 	return srv.url(name)
+}
+
+// CopyDatabase creates a new database holding what the database at url
+// holds (CREATE DATABASE … TEMPLATE, a file copy on the server) and
+// returns its URL; it is dropped when tb ends. Nothing may be connected to
+// the database at url meanwhile.
+func CopyDatabase(tb testing.TB, url string) string {
+	tb.Helper()
+	config, err := pgx.ParseConfig(url)
+	if err != nil {
+		tb.Fatalf("pgtest: copy database: %v", err)
+	}
+	return create(tb, pgx.Identifier{config.Database}.Sanitize())
 }
 
 // errNoPostgres is returned when the server's programs are not installed.
