@@ -81,6 +81,9 @@ func (c config) secure() bool { return strings.HasPrefix(c.PublicURL, "https://"
 
 // configError is a bad configuration value: one line naming the variable and
 // the problem. It makes the process exit with status 2.
+// defaultDB is CONTACTDESK_DB when it is not set.
+const defaultDB = "data/contactdesk.db"
+
 type configError struct {
 	Variable string
 	Problem  string
@@ -99,7 +102,7 @@ type setting struct {
 
 var settings = []setting{
 	{"CONTACTDESK_ADDR", "addr", "127.0.0.1:8080", "listen address", func(c *config) *string { return &c.Addr }},
-	{"CONTACTDESK_DB", "db", "data/contactdesk.db", "SQLite database file; its folder is created", func(c *config) *string { return &c.DB }},
+	{"CONTACTDESK_DB", "db", defaultDB, "SQLite database file (its folder is created), or a postgres:// URL", func(c *config) *string { return &c.DB }},
 	{"CONTACTDESK_PUBLIC_URL", "public-url", "", "the URL users reach; https:// turns on Secure cookies and HSTS", func(c *config) *string { return &c.PublicURL }},
 	{"DIGICERT_API_KEY", "api-key", "", "DigiCert API key; empty runs against the built-in sandbox", func(c *config) *string { return &c.APIKey }},
 	{"DIGICERT_BASE_URL", "base-url", defaultBaseURL, "DigiCert Services API base URL", func(c *config) *string { return &c.BaseURL }},
@@ -153,7 +156,7 @@ func (c config) validate() error {
 	if err := checkListenAddr(c.Addr); err != nil {
 		return &configError{"CONTACTDESK_ADDR", err.Error()}
 	}
-	if err := checkDBPath(c.DB); err != nil {
+	if err := checkDBLocation(c.DB); err != nil {
 		return &configError{"CONTACTDESK_DB", err.Error()}
 	}
 	if c.PublicURL != "" {
@@ -278,10 +281,14 @@ func (c config) auditCheckpointInterval() (time.Duration, error) {
 }
 
 // auditKeyFile is the checkpoint key's file: AuditKeyFile, or the file
-// next to the database.
+// next to the database file; with a database URL, in the default
+// database's folder, data/.
 func (c config) auditKeyFile() string {
 	if c.AuditKeyFile != "" {
 		return c.AuditKeyFile
+	}
+	if isDatabaseURL(c.DB) {
+		return auditlog.DefaultKeyFile(defaultDB)
 	}
 	return auditlog.DefaultKeyFile(c.DB)
 }
@@ -349,6 +356,19 @@ func checkListenAddr(addr string) error {
 		return fmt.Errorf("%q: host must be an IP address, localhost or empty", addr)
 	}
 	return nil
+}
+
+// isDatabaseURL reports whether CONTACTDESK_DB is a URL (postgres://…)
+// rather than the path of a database file.
+func isDatabaseURL(db string) bool { return strings.Contains(db, "://") }
+
+// checkDBLocation checks a database file's path (checkDBPath); a URL is
+// checked when the store connects.
+func checkDBLocation(db string) error {
+	if isDatabaseURL(db) {
+		return nil
+	}
+	return checkDBPath(db)
 }
 
 // checkDBPath creates the database folder and proves it writable, so that a
