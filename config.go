@@ -159,6 +159,13 @@ func (c config) validate() error {
 	if err := checkDBLocation(c.DB); err != nil {
 		return &configError{"CONTACTDESK_DB", err.Error()}
 	}
+	if isDatabaseURL(c.DB) && c.AuditKeyFile == "" {
+		// The key file has no database folder to live in: its default
+		// folder is made here instead.
+		if err := checkDBPath(c.auditKeyFile()); err != nil {
+			return &configError{"CONTACTDESK_AUDIT_KEY_FILE", err.Error()}
+		}
+	}
 	if c.PublicURL != "" {
 		if err := checkHTTPURL(c.PublicURL); err != nil {
 			return &configError{"CONTACTDESK_PUBLIC_URL", err.Error()}

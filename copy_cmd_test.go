@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/internal/pgtest"
@@ -93,5 +95,25 @@ func TestMigrateOnPostgres(t *testing.T) {
 	}
 	if got, want := (config{DB: url}).auditKeyFile(), filepath.Join("data", auditlog.KeyFileName); got != want {
 		t.Errorf("auditKeyFile with a database URL = %q, want %q", got, want)
+	}
+}
+
+// TestServeOnPostgres starts the portal on a PostgreSQL database: it
+// migrates, answers its health and readiness checks, and serves the setup
+// page its first start links to.
+func TestServeOnPostgres(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "audit.key")
+	if _, _, err := auditlog.LoadOrCreateKey(keyFile, "contactdesk.test/audit"); err != nil {
+		t.Fatal(err)
+	}
+	base, setupLink, _ := startServeWith(t, map[string]string{
+		"CONTACTDESK_DB":             pgtest.Database(t),
+		"CONTACTDESK_AUDIT_KEY_FILE": keyFile,
+	})
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, url := range []string{base + "/healthz", base + "/readyz", setupLink} {
+		if status, body := get(t, client, url); status != http.StatusOK {
+			t.Errorf("GET %s = %d, want 200; body %.200s", url, status, body)
+		}
 	}
 }
