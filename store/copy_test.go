@@ -109,3 +109,38 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 		t.Errorf("a second CopyTo into the same database: error = %v, want ErrTargetNotEmpty", err)
 	}
 }
+
+// TestCopiedTablesListEveryTable keeps copiedTables whole: a table added
+// by a later migration must be added there, or a copy would leave it
+// behind.
+func TestCopiedTablesListEveryTable(t *testing.T) {
+	s := openTestStore(t)
+	query := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'
+		AND name != 'goose_db_version' AND name NOT LIKE 'organizations_search%' AND name NOT LIKE 'directory_people_search%'`
+	if testEngine == postgres {
+		query = `SELECT table_name FROM information_schema.tables
+			WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name != 'goose_db_version'`
+	}
+	rows, err := s.reader.QueryContext(context.Background(), query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if !containsString(copiedTables, name) {
+			t.Errorf("table %s is missing from copiedTables", name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(copiedTables) {
+		t.Errorf("the database has %d tables, copiedTables lists %d", n, len(copiedTables))
+	}
+}

@@ -203,7 +203,7 @@ func (s *Store) Close() error {
 func (s *Store) Ping(ctx context.Context) error {
 	query := "SELECT count(*) FROM sqlite_schema"
 	if s.engine == postgres {
-		query = "SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+		query = "SELECT 1"
 	}
 	var n int
 	if err := s.reader.QueryRowContext(ctx, query).Scan(&n); err != nil {
