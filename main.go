@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -70,6 +71,36 @@ type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) error
+}
+
+// runGroup runs one of cmds, the sub-commands of `contactdesk group`,
+// named by args[0], or prints the group's usage.
+func runGroup(ctx context.Context, group string, cmds []command, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		names := make([]string, len(cmds))
+		for i, c := range cmds {
+			names[i] = c.name
+		}
+		return &usageError{fmt.Sprintf("%s: missing command: %s", group, strings.Join(names, ", "))}
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintf(stdout, "Usage: contactdesk %s COMMAND [flags]\n\nCommands:\n", group)
+		width := 0
+		for _, c := range cmds {
+			width = max(width, len(c.name))
+		}
+		for _, c := range cmds {
+			fmt.Fprintf(stdout, "  %-*s %s\n", width+2, c.name, c.summary)
+		}
+		return nil
+	}
+	for _, c := range cmds {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], env, stdin, stdout, stderr)
+		}
+	}
+	return &usageError{fmt.Sprintf("%s: unknown command %q", group, args[0])}
 }
 
 func commands() []command {

@@ -25,25 +25,7 @@ func ssoCommands() []command {
 }
 
 func runSSO(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return &usageError{"sso: missing command: map, unmap, mappings or allow-link"}
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(stdout, "Usage: contactdesk sso COMMAND [flags]")
-		fmt.Fprintln(stdout)
-		fmt.Fprintln(stdout, "Commands:")
-		for _, c := range ssoCommands() {
-			fmt.Fprintf(stdout, "  %-11s %s\n", c.name, c.summary)
-		}
-		return nil
-	}
-	for _, c := range ssoCommands() {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], env, stdin, stdout, stderr)
-		}
-	}
-	return &usageError{fmt.Sprintf("sso: unknown command %q", args[0])}
+	return runGroup(ctx, "sso", ssoCommands(), args, env, stdin, stdout, stderr)
 }
 
 func runSSOMap(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, _ io.Writer) error {

@@ -22,25 +22,7 @@ func userCommands() []command {
 }
 
 func runUser(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return &usageError{"user: missing command: add, list or disable"}
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(stdout, "Usage: contactdesk user COMMAND [flags]")
-		fmt.Fprintln(stdout)
-		fmt.Fprintln(stdout, "Commands:")
-		for _, c := range userCommands() {
-			fmt.Fprintf(stdout, "  %-8s %s\n", c.name, c.summary)
-		}
-		return nil
-	}
-	for _, c := range userCommands() {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], env, stdin, stdout, stderr)
-		}
-	}
-	return &usageError{fmt.Sprintf("user: unknown command %q", args[0])}
+	return runGroup(ctx, "user", userCommands(), args, env, stdin, stdout, stderr)
 }
 
 func runUserAdd(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, _ io.Writer) error {

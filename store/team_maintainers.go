@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -13,14 +12,7 @@ import (
 // TeamMaintainers returns the team's maintainers, ordered by name then
 // email.
 func (s *Store) TeamMaintainers(ctx context.Context, teamID int) ([]User, error) {
-	users, err := queryUsers(ctx, s.reader,
-		`SELECT `+userColumns+` FROM users
-		 WHERE id IN (SELECT user_id FROM team_maintainers WHERE team_id = ?)
-		 ORDER BY lower(name), email`, teamID)
-	if err != nil {
-		return nil, fmt.Errorf("store: maintainers of team %d: %w", teamID, err)
-	}
-	return users, nil
+	return s.teamUsers(ctx, teamMaintainers, teamID)
 }
 
 // IsTeamMaintainer reports whether the user maintains the team.
@@ -51,44 +43,12 @@ func (s *Store) MaintainedTeams(ctx context.Context, userID int) ([]Team, error)
 // changed (nothing is recorded otherwise) and returns ErrNotFound when the
 // team or the user does not exist.
 func (s *Store) AddTeamMaintainer(ctx context.Context, teamID, userID int, event EventFor[Team]) (bool, error) {
-	var added bool
-	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
-		if _, err := queryTeam(ctx, tx, teamID); err != nil {
-			return err
-		}
-		if _, err := queryUser(ctx, tx, `WHERE id = ?`, userID); err != nil {
-			return err
-		}
-		var err error
-		added, err = execChanged(ctx, tx,
-			`INSERT INTO team_maintainers (team_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, teamID, userID)
-		if err != nil || !added {
-			return err
-		}
-		return recordTeamChange(ctx, tx, teamID, event)
-	})
-	if err != nil {
-		return false, fmt.Errorf("store: add maintainer %d to team %d: %w", userID, teamID, err)
-	}
-	return added, nil
+	return s.addToTeam(ctx, teamMaintainers, teamID, userID, event)
 }
 
 // RemoveTeamMaintainer takes the user's maintainership of the team away,
 // reporting whether they had it, and records the change with event (see
 // EventFor).
 func (s *Store) RemoveTeamMaintainer(ctx context.Context, teamID, userID int, event EventFor[Team]) (bool, error) {
-	var removed bool
-	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
-		var err error
-		removed, err = execChanged(ctx, tx,
-			`DELETE FROM team_maintainers WHERE team_id = ? AND user_id = ?`, teamID, userID)
-		if err != nil || !removed {
-			return err
-		}
-		return recordTeamChange(ctx, tx, teamID, event)
-	})
-	if err != nil {
-		return false, fmt.Errorf("store: remove maintainer %d from team %d: %w", userID, teamID, err)
-	}
-	return removed, nil
+	return s.removeFromTeam(ctx, teamMaintainers, teamID, userID, event)
 }

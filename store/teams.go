@@ -174,14 +174,7 @@ func (s *Store) DeleteTeam(ctx context.Context, id int, event EventFor[Team]) er
 
 // TeamMembers returns the team's users, ordered by name then email.
 func (s *Store) TeamMembers(ctx context.Context, teamID int) ([]User, error) {
-	users, err := queryUsers(ctx, s.reader,
-		`SELECT `+userColumns+` FROM users
-		 WHERE id IN (SELECT user_id FROM team_members WHERE team_id = ?)
-		 ORDER BY lower(name), email`, teamID)
-	if err != nil {
-		return nil, fmt.Errorf("store: members of team %d: %w", teamID, err)
-	}
-	return users, nil
+	return s.teamUsers(ctx, teamMembers, teamID)
 }
 
 // AddTeamMember makes the user a member of the team and records the
@@ -190,45 +183,13 @@ func (s *Store) TeamMembers(ctx context.Context, teamID int) ([]User, error) {
 // recorded) and returns ErrNotFound when the team or the user does not
 // exist.
 func (s *Store) AddTeamMember(ctx context.Context, teamID, userID int, event EventFor[Team]) (bool, error) {
-	var added bool
-	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
-		if _, err := queryTeam(ctx, tx, teamID); err != nil {
-			return err
-		}
-		if _, err := queryUser(ctx, tx, `WHERE id = ?`, userID); err != nil {
-			return err
-		}
-		var err error
-		added, err = execChanged(ctx, tx,
-			`INSERT INTO team_members (team_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, teamID, userID)
-		if err != nil || !added {
-			return err
-		}
-		return recordTeamChange(ctx, tx, teamID, event)
-	})
-	if err != nil {
-		return false, fmt.Errorf("store: add user %d to team %d: %w", userID, teamID, err)
-	}
-	return added, nil
+	return s.addToTeam(ctx, teamMembers, teamID, userID, event)
 }
 
 // RemoveTeamMember takes the user out of the team, reporting whether they
 // were a member, and records the change with event (see EventFor).
 func (s *Store) RemoveTeamMember(ctx context.Context, teamID, userID int, event EventFor[Team]) (bool, error) {
-	var removed bool
-	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
-		var err error
-		removed, err = execChanged(ctx, tx,
-			`DELETE FROM team_members WHERE team_id = ? AND user_id = ?`, teamID, userID)
-		if err != nil || !removed {
-			return err
-		}
-		return recordTeamChange(ctx, tx, teamID, event)
-	})
-	if err != nil {
-		return false, fmt.Errorf("store: remove user %d from team %d: %w", userID, teamID, err)
-	}
-	return removed, nil
+	return s.removeFromTeam(ctx, teamMembers, teamID, userID, event)
 }
 
 // TeamOrganizations returns the organizations the team owns, ordered by
@@ -406,4 +367,75 @@ func (s *Store) TeamNamesByUser(ctx context.Context) (map[int][]string, error) {
 		return nil, fmt.Errorf("store: team names by user: %w", err)
 	}
 	return names, nil
+}
+
+// teamLink is one way a user belongs to a team: a member (team_members)
+// or a maintainer (team_maintainers). Both tables hold (team_id, user_id)
+// pairs, and adding or removing one is a change of the team.
+type teamLink struct {
+	// table holds the pairs; role names the user in errors.
+	table, role string
+}
+
+var (
+	teamMembers     = teamLink{"team_members", "member"}
+	teamMaintainers = teamLink{"team_maintainers", "maintainer"}
+)
+
+// teamUsers returns the users linked to the team, ordered by name then
+// email.
+func (s *Store) teamUsers(ctx context.Context, link teamLink, teamID int) ([]User, error) {
+	users, err := queryUsers(ctx, s.reader,
+		`SELECT `+userColumns+` FROM users
+		 WHERE id IN (SELECT user_id FROM `+link.table+` WHERE team_id = ?)
+		 ORDER BY lower(name), email`, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("store: %ss of team %d: %w", link.role, teamID, err)
+	}
+	return users, nil
+}
+
+// addToTeam links the user to the team and records the change with event.
+// It reports whether anything changed (nothing is recorded otherwise) and
+// returns ErrNotFound when the team or the user does not exist.
+func (s *Store) addToTeam(ctx context.Context, link teamLink, teamID, userID int, event EventFor[Team]) (bool, error) {
+	var added bool
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
+		if _, err := queryTeam(ctx, tx, teamID); err != nil {
+			return err
+		}
+		if _, err := queryUser(ctx, tx, `WHERE id = ?`, userID); err != nil {
+			return err
+		}
+		var err error
+		added, err = execChanged(ctx, tx,
+			`INSERT INTO `+link.table+` (team_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, teamID, userID)
+		if err != nil || !added {
+			return err
+		}
+		return recordTeamChange(ctx, tx, teamID, event)
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: add %s %d to team %d: %w", link.role, userID, teamID, err)
+	}
+	return added, nil
+}
+
+// removeFromTeam unlinks the user from the team, reporting whether they
+// were linked, and records the change with event.
+func (s *Store) removeFromTeam(ctx context.Context, link teamLink, teamID, userID int, event EventFor[Team]) (bool, error) {
+	var removed bool
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
+		var err error
+		removed, err = execChanged(ctx, tx,
+			`DELETE FROM `+link.table+` WHERE team_id = ? AND user_id = ?`, teamID, userID)
+		if err != nil || !removed {
+			return err
+		}
+		return recordTeamChange(ctx, tx, teamID, event)
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: remove %s %d from team %d: %w", link.role, userID, teamID, err)
+	}
+	return removed, nil
 }
