@@ -37,16 +37,7 @@ func TestTwoStoresShareOneAuditLog(t *testing.T) {
 	dsn := testDSN(t)
 	var stores [2]*Store
 	for i := range stores {
-		s, err := Open(ctx, dsn)
-		if err != nil {
-			t.Fatalf("Open %d: %v", i, err)
-		}
-		t.Cleanup(func() {
-			if err := s.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-		stores[i] = s
+		stores[i] = openTestStoreAt(t, dsn)
 	}
 	const (
 		goroutines = 4

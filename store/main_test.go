@@ -39,7 +39,14 @@ func TestMain(m *testing.M) {
 // it when the test ends.
 func openTestStore(tb testing.TB) *Store {
 	tb.Helper()
-	s, err := Open(context.Background(), testDSN(tb))
+	return openTestStoreAt(tb, testDSN(tb))
+}
+
+// openTestStoreAt opens the database dsn names, as one more portal
+// process would, and closes it when the test ends.
+func openTestStoreAt(tb testing.TB, dsn string) *Store {
+	tb.Helper()
+	s, err := Open(context.Background(), dsn)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
