@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -188,9 +189,13 @@ func (u *User) SignIn(ctx context.Context, a Account) error {
 	return nil
 }
 
+// instanceLabel matches the label set of a series labelled only with the
+// portal instance's name (CONTACTDESK_INSTANCE).
+var instanceLabel = regexp.MustCompile(`^instance_name="[^"]*"}$`)
+
 // Metrics reads the portal's Prometheus metrics (as an admin) and returns
 // the unlabelled samples by name: go_goroutines, process_open_fds,
-// go_memstats_heap_inuse_bytes and the like.
+// go_memstats_heap_inuse_bytes and the like, and contactdesk_leader.
 func (u *User) Metrics(ctx context.Context) (map[string]float64, error) {
 	r, err := u.Get(ctx, "metrics", "/metrics", http.StatusOK)
 	if err != nil {
@@ -198,12 +203,20 @@ func (u *User) Metrics(ctx context.Context) (map[string]float64, error) {
 	}
 	out := map[string]float64{}
 	for _, line := range strings.Split(r.Body, "\n") {
-		if line == "" || strings.HasPrefix(line, "#") || strings.Contains(line, "{") {
+		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		name, value, ok := strings.Cut(line, " ")
 		if !ok {
 			continue
+		}
+		// A series whose only label names the instance counts as
+		// unlabelled; others are left out.
+		if base, labels, found := strings.Cut(name, "{"); found {
+			if !instanceLabel.MatchString(labels) {
+				continue
+			}
+			name = base
 		}
 		var f float64
 		if _, err := fmt.Sscan(value, &f); err == nil {
