@@ -198,6 +198,10 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
+// Engine names the database the store runs on, for operators: "SQLite"
+// or "PostgreSQL".
+func (s *Store) Engine() string { return s.engine.String() }
+
 // Ping checks that the database answers a real query through the read pool.
 // It does not wait for the writer, which a long write may hold.
 func (s *Store) Ping(ctx context.Context) error {
