@@ -49,6 +49,18 @@ type Options struct {
 	// OnRead, when set, is told how each read of an organization ended,
 	// once recorded: for metrics and tests.
 	OnRead func(Read)
+	// Leader, when set, decides whether this process runs the worker:
+	// of several portal processes sharing a database, only the leader
+	// does (store.LeaderLease). Every process records the reads its
+	// pages make. Nil: this process always runs the worker.
+	Leader Leader
+}
+
+// Leader runs work while this process leads the portal processes sharing
+// the database, with a context that ends when it stops leading, until
+// ctx ends (store.LeaderLease.Lead).
+type Leader interface {
+	Lead(ctx context.Context, work func(context.Context))
 }
 
 // Read is how one read of an organization ended.

@@ -23,17 +23,35 @@ const (
 	storeRetry = 10 * time.Second
 )
 
-// untilWoken is a wait that only Wake (or the end of Run) ends.
+// untilWoken is a wait that Wake, or the end of Run, ends, or else
+// recheck: a pause or a resume may come from another portal process,
+// whose Wake does not reach this one.
 const untilWoken = time.Duration(-1)
 
-// Run reads organizations into the directory, and records the reads
-// pages make, until ctx ends; it then returns once both have stopped.
-// It picks up where the last run stopped: the store keeps what was read
+// recheck bounds a wait until woken: how long a resume pressed in
+// another portal process may take to reach the worker.
+const recheck = 10 * time.Second
+
+// Run reads organizations into the directory while this process leads
+// (see Options.Leader), and records the reads pages make, until ctx ends;
+// it then returns once both have stopped. It picks up where the last run
+// stopped, in this process or another: the store keeps what was read
 // when, and whether an admin paused the worker.
 func (d *Directory) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { d.recordObservations(ctx) })
 	defer wg.Wait()
+	if d.opts.Leader == nil {
+		d.work(ctx)
+		return
+	}
+	d.opts.Leader.Lead(ctx, d.work)
+}
+
+// work reads organizations into the directory until ctx ends.
+func (d *Directory) work(ctx context.Context) {
+	// Another process may have found new organizations meanwhile.
+	d.lookForUnread.Store(true)
 	for ctx.Err() == nil {
 		wait := d.step(ctx)
 		if wait == 0 {
@@ -45,12 +63,12 @@ func (d *Directory) Run(ctx context.Context) {
 
 // sleep waits for d (untilWoken: no limit), Wake, or the end of ctx.
 func (d *Directory) sleep(ctx context.Context, wait time.Duration) {
-	var expired <-chan time.Time
-	if wait != untilWoken {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		expired = t.C
+	if wait == untilWoken {
+		wait = recheck
 	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	expired := t.C
 	select {
 	case <-ctx.Done():
 	case <-d.wake:
