@@ -61,6 +61,8 @@ func TestConfigErrors(t *testing.T) {
 		{"sandbox organizations", map[string]string{"CONTACTDESK_SANDBOX_ORGANIZATIONS": "-1"}, nil, "CONTACTDESK_SANDBOX_ORGANIZATIONS"},
 		{"sandbox rate with a key", map[string]string{"DIGICERT_API_KEY": "k", "CONTACTDESK_SANDBOX_RATE": "10/1s"}, nil, "CONTACTDESK_SANDBOX_RATE"},
 		{"sandbox command rate", nil, []string{"sandbox", "--rate", "10"}, "--rate"},
+		{"DigiCert rate malformed", map[string]string{"DIGICERT_API_KEY": "k", "CONTACTDESK_DIGICERT_RATE": "100 per 5s"}, nil, "CONTACTDESK_DIGICERT_RATE"},
+		{"DigiCert rate in sandbox mode", map[string]string{"CONTACTDESK_DIGICERT_RATE": "10/1s"}, nil, "CONTACTDESK_DIGICERT_RATE"},
 		{"OIDC issuer over plain http", map[string]string{"CONTACTDESK_OIDC_ISSUER": "http://id.example.com", "CONTACTDESK_OIDC_CLIENT_ID": "c", "CONTACTDESK_OIDC_CLIENT_SECRET_FILE": secretFile}, nil, "CONTACTDESK_OIDC_ISSUER"},
 		{"OIDC without client id", map[string]string{"CONTACTDESK_OIDC_ISSUER": "https://id.example.com", "CONTACTDESK_OIDC_CLIENT_SECRET_FILE": secretFile}, nil, "CONTACTDESK_OIDC_CLIENT_ID"},
 		{"OIDC secret file missing", map[string]string{"CONTACTDESK_OIDC_ISSUER": "https://id.example.com", "CONTACTDESK_OIDC_CLIENT_ID": "c", "CONTACTDESK_OIDC_CLIENT_SECRET_FILE": filepath.Join(dir, "none")}, nil, "CONTACTDESK_OIDC_CLIENT_SECRET_FILE"},
@@ -69,6 +71,8 @@ func TestConfigErrors(t *testing.T) {
 		{"OIDC setting without issuer", map[string]string{"CONTACTDESK_OIDC_CLIENT_ID": "c"}, nil, "CONTACTDESK_OIDC_CLIENT_ID"},
 		{"password sign-in unknown", map[string]string{"CONTACTDESK_PASSWORD_SIGNIN": "some"}, nil, "CONTACTDESK_PASSWORD_SIGNIN"},
 		{"password sign-in limited without SSO", map[string]string{"CONTACTDESK_PASSWORD_SIGNIN": "admins"}, nil, "CONTACTDESK_PASSWORD_SIGNIN"},
+		{"PostgreSQL without a key file", map[string]string{"CONTACTDESK_DB": "postgres://contactdesk@db.invalid/contactdesk"}, nil, "CONTACTDESK_AUDIT_KEY_FILE"},
+		{"instance name with a space", map[string]string{"CONTACTDESK_INSTANCE": "web 1"}, nil, "CONTACTDESK_INSTANCE"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
 		tests = append(tests, struct {
