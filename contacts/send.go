@@ -138,7 +138,7 @@ func (s *Service) Retry(ctx context.Context, orgID int, in Input, fingerprint, p
 }
 
 func (s *Service) send(ctx context.Context, orgID int, in Input, fingerprint string, actor Actor, previous string) (SendResult, error) {
-	unlock, err := s.locks.lock(ctx, orgID)
+	unlock, err := s.lockOrganization(ctx, orgID)
 	if err != nil {
 		return SendResult{}, fmt.Errorf("contacts: send to organization %d: wait for the send before it: %w", orgID, err)
 	}

@@ -64,6 +64,9 @@ type Store struct {
 	statements *statements
 	// audit commits concurrent audit appends together.
 	audit auditBatcher
+	// organizationLocks holds the connections of the organizations'
+	// locks on PostgreSQL (see LockOrganization); nil on SQLite.
+	organizationLocks *sql.DB
 }
 
 // Open opens the database dsn names and applies pending migrations: a
@@ -124,12 +127,18 @@ func openPostgresStore(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{engine: postgres, writer: db, reader: db, statements: newStatements(db)}
-	if err := s.Migrate(ctx); err != nil {
+	locks, err := openPostgres(ctx, url)
+	if err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
+	locks.SetMaxOpenConns(organizationLockConns)
+	locks.SetMaxIdleConns(organizationLockConns)
+	s := &Store{engine: postgres, writer: db, reader: db, statements: newStatements(db), organizationLocks: locks}
+	if err := s.Migrate(ctx); err != nil {
+		return nil, errors.Join(err, locks.Close(), db.Close())
+	}
 	if err := s.completeAuditTree(ctx); err != nil {
-		return nil, errors.Join(err, db.Close())
+		return nil, errors.Join(err, locks.Close(), db.Close())
 	}
 	return s, nil
 }
@@ -190,6 +199,11 @@ func (s *Store) Close() error {
 	if s.reader != s.writer {
 		if err := s.reader.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("store: close readers: %w", err))
+		}
+	}
+	if s.organizationLocks != nil {
+		if err := s.organizationLocks.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("store: close the organizations' locks: %w", err))
 		}
 	}
 	if err := s.writer.Close(); err != nil {
