@@ -195,3 +195,40 @@ func (s *Service) lockUsers(id int) int {
 	}
 	return 0
 }
+
+// TestViewAfterASendFromAnotherProcess caches an organization's page in
+// one portal process, changes the organization from another sharing the
+// database, and opens the page in the first again: it must show the
+// change at once, not the cached read from before it.
+func TestViewAfterASendFromAnotherProcess(t *testing.T) {
+	for _, engine := range []string{"SQLite", "PostgreSQL"} {
+		t.Run(engine, func(t *testing.T) {
+			var opts flowOptions
+			if engine == "PostgreSQL" {
+				opts.dsn = pgtest.Database(t)
+			}
+			f := newFlowWith(t, opts)
+			peer := f.peer(t)
+			ctx := context.Background()
+			first, err := f.svc.OrganizationView(ctx, f.org.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cached, err := f.svc.OrganizationView(ctx, f.org.ID); err != nil || cached.ReadAt != first.ReadAt {
+				t.Fatalf("second view: read at %v, %v; want the cached read of %v", cached.ReadAt, err, first.ReadAt)
+			}
+			in := f.formChange(t, func(ch *Change) { ch.Technical.Action, ch.Technical.JobTitle = ActionUpdate, "Lead SRE" })
+			res, err := peer.Send(ctx, f.org.ID, in, f.fingerprint(t), testActor)
+			if err != nil || res.Outcome != OutcomeSent {
+				t.Fatalf("the other process's send: %v, %v", res.Outcome, err)
+			}
+			after, err := f.svc.OrganizationView(ctx, f.org.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := after.Organization.TechnicalContact.JobTitle; got != "Lead SRE" {
+				t.Errorf("the page after another process's send shows job title %q, want %q", got, "Lead SRE")
+			}
+		})
+	}
+}

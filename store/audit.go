@@ -315,3 +315,22 @@ func (s *Store) queryAuditEvents(ctx context.Context, query string, args ...any)
 	}
 	return events, rows.Err()
 }
+
+// LatestOrganizationChange returns the id of the newest audit event of a
+// change sent to organization id's contacts, 0 when there is none: every
+// send appends one before its PUT (requested) and one after it
+// (responded or failed), whichever portal process makes it. A cache of
+// DigiCert's answers keyed by it knows when another process may have
+// changed the organization. (Events that record without sending,
+// rejected and reconciled, do not count: they change nothing at
+// DigiCert.)
+func (s *Store) LatestOrganizationChange(ctx context.Context, id int) (int64, error) {
+	var latest int64
+	err := s.reader.QueryRowContext(ctx,
+		`SELECT coalesce(max(id), 0) FROM audit_events WHERE organization_id = ? AND kind IN (?, ?, ?)`,
+		id, AuditRequested, AuditResponded, AuditFailed).Scan(&latest)
+	if err != nil {
+		return 0, fmt.Errorf("store: latest change of organization %d: %w", id, err)
+	}
+	return latest, nil
+}

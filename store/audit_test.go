@@ -427,3 +427,42 @@ func TestChainHashEncodingIsUnambiguous(t *testing.T) {
 		t.Error("a NULL status and a status of 0 have the same hash")
 	}
 }
+
+// TestLatestOrganizationChange follows the events of changes sent to one
+// organization: a request and its answer move it on, a rejection, a
+// reconciliation or another organization's change do not.
+func TestLatestOrganizationChange(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	latest := func() int64 {
+		t.Helper()
+		id, err := s.LatestOrganizationChange(ctx, 112233)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if got := latest(); got != 0 {
+		t.Fatalf("with no event: %d, want 0", got)
+	}
+	appendKind := func(submission string, kind AuditKind, org int) int64 {
+		t.Helper()
+		e := fullAuditEvent(submission, kind)
+		e.OrganizationID = org
+		appended, err := s.AppendAuditEvent(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return appended.ID
+	}
+	requested := appendKind("sub-1", AuditRequested, 112233)
+	if got := latest(); got != requested {
+		t.Errorf("after a request: %d, want %d", got, requested)
+	}
+	responded := appendKind("sub-1", AuditResponded, 112233)
+	appendKind("sub-2", AuditRejected, 112233)
+	appendKind("sub-3", AuditRequested, 445566)
+	if got := latest(); got != responded {
+		t.Errorf("after an answer, a rejection and another organization's request: %d, want the answer's %d", got, responded)
+	}
+}
