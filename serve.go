@@ -103,12 +103,19 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	meters := metrics.New(metrics.Options{
 		Version: version, Sandbox: cfg.sandboxMode(), Instance: cfg.Instance, Leading: lease.Leading,
 	})
+	// Instances sharing a PostgreSQL database count their DigiCert
+	// requests together: DigiCert limits the API key, not each instance.
+	var budget digicert.SharedBudget
+	if b := st.DigiCertBudget(); b != nil {
+		budget = sharedBudget{b}
+	}
 	client, err := digicert.New(digicert.Config{
-		BaseURL:   baseURL,
-		APIKey:    apiKey,
-		UserAgent: "ContactDesk/" + version,
-		Logger:    logger,
-		Windows:   windows,
+		BaseURL:      baseURL,
+		APIKey:       apiKey,
+		UserAgent:    "ContactDesk/" + version,
+		Logger:       logger,
+		Windows:      windows,
+		SharedBudget: budget,
 
 		OnCall:        meters.DigiCertCall,
 		OnRetry:       meters.DigiCertRetry,

@@ -111,8 +111,8 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 }
 
 // TestCopiedTablesListEveryTable keeps copiedTables whole: a table added
-// by a later migration must be added there, or a copy would leave it
-// behind.
+// by a later migration must be added there (or, if it holds no data, to
+// uncopiedTables), or a copy would leave it behind.
 func TestCopiedTablesListEveryTable(t *testing.T) {
 	s := openTestStore(t)
 	query := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'
@@ -131,6 +131,9 @@ func TestCopiedTablesListEveryTable(t *testing.T) {
 		var name string
 		if err := rows.Scan(&name); err != nil {
 			t.Fatal(err)
+		}
+		if containsString(uncopiedTables, name) {
+			continue
 		}
 		n++
 		if !containsString(copiedTables, name) {
