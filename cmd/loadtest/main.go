@@ -11,6 +11,15 @@
 //	go run ./cmd/loadtest -binary /tmp/contactdesk -fault slow -mix organization=6,audit=3,send=1
 //	go run ./cmd/loadtest -binary /tmp/contactdesk -mix audit -cpuprofile /tmp/audit.pprof
 //
+// With -instances N it starts N instances of the portal on one PostgreSQL
+// database (-db, a postgres:// URL of an existing database) and one
+// sandbox, and spreads the users over them as a load balancer would; with
+// -rate the sandbox keeps to those windows, answering 429 beyond them,
+// the portals keep to them together, and the 429s are counted:
+//
+//	go run ./cmd/loadtest -binary /tmp/contactdesk -db 'postgres://…' -instances 2 -rate 100/5s,1000/5m \
+//	  -users 32 -think 1s -mix organization=3,review=2,send=1,list=1 -duration 60s
+//
 // With -url it drives a portal already running, signing in as the
 // accounts listed in -accounts (lines of email:password).
 package main
@@ -27,12 +36,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/internal/loadtest"
 	"github.com/contactdesk/contactdesk/sandbox"
 	"github.com/contactdesk/contactdesk/store"
@@ -50,6 +61,12 @@ type options struct {
 	latency, settle, idleWait time.Duration
 	seed                      uint64
 	verbose                   bool
+	// instances is how many portals share the database; rate shapes the
+	// sandbox's and the portals' windows.
+	instances int
+	rate      string
+	// keyDir holds the run's checkpoint key, for instances on PostgreSQL.
+	keyDir string
 }
 
 // rssInterval is how often the portal's resident memory is sampled under
@@ -87,6 +104,8 @@ func parse(args []string) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the users' choices")
 	fs.BoolVar(&o.verbose, "v", false, "show the portal's log")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "with a started portal, write its CPU profile of the first measured run (at most its first 100 s) to this file (go tool pprof)")
+	fs.StringVar(&o.rate, "rate", "", "with a started portal: the rate windows of both the sandbox (which answers 429 beyond them) and the portal (CONTACTDESK_DIGICERT_RATE), like 100/1s,100000/1h; empty: the sandbox has none and the portal DigiCert's")
+	fs.IntVar(&o.instances, "instances", 1, "with a started portal: how many instances share its database (more than one needs -db, a postgres:// URL); the users are spread over them")
 	fs.StringVar(&o.clientProfile, "clientprofile", "", "write the load tool's own CPU profile of the whole run to this file: what the client side costs")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -102,6 +121,14 @@ func parse(args []string) (options, error) {
 	}
 	if o.organizations < 0 || o.idleWait < 0 {
 		return o, errors.New("-organizations and -idle-wait must not be negative")
+	}
+	if o.rate != "" {
+		if _, err := sandbox.ParseWindows(o.rate); err != nil {
+			return o, fmt.Errorf("-rate: %w", err)
+		}
+	}
+	if o.instances < 1 || (o.instances > 1 && (o.url != "" || !strings.HasPrefix(o.db, "postgres"))) {
+		return o, errors.New("-instances: at least 1; more than one needs a started portal and -db, a postgres:// URL")
 	}
 	if _, ok := faultFor(o.fault); !ok {
 		return o, fmt.Errorf("-fault %q: want none, slow, reset, 5xx or 429", o.fault)
@@ -167,30 +194,45 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	var (
 		portal *loadtest.Portal
-		idle   loadtest.Memory
+		// portals are every instance started, portal the first.
+		portals []*loadtest.Portal
+		idle    []loadtest.Memory
+		up      *loadtest.Upstream
 	)
 	if o.url == "" {
-		p, up, err := start(ctx, o)
+		if o.keyDir, err = os.MkdirTemp("", "contactdesk-load-key-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(o.keyDir)
+		ps, u, err := start(ctx, o)
 		if err != nil {
 			return err
 		}
+		up = u
 		defer up.Close()
+		portals, portal = ps, ps[0]
 		if o.db == "" {
 			// The database was made for this run only.
-			defer os.RemoveAll(filepath.Dir(p.DB))
+			defer os.RemoveAll(filepath.Dir(portal.DB))
 		}
 		listening := time.Now()
-		portal = p
-		defer portal.Kill()
-		cfg.BaseURL = p.URL
-		if cfg.Accounts, err = p.AddAccounts(ctx, fmt.Sprintf("load%d-", time.Now().Unix()), o.users); err != nil {
+		for _, p := range portals {
+			defer p.Kill()
+			cfg.BaseURLs = append(cfg.BaseURLs, p.URL)
+		}
+		cfg.BaseURL = portal.URL
+		if cfg.Accounts, err = portal.AddAccounts(ctx, fmt.Sprintf("load%d-", time.Now().Unix()), o.users); err != nil {
 			return err
 		}
 		if !sleep(ctx, time.Until(listening.Add(o.idleWait))) {
 			return ctx.Err()
 		}
-		if idle, err = portal.Memory(); err != nil {
-			return err
+		for _, p := range portals {
+			m, err := p.Memory()
+			if err != nil {
+				return err
+			}
+			idle = append(idle, m)
 		}
 		if f, ok := faultFor(o.fault); ok && f != nil {
 			up.InjectFault(*f)
@@ -202,7 +244,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "portal %s, %d users, %s after %s warm-up, think %s, fault %s\n", cfg.BaseURL, o.users, o.duration, o.warmup, o.think, o.fault)
+	fmt.Fprintf(stdout, "portal %s, %d users, %s after %s warm-up, think %s, fault %s\n", strings.Join(portalURLs(cfg), " "), o.users, o.duration, o.warmup, o.think, o.fault)
 	// The first measured run is profiled, from its start to its end.
 	profiled := make(chan error, 1)
 	var profiling atomic.Bool
@@ -217,9 +259,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var watch *loadtest.RSSWatch
-	if portal != nil {
-		watch = portal.WatchRSS(rssInterval)
+	var watches []*loadtest.RSSWatch
+	for _, p := range portals {
+		watches = append(watches, p.WatchRSS(rssInterval))
 	}
 	res, err := loadtest.Run(ctx, cfg)
 	if err != nil {
@@ -229,17 +271,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := loadtest.WriteTable(stdout, res.Summaries); err != nil {
 		return err
 	}
+	for i, p := range portals {
+		peak, err := watches[i].Stop()
+		if err != nil {
+			return err
+		}
+		life, err := p.Memory()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "portal %d resident memory (VmRSS): %s idle after start, %s at most under load (sampled every %s); %s peak over its life (VmHWM)\n",
+			i+1, loadtest.MiB(idle[i].RSS), loadtest.MiB(peak), rssInterval, loadtest.MiB(life.PeakRSS))
+	}
 	if portal != nil {
-		peak, err := watch.Stop()
-		if err != nil {
-			return err
-		}
-		life, err := portal.Memory()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "portal resident memory (VmRSS): %s idle after start, %s at most under load (sampled every %s); %s peak over its life (VmHWM)\n",
-			loadtest.MiB(idle.RSS), loadtest.MiB(peak), rssInterval, loadtest.MiB(life.PeakRSS))
 		// Sends still waiting on DigiCert when the users stopped are
 		// given time to end before the portal's state is read.
 		if !sleep(ctx, o.settle) {
@@ -262,15 +306,36 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if portal == nil {
 		return nil
 	}
-	if err := portal.Stop(45 * time.Second); err != nil {
-		return err
+	if o.rate != "" {
+		fmt.Fprintf(stdout, "DigiCert sandbox (windows %s): answered 429 to %d requests\n", o.rate, up.RateLimited())
+	}
+	for _, p := range portals {
+		if err := p.Stop(45 * time.Second); err != nil {
+			return err
+		}
 	}
 	return checkAudit(ctx, portal, stdout)
 }
 
-// start serves a sandbox and starts the portal against it.
-func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream, error) {
+// portalURLs lists the portals a run drives.
+func portalURLs(cfg loadtest.Config) []string {
+	if len(cfg.BaseURLs) > 0 {
+		return cfg.BaseURLs
+	}
+	return []string{cfg.BaseURL}
+}
+
+// start serves a sandbox and starts the portal against it, o.instances
+// times on one database.
+func start(ctx context.Context, o options) ([]*loadtest.Portal, *loadtest.Upstream, error) {
 	opts := loadtest.UpstreamOptions{Organizations: o.organizations}
+	if o.rate != "" {
+		windows, err := sandbox.ParseWindows(o.rate)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts.Windows = windows
+	}
 	if o.latency > 0 {
 		opts.Delay = func() time.Duration { return o.latency }
 	}
@@ -284,20 +349,41 @@ func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream
 		}
 		db = filepath.Join(dir, "contactdesk.db")
 	}
-	p := &loadtest.Portal{
-		Binary:  o.binary,
-		DB:      db,
-		Env:     []string{"DIGICERT_API_KEY=" + up.APIKey, "DIGICERT_BASE_URL=" + up.BaseURL(), "CONTACTDESK_LOG_FORMAT=json"},
-		Metrics: o.cpuProfile != "",
+	env := []string{"DIGICERT_API_KEY=" + up.APIKey, "DIGICERT_BASE_URL=" + up.BaseURL(), "CONTACTDESK_LOG_FORMAT=json"}
+	if o.rate != "" {
+		env = append(env, "CONTACTDESK_DIGICERT_RATE="+o.rate)
 	}
-	if o.verbose {
-		p.Log = os.Stderr
+	if strings.HasPrefix(db, "postgres") {
+		// Every instance signs the audit log with one key, kept in
+		// o.keyDir for the run.
+		key := filepath.Join(o.keyDir, "audit.key")
+		if _, _, err := auditlog.LoadOrCreateKey(key, "loadtest.invalid/contactdesk-audit"); err != nil {
+			up.Close()
+			return nil, nil, err
+		}
+		env = append(env, "CONTACTDESK_AUDIT_KEY_FILE="+key)
 	}
-	if err := p.Start(ctx); err != nil {
-		up.Close()
-		return nil, nil, err
+	var portals []*loadtest.Portal
+	for i := range o.instances {
+		p := &loadtest.Portal{
+			Binary:  o.binary,
+			DB:      db,
+			Env:     append(slices.Clone(env), fmt.Sprintf("CONTACTDESK_INSTANCE=load%d", i+1)),
+			Metrics: o.cpuProfile != "",
+		}
+		if o.verbose {
+			p.Log = os.Stderr
+		}
+		if err := p.Start(ctx); err != nil {
+			for _, started := range portals {
+				started.Kill()
+			}
+			up.Close()
+			return nil, nil, err
+		}
+		portals = append(portals, p)
 	}
-	return p, up, nil
+	return portals, up, nil
 }
 
 // sleep waits d unless ctx ends first, reporting whether it waited.
@@ -371,7 +457,13 @@ func checkAudit(ctx context.Context, p *loadtest.Portal, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	out, err := p.Command(ctx, nil, "audit", "verify")
+	var env []string
+	for _, kv := range p.Env {
+		if strings.HasPrefix(kv, "CONTACTDESK_AUDIT_KEY_FILE=") {
+			env = append(env, kv)
+		}
+	}
+	out, err := p.Command(ctx, env, "audit", "verify")
 	if err != nil {
 		return err
 	}
