@@ -64,7 +64,7 @@ func (d *Directory) work(ctx context.Context) {
 // sleep waits for d (untilWoken: no limit), Wake, or the end of ctx.
 func (d *Directory) sleep(ctx context.Context, wait time.Duration) {
 	if wait == untilWoken {
-		wait = recheck
+		wait = d.recheck
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -79,7 +79,7 @@ func (d *Directory) sleep(ctx context.Context, wait time.Duration) {
 // step reads the organizations due now, up to a batch, and returns how
 // long to wait before the next step: zero for at once.
 func (d *Directory) step(ctx context.Context) time.Duration {
-	if wait := d.held(); wait != 0 {
+	if wait := d.held(); wait != 0 && !d.resumedElsewhere(ctx) {
 		return wait
 	}
 	state, err := d.store.DirectoryState(ctx)
@@ -150,6 +150,32 @@ func (d *Directory) held() time.Duration {
 		return wait
 	}
 	return 0
+}
+
+// resumedElsewhere reports whether an admin resumed the worker, in any
+// instance sharing the database, since it stopped or began to back off,
+// and if so lets it read again: Resume reaches a worker in another
+// process through the store only.
+func (d *Directory) resumedElsewhere(ctx context.Context) bool {
+	d.mu.Lock()
+	since := d.heldSince
+	d.mu.Unlock()
+	if since.IsZero() {
+		return false
+	}
+	raw, err := d.store.GetSetting(ctx, resumedSetting)
+	if err != nil {
+		return false // not resumed, or not known now: the next step asks again
+	}
+	resumed, err := time.Parse(time.RFC3339Nano, string(raw))
+	if err != nil || !resumed.After(since) {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stopped, d.retryAt, d.backoff, d.heldSince = "", time.Time{}, 0, time.Time{}
+	d.log.InfoContext(ctx, "directory: resumed by an admin")
+	return true
 }
 
 // pausedNow reports whether an admin paused the worker since the step
@@ -254,6 +280,9 @@ func (d *Directory) failed(ctx context.Context, id int, err error) time.Duration
 	var apiErr *digicert.APIError
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.heldSince.IsZero() {
+		d.heldSince = d.now()
+	}
 	switch {
 	case errors.As(err, &apiErr) && apiErr.Status == 403:
 		d.stopped = "DigiCert refused to let the API key read organizations (HTTP 403): " + firstMessage(apiErr) +
@@ -285,7 +314,7 @@ func firstMessage(e *digicert.APIError) string {
 func (d *Directory) recovered() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.retryAt, d.backoff, d.lastError = time.Time{}, 0, ""
+	d.retryAt, d.backoff, d.lastError, d.heldSince = time.Time{}, 0, "", time.Time{}
 }
 
 // storeFailed logs a failure of the database and returns the wait before
