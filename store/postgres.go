@@ -76,12 +76,62 @@ func (c rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
 // It offers database/sql what pgx's connection offers.
 type rebindConn struct{ *stdlib.Conn }
 
+// Prepare implements driver.Conn; see PrepareContext.
 func (c *rebindConn) Prepare(query string) (driver.Stmt, error) {
-	return c.Conn.Prepare(rebind(query))
+	return c.PrepareContext(context.Background(), query)
 }
 
-func (c *rebindConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.Conn.PrepareContext(ctx, rebind(query))
+// PrepareContext implements driver.ConnPrepareContext without asking the
+// server: pgx keeps the prepared form of every statement a connection
+// runs (its statement cache), so the statement is parsed by the server at
+// its first run on the connection and never again. The store prepares
+// its statements per transaction, which on SQLite costs nothing and here
+// would cost a round trip for each, and as many to close them, inside the
+// audit log's lock.
+func (c *rebindConn) PrepareContext(_ context.Context, query string) (driver.Stmt, error) {
+	return &cachedStmt{conn: c.Conn, query: rebind(query)}, nil
+}
+
+// cachedStmt is a statement pgx prepares on its first run (see
+// rebindConn.PrepareContext).
+type cachedStmt struct {
+	conn  *stdlib.Conn
+	query string
+}
+
+// Close implements driver.Stmt: the prepared form stays in the
+// connection's cache.
+func (s *cachedStmt) Close() error { return nil }
+
+// NumInput implements driver.Stmt: -1, the server counts the parameters.
+func (s *cachedStmt) NumInput() int { return -1 }
+
+// Exec implements driver.Stmt.
+func (s *cachedStmt) Exec(args []driver.Value) (driver.Result, error) {
+	return s.ExecContext(context.Background(), named(args))
+}
+
+// Query implements driver.Stmt.
+func (s *cachedStmt) Query(args []driver.Value) (driver.Rows, error) {
+	return s.QueryContext(context.Background(), named(args))
+}
+
+// ExecContext implements driver.StmtExecContext.
+func (s *cachedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	return s.conn.ExecContext(ctx, s.query, args)
+}
+
+// QueryContext implements driver.StmtQueryContext.
+func (s *cachedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	return s.conn.QueryContext(ctx, s.query, args)
+}
+
+func named(args []driver.Value) []driver.NamedValue {
+	out := make([]driver.NamedValue, len(args))
+	for i, v := range args {
+		out[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	return out
 }
 
 func (c *rebindConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -93,6 +143,8 @@ func (c *rebindConn) QueryContext(ctx context.Context, query string, args []driv
 }
 
 var (
+	_ driver.StmtExecContext    = (*cachedStmt)(nil)
+	_ driver.StmtQueryContext   = (*cachedStmt)(nil)
 	_ driver.ConnPrepareContext = (*rebindConn)(nil)
 	_ driver.ConnBeginTx        = (*rebindConn)(nil)
 	_ driver.ExecerContext      = (*rebindConn)(nil)
