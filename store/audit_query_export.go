@@ -74,7 +74,7 @@ func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, through in
 // them.
 func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, batches chan<- []auditRow) error {
 	return s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := queryExport(ctx, tx, f, through)
+		rows, err := queryExport(ctx, tx, s.engine, f, through)
 		if err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func sortRowsByID(rows []auditRow) {
 }
 
 // queryExport starts the query of an export.
-func queryExport(ctx context.Context, tx *sql.Tx, f AuditFilter, through int64) (*sql.Rows, error) {
+func queryExport(ctx context.Context, tx *sql.Tx, e engine, f AuditFilter, through int64) (*sql.Rows, error) {
 	if through <= 0 {
 		through = math.MaxInt64
 	}
@@ -145,7 +145,7 @@ func queryExport(ctx context.Context, tx *sql.Tx, f AuditFilter, through int64) 
 	// or through the time index, the submissions come in (occurred_at,
 	// id) order already: nothing is sorted, and rows stream. Each
 	// submission's events come together, and readExport orders them.
-	where, err := filterWhere(ctx, tx, f)
+	where, err := filterWhere(ctx, tx, e, f)
 	if err != nil {
 		return nil, err
 	}
