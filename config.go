@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/contactdesk/contactdesk/auditlog"
+	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/sandbox"
 )
 
@@ -50,6 +51,14 @@ type config struct {
 	// organizations it holds. Sandbox mode only; for tests.
 	SandboxRate          string
 	SandboxOrganizations string
+	// DigiCertRate is the rate windows the client keeps to with a real
+	// key: DigiCert's documented limits unless lowered (or raised for an
+	// account whose limits DigiCert raised).
+	DigiCertRate string
+	// BulkAdminOver is how many organizations a bulk change may send to
+	// before an admin must start it.
+	BulkAdminOver string
+
 	// OIDCIssuer, when set, turns on sign-in with the company's identity
 	// provider through OpenID Connect; the other OIDC fields configure
 	// it. The client secret is read from the file OIDCClientSecretFile
@@ -116,6 +125,8 @@ var settings = []setting{
 	{"CONTACTDESK_AUDIT_KEY_FILE", "audit-key-file", "", "file holding the Ed25519 key that signs the audit log's checkpoints; empty: audit-checkpoint.key next to the database, created on first start", func(c *config) *string { return &c.AuditKeyFile }},
 	{"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL", "audit-checkpoint-interval", "5m", "how often a checkpoint of the audit log is signed while the log grows (and always at shutdown)", func(c *config) *string { return &c.AuditCheckpointInterval }},
 	{"CONTACTDESK_SANDBOX_ORGANIZATIONS", "sandbox-organizations", "0", "sandbox mode only, for tests: how many organizations the built-in sandbox holds; 0: its sixty-odd", func(c *config) *string { return &c.SandboxOrganizations }},
+	{"CONTACTDESK_DIGICERT_RATE", "digicert-rate", defaultDigiCertRate, "with DIGICERT_API_KEY: the rate windows the client keeps to, limit/period pairs; DigiCert's documented limits by default: lower them to leave room for other clients of the same key", func(c *config) *string { return &c.DigiCertRate }},
+	{"CONTACTDESK_BULK_ADMIN_OVER", "bulk-admin-over", "50", "a bulk change of more organizations than this needs an admin to start it", func(c *config) *string { return &c.BulkAdminOver }},
 	{"CONTACTDESK_OIDC_ISSUER", "oidc-issuer", "", "issuer URL of the company's OpenID Connect identity provider; empty: no sign-in with SSO", func(c *config) *string { return &c.OIDCIssuer }},
 	{"CONTACTDESK_OIDC_CLIENT_ID", "oidc-client-id", "", "Contact Desk's client id at the identity provider", func(c *config) *string { return &c.OIDCClientID }},
 	{"CONTACTDESK_OIDC_CLIENT_SECRET_FILE", "oidc-client-secret-file", "", "file holding Contact Desk's client secret at the identity provider", func(c *config) *string { return &c.OIDCClientSecretFile }},
@@ -124,6 +135,9 @@ var settings = []setting{
 	{"CONTACTDESK_OIDC_BUTTON", "oidc-button", "Sign in with SSO", "the name of the sign-in button of the identity provider", func(c *config) *string { return &c.OIDCButton }},
 	{"CONTACTDESK_PASSWORD_SIGNIN", "password-signin", "all", "who may sign in with a password: all, admins (a break-glass administrator beside SSO) or none", func(c *config) *string { return &c.PasswordSignIn }},
 }
+
+// defaultDigiCertRate is DigiCert's documented limits per API key.
+const defaultDigiCertRate = "100/5s,1000/5m"
 
 // bindConfig registers one flag per setting on fs. The returned function,
 // called after fs.Parse, resolves each value (flag, else variable, else
@@ -197,10 +211,42 @@ func (c config) validate() error {
 	if _, err := c.ownDomains(); err != nil {
 		return &configError{"CONTACTDESK_OWN_DOMAINS", err.Error()}
 	}
+	if _, err := c.bulkAdminOver(); err != nil {
+		return &configError{"CONTACTDESK_BULK_ADMIN_OVER", err.Error()}
+	}
+	if _, err := c.digicertRate(); err != nil {
+		return err
+	}
 	if err := c.validateOIDC(); err != nil {
 		return err
 	}
 	return c.validateSandbox()
+}
+
+// bulkAdminOver parses BulkAdminOver: a whole number of at least 1.
+func (c config) bulkAdminOver() (int, error) {
+	n, err := strconv.Atoi(c.BulkAdminOver)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 0, fmt.Errorf("%q is not a whole number from 1 to 1000000", c.BulkAdminOver)
+	}
+	return n, nil
+}
+
+// digicertRate parses DigiCertRate into the client's windows. In sandbox
+// mode the sandbox's windows govern, and the setting must be left alone.
+func (c config) digicertRate() ([]digicert.RateWindow, error) {
+	windows, err := sandbox.ParseWindows(c.DigiCertRate)
+	if err != nil {
+		return nil, &configError{"CONTACTDESK_DIGICERT_RATE", err.Error()}
+	}
+	if c.sandboxMode() && c.DigiCertRate != defaultDigiCertRate {
+		return nil, &configError{"CONTACTDESK_DIGICERT_RATE", "applies only with DIGICERT_API_KEY; in sandbox mode set CONTACTDESK_SANDBOX_RATE"}
+	}
+	out := make([]digicert.RateWindow, len(windows))
+	for i, w := range windows {
+		out[i] = digicert.RateWindow{Limit: w.Limit, Per: w.Per}
+	}
+	return out, nil
 }
 
 // validateSandbox checks the sandbox's options, which only sandbox mode

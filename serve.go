@@ -17,6 +17,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/auditlog"
+	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/directory"
@@ -61,8 +62,10 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	}
 
 	baseURL, apiKey := cfg.BaseURL, cfg.APIKey
-	// nil: DigiCert's documented windows.
-	var windows []digicert.RateWindow
+	windows, err := cfg.digicertRate()
+	if err != nil {
+		return err
+	}
 	if cfg.sandboxMode() {
 		opts, err := cfg.sandboxOptions()
 		if err != nil {
@@ -76,6 +79,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		baseURL, apiKey = url, key
 		// The client keeps to the sandbox's windows, so that shrunk ones
 		// run the real rate limiting in seconds.
+		windows = nil
 		for _, w := range opts.Windows {
 			windows = append(windows, digicert.RateWindow{Limit: w.Limit, Per: w.Per})
 		}
@@ -119,6 +123,11 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	})
 	service.ObserveReads(dir)
 	meters.WatchDirectory(dir.Status)
+	adminOver, err := cfg.bulkAdminOver()
+	if err != nil {
+		return &configError{"CONTACTDESK_BULK_ADMIN_OVER", err.Error()}
+	}
+	jobs := bulk.New(bulk.Config{Store: st, Contacts: service, AdminOver: adminOver, Logger: logger, Budget: client.Budget})
 
 	passwords, err := store.NewPasswordHasher(store.DefaultPasswordParams(), passwordHashConcurrency)
 	if err != nil {
@@ -167,6 +176,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		Assets:   assets,
 
 		Directory:  dir,
+		Bulk:       jobs,
 		OwnDomains: ownDomains,
 		Logger:     logger,
 		Sandbox:    cfg.sandboxMode(),
@@ -224,7 +234,19 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		syncOrganizations(ctx, service, logger)
 		dir.Wake()
 	}()
-	go reconcileSubmissions(ctx, service, logger)
+	// Bulk jobs resume once the submissions a stop left open are
+	// reconciled, and stop before the store closes.
+	bulkCtx, stopBulk := context.WithCancel(ctx)
+	bulkDone := make(chan struct{})
+	go func() {
+		defer close(bulkDone)
+		reconcileSubmissions(bulkCtx, service, logger)
+		jobs.Run(bulkCtx)
+	}()
+	defer func() {
+		stopBulk()
+		<-bulkDone
+	}()
 	// The directory stops before the store closes.
 	dirCtx, stopDirectory := context.WithCancel(ctx)
 	dirDone := make(chan struct{})

@@ -40,7 +40,7 @@ func (s *Service) checkAfterOutage(ctx context.Context, sub *submission, result 
 	verdict := compareWithRequest(sub.review.Current, after, sub.review.Request)
 	requested := sub.event(store.AuditRequested, time.Time{})
 	requested.ContactsBefore = sub.before
-	if err := s.recordReconciled(ctx, requested, v.Organization, verdict); err != nil {
+	if err := s.recordReconciled(ctx, requested, v.Organization, verdict, sub.record); err != nil {
 		s.logger.ErrorContext(ctx, "contacts: record what a read after an outage found", "submission_id", sub.id,
 			"organization_id", sub.orgID, "error", err)
 		return

@@ -60,7 +60,7 @@ func (s *Service) reconcileOne(ctx context.Context, requested store.AuditEvent) 
 	if err != nil && !errors.Is(err, ErrOrganizationNotFound) {
 		return err
 	}
-	return s.recordReconciled(ctx, requested, org, verdictOf(requested, org))
+	return s.recordReconciled(ctx, requested, org, verdictOf(requested, org), nil)
 }
 
 // verdict is what a read of the organization says about a request whose
@@ -138,8 +138,10 @@ func compareWithRequest(before, after Current, req []digicert.Contact) verdict {
 
 // recordReconciled appends the reconciled event of the submission whose
 // requested event is given: what DigiCert holds now (org; nil when it no
-// longer knows the organization) and the verdict.
-func (s *Service) recordReconciled(ctx context.Context, requested store.AuditEvent, org *digicert.Organization, v verdict) error {
+// longer knows the organization) and the verdict; through record when it
+// is not nil (see SendOptions.Record).
+func (s *Service) recordReconciled(ctx context.Context, requested store.AuditEvent, org *digicert.Organization, v verdict,
+	record func(context.Context, store.AuditEvent) error) error {
 	e := store.AuditEvent{
 		SubmissionID:     requested.SubmissionID,
 		Kind:             store.AuditReconciled,
@@ -151,32 +153,37 @@ func (s *Service) recordReconciled(ctx context.Context, requested store.AuditEve
 	}
 	if org == nil {
 		e.ContactsAfter = json.RawMessage("null")
-		return s.appendEvent(ctx, e)
+		return s.recordEvent(ctx, record, e)
 	}
 	after, err := EncodeCurrent(CurrentFrom(*org))
 	if err != nil {
 		return err
 	}
 	e.ContactsAfter, e.OrganizationName = after, org.Name
-	return s.appendEvent(ctx, e)
+	return s.recordEvent(ctx, record, e)
 }
 
 // settle records what became of an earlier submission to organization
 // orgID, now that DigiCert's contacts have been read again (org), and
 // reports whether that submission made its change. It settles only a
-// submission of this organization that sent a request and has no
-// reconciled event yet; the contacts as reviewed (fingerprint) mean the
-// change was not made.
+// submission of this organization that sent a request; the contacts as
+// reviewed (fingerprint) mean the change was not made. A submission
+// already reconciled (at start, or by the read after an outage) is not
+// recorded again, but the read still tells whether its change is there
+// now: a request that reached DigiCert after that read is not sent twice.
 func (s *Service) settle(ctx context.Context, orgID int, previous string, fingerprint string, org *digicert.Organization) (bool, error) {
 	events, err := s.store.SubmissionEvents(ctx, previous)
 	if err != nil {
 		return false, fmt.Errorf("contacts: settle submission %s: %w", previous, err)
 	}
 	var requested *store.AuditEvent
+	reconciled := false
 	for i, e := range events {
 		switch {
-		case e.OrganizationID != orgID, e.Kind == store.AuditReconciled:
+		case e.OrganizationID != orgID:
 			return false, nil
+		case e.Kind == store.AuditReconciled:
+			reconciled = true
 		case e.Kind == store.AuditRequested:
 			requested = &events[i]
 		}
@@ -188,7 +195,10 @@ func (s *Service) settle(ctx context.Context, orgID int, previous string, finger
 	if Fingerprint(CurrentFrom(*org)) == fingerprint && v != verdictNotReported {
 		v = verdictNotMade
 	}
-	if err := s.recordReconciled(ctx, *requested, org, v); err != nil {
+	if reconciled {
+		return v == verdictMade, nil
+	}
+	if err := s.recordReconciled(ctx, *requested, org, v, nil); err != nil {
 		return false, fmt.Errorf("contacts: settle submission %s: %w", previous, err)
 	}
 	return v == verdictMade, nil

@@ -121,7 +121,7 @@ type SendResult struct {
 // the PUT has gone out the cache is invalidated, so the page after a send
 // shows what DigiCert holds now.
 func (s *Service) Send(ctx context.Context, orgID int, in Input, fingerprint string, actor Actor) (SendResult, error) {
-	return s.send(ctx, orgID, in, fingerprint, actor, "")
+	return s.send(ctx, orgID, in, fingerprint, actor, SendOptions{})
 }
 
 // Retry sends a reviewed change again after the send of it recorded as
@@ -134,10 +134,48 @@ func (s *Service) Send(ctx context.Context, orgID int, in Input, fingerprint str
 // A previous id that is not a submission to this organization with a
 // request and no reconciled outcome settles nothing.
 func (s *Service) Retry(ctx context.Context, orgID int, in Input, fingerprint, previous string, actor Actor) (SendResult, error) {
-	return s.send(ctx, orgID, in, fingerprint, actor, previous)
+	return s.send(ctx, orgID, in, fingerprint, actor, SendOptions{Previous: previous})
 }
 
-func (s *Service) send(ctx context.Context, orgID int, in Input, fingerprint string, actor Actor, previous string) (SendResult, error) {
+// SendOptions change how SendWith checks and records a change. The zero
+// value is Send.
+type SendOptions struct {
+	// Previous names the submission this send follows, as Retry's
+	// previous does: it is settled first.
+	Previous string
+	// Reviewed, when set, is the contacts the change was reviewed
+	// against, as the directory knew them rather than as a page read
+	// them: the stale check compares them, not fingerprint, with the
+	// contacts read now. The directory holds no technical contact for an
+	// organization whose technical contact DigiCert does not report, so
+	// none there matches one not reported.
+	Reviewed *Current
+	// Record, when set, commits each event of the submission in place of
+	// the audit log's own append, for a caller that records its own
+	// state in the same transaction. An error from it for the requested
+	// event means nothing is sent.
+	Record func(ctx context.Context, e store.AuditEvent) error
+}
+
+// SendWith is Send with options: a bulk job sends each organization
+// through it, the same path as a change made on its page.
+func (s *Service) SendWith(ctx context.Context, orgID int, in Input, fingerprint string, actor Actor, opts SendOptions) (SendResult, error) {
+	return s.send(ctx, orgID, in, fingerprint, actor, opts)
+}
+
+// AsReviewed returns reviewed, the contacts a change was reviewed against
+// as the directory knew them, in the terms of current, a read of
+// DigiCert: a technical contact the directory holds none of is one
+// DigiCert did not report, when current does not report it either.
+func AsReviewed(reviewed, current Current) Current {
+	out := cloneCurrent(reviewed)
+	if current.TechnicalOmitted && out.Technical == nil {
+		out.TechnicalOmitted = true
+	}
+	return out
+}
+
+func (s *Service) send(ctx context.Context, orgID int, in Input, fingerprint string, actor Actor, opts SendOptions) (SendResult, error) {
 	unlock, err := s.locks.lock(ctx, orgID)
 	if err != nil {
 		return SendResult{}, fmt.Errorf("contacts: send to organization %d: wait for the send before it: %w", orgID, err)
@@ -148,13 +186,17 @@ func (s *Service) send(ctx context.Context, orgID int, in Input, fingerprint str
 		return SendResult{}, err
 	}
 	current := CurrentFrom(*v.Organization)
-	if previous != "" {
-		made, err := s.settle(ctx, orgID, previous, fingerprint, v.Organization)
+	if opts.Reviewed != nil {
+		reviewed := AsReviewed(*opts.Reviewed, current)
+		fingerprint, in.Loaded = Fingerprint(reviewed), &reviewed
+	}
+	if opts.Previous != "" {
+		made, err := s.settle(ctx, orgID, opts.Previous, fingerprint, v.Organization)
 		if err != nil {
 			return SendResult{}, err
 		}
 		if made {
-			return SendResult{Outcome: OutcomeAlreadyMade, SubmissionID: previous, After: v.Organization}, nil
+			return SendResult{Outcome: OutcomeAlreadyMade, SubmissionID: opts.Previous, After: v.Organization}, nil
 		}
 	}
 	// When the contacts changed since the review, nothing is sent and the
@@ -175,6 +217,7 @@ func (s *Service) send(ctx context.Context, orgID int, in Input, fingerprint str
 	if err != nil {
 		return SendResult{}, err
 	}
+	sub.record = opts.Record
 	switch {
 	case rev.Fingerprint != fingerprint:
 		return s.refuseStale(ctx, sub, fingerprint, in)
@@ -197,6 +240,9 @@ type submission struct {
 	actor  Actor
 	// before is the current contacts as the audit log records them.
 	before []byte
+	// record, when set, commits the submission's events in place of the
+	// audit log's own append (SendOptions.Record).
+	record func(ctx context.Context, e store.AuditEvent) error
 }
 
 func (s *Service) newSubmission(orgID int, in Input, rev Review, actor Actor) (*submission, error) {
@@ -269,7 +315,7 @@ func (s *Service) refuseStale(ctx context.Context, sub *submission, fingerprint 
 	e.ErrorCodes = []string{CodeStaleReview}
 	e.ErrorMessage = "The contacts changed since the review: " + strings.Join(changes, "; ")
 	e.Summary = "Not sent: the contacts changed since the review"
-	if err := s.appendEvent(ctx, e); err != nil {
+	if err := s.recordEvent(ctx, sub.record, e); err != nil {
 		return SendResult{}, fmt.Errorf("contacts: send to organization %d: record stale review: %w", sub.orgID, err)
 	}
 	return SendResult{Outcome: OutcomeStale, SubmissionID: sub.id, Review: sub.review, Changes: changes}, nil
@@ -287,7 +333,7 @@ func (s *Service) reject(ctx context.Context, sub *submission) (SendResult, erro
 	e.ErrorCodes = errorCodes(errs.Errors)
 	e.ErrorMessage = joinMessages(errs.Errors)
 	e.Summary = "Not sent: " + plural(len(errs.Errors), "problem") + " found before sending"
-	if err := s.appendEvent(ctx, e); err != nil {
+	if err := s.recordEvent(ctx, sub.record, e); err != nil {
 		return SendResult{}, fmt.Errorf("contacts: send to organization %d: record rejected change: %w", sub.orgID, err)
 	}
 	return SendResult{Outcome: OutcomeRejected, SubmissionID: sub.id, Review: sub.review, Errors: errs}, nil
@@ -299,7 +345,7 @@ func (s *Service) deliver(ctx context.Context, sub *submission) (SendResult, err
 	requested := sub.event(store.AuditRequested, s.now())
 	requested.RequestBody, requested.ContactsBefore = string(sub.review.Plan.Body), sub.before
 	requested.Summary = sub.review.Plan.Summary()
-	if err := s.appendEvent(ctx, requested); err != nil {
+	if err := s.recordEvent(ctx, sub.record, requested); err != nil {
 		return SendResult{}, fmt.Errorf("contacts: send to organization %d: record the request, nothing sent: %w", sub.orgID, err)
 	}
 
@@ -316,7 +362,7 @@ func (s *Service) deliver(ctx context.Context, sub *submission) (SendResult, err
 	// only a broken answer loses its stray bytes here.
 	outcome.ResponseBody = strings.ToValidUTF8(outcome.ResponseBody, "\uFFFD")
 	outcome.ErrorMessage = strings.ToValidUTF8(outcome.ErrorMessage, "\uFFFD")
-	recordErr := s.appendEvent(ctx, outcome)
+	recordErr := s.recordEvent(ctx, sub.record, outcome)
 	if recordErr != nil {
 		s.logger.ErrorContext(ctx, "contacts: the outcome of a submission was not recorded; it stays pending until reconciled at the next start",
 			"submission_id", sub.id, "organization_id", sub.orgID, "outcome", result.Outcome, "error", recordErr)
@@ -429,6 +475,23 @@ func (s *Service) readAfter(ctx context.Context, sub *submission) *digicert.Orga
 		return nil
 	}
 	return org
+}
+
+// recordEvent commits e through record, or to the audit log when record
+// is nil, as appendEvent does.
+func (s *Service) recordEvent(ctx context.Context, record func(context.Context, store.AuditEvent) error, e store.AuditEvent) error {
+	if record == nil {
+		return s.appendEvent(ctx, e)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	if err := record(ctx, e); err != nil {
+		return err
+	}
+	if s.onAudit != nil {
+		s.onAudit(e.Kind)
+	}
+	return nil
 }
 
 // appendEvent commits e to the audit log. It does not follow ctx's

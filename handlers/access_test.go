@@ -114,6 +114,13 @@ func TestRouteAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	org, uid, tid, pid := strconv.Itoa(owned), strconv.Itoa(target.ID), strconv.Itoa(blue.ID), strconv.Itoa(person.ID)
+	// Bulk changes made by the editor in the team, one for each action.
+	maker := users["editor in team"]
+	jobs := map[string]string{}
+	for _, state := range []string{"review", "running", "paused", "cancel", "succeeded", "failed"} {
+		jobs[state] = strconv.FormatInt(app.accessJob(maker, owned, state), 10)
+	}
+	bulkForm := url.Values{"organization": {org}, "organization_contact.action": {"update"}, "organization_contact.job_title": {"Access"}}
 	cases := []routeCase{
 		{"GET", "/", "/", nil, signedInOnly(moved)},
 		{"GET", "/login", "/login", nil, [7]string{ok, moved, moved, moved, moved, ok, moved}},
@@ -145,6 +152,19 @@ func TestRouteAccess(t *testing.T) {
 		{"GET", "/people", "/people", nil, signedInOnly(ok)},
 		{"GET", "/people/export", "/people/export", nil, signedInOnly(ok)},
 		{"GET", "/people/:id", "/people/" + pid, nil, [7]string{toSignIn, ok, ok, notFound, ok, toSignIn, notFound}},
+		{"GET", "/bulk", "/bulk", nil, signedInOnly(ok)},
+		{"GET", "/bulk/new", "/bulk/new?person=" + pid, nil, [7]string{toSignIn, ok, ok, notFound, forbidden, toSignIn, notFound}},
+		{"POST", "/bulk", "/bulk", bulkForm, [7]string{toSignIn, moved, moved, moved, forbidden, toSignIn, moved}},
+		{"GET", "/bulk/:id", "/bulk/" + jobs["review"], nil, [7]string{toSignIn, ok, ok, forbidden, ok, toSignIn, forbidden}},
+		{"GET", "/bulk/:id/progress", "/bulk/" + jobs["running"] + "/progress", nil, [7]string{toSignIn, ok, ok, forbidden, ok, toSignIn, forbidden}},
+		{"GET", "/bulk/:id/export", "/bulk/" + jobs["succeeded"] + "/export", nil, [7]string{toSignIn, ok, ok, forbidden, ok, toSignIn, forbidden}},
+		{"GET", "/bulk/:id/items/:position/request", "/bulk/" + jobs["review"] + "/items/1/request", nil, [7]string{toSignIn, ok, ok, forbidden, ok, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/pause", "/bulk/" + jobs["running"] + "/pause", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/resume", "/bulk/" + jobs["paused"] + "/resume", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/cancel", "/bulk/" + jobs["cancel"] + "/cancel", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/restore", "/bulk/" + jobs["succeeded"] + "/restore", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/retry", "/bulk/" + jobs["failed"] + "/retry", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
+		{"POST", "/bulk/:id/start", "/bulk/" + jobs["review"] + "/start", url.Values{}, [7]string{toSignIn, moved, moved, forbidden, forbidden, toSignIn, forbidden}},
 		{"GET", "/directory", "/directory", nil, adminOnly(ok)},
 		{"POST", "/directory/pause", "/directory/pause", url.Values{}, adminOnly(moved)},
 		{"POST", "/directory/resume", "/directory/resume", url.Values{}, adminOnly(moved)},

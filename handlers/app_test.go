@@ -21,6 +21,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/auditlog"
+	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/directory"
@@ -44,6 +45,9 @@ type testApp struct {
 	Service    *contacts.Service
 	// Directory is the portal's directory; its worker does not run.
 	Directory *directory.Directory
+	// Bulk plans and runs bulk changes; its runner does not run unless a
+	// test runs it.
+	Bulk *bulk.Service
 	// Clock is the portal's clock, moved by tests through session
 	// timeouts and throttling windows.
 	Clock *testClock
@@ -126,6 +130,7 @@ func startTestApp(t testing.TB, configure func(base string, cfg *handlers.Config
 	}
 	service := contacts.NewService(client, st, locales, logger)
 	dir := directory.New(client, st, directory.Options{Logger: logger})
+	jobs := bulk.New(bulk.Config{Store: st, Contacts: service, AdminOver: 3, Logger: logger})
 	assets, err := static.New()
 	if err != nil {
 		t.Fatal(err)
@@ -164,6 +169,7 @@ func startTestApp(t testing.TB, configure func(base string, cfg *handlers.Config
 		Clock:     clock.Now,
 
 		Directory:   dir,
+		Bulk:        jobs,
 		OwnDomains:  []string{"acme-widgets.example"},
 		Checkpoints: checkpoints,
 	}
@@ -174,7 +180,7 @@ func startTestApp(t testing.TB, configure func(base string, cfg *handlers.Config
 	srv.Config.Handler = e
 	srv.Start()
 	return &testApp{
-		t: t, URL: srv.URL, Sandbox: sb, SandboxURL: upstream.URL + "/services/v2", Store: st, Service: service, Directory: dir,
+		t: t, URL: srv.URL, Sandbox: sb, SandboxURL: upstream.URL + "/services/v2", Store: st, Service: service, Directory: dir, Bulk: jobs,
 		Clock: clock, Routes: e.Routes(), Handler: e, DBPath: dbPath, passwords: passwords, client: newTestClient(t),
 		Checkpoints: checkpoints,
 	}

@@ -42,7 +42,7 @@ func (h auditHandlers) allowedOrganizations(c echo.Context) ([]int, error) {
 
 // auditFilterParams are the query parameters of the filters, in the order
 // the form shows them.
-var auditFilterParams = []string{"organization", "user", "outcome", "from", "to"}
+var auditFilterParams = []string{"organization", "user", "outcome", "from", "to", "job"}
 
 func auditFilterInput(c echo.Context) store.AuditFilterInput {
 	return store.AuditFilterInput{
@@ -51,6 +51,7 @@ func auditFilterInput(c echo.Context) store.AuditFilterInput {
 		Outcome:      c.QueryParam("outcome"),
 		From:         c.QueryParam("from"),
 		To:           c.QueryParam("to"),
+		Job:          c.QueryParam("job"),
 	}
 }
 
@@ -58,7 +59,7 @@ func auditFilterInput(c echo.Context) store.AuditFilterInput {
 // filters are left out so that links stay short.
 func auditURL(path string, in store.AuditFilterInput, extra ...string) string {
 	v := url.Values{}
-	for i, value := range []string{in.Organization, in.User, in.Outcome, in.From, in.To} {
+	for i, value := range []string{in.Organization, in.User, in.Outcome, in.From, in.To, in.Job} {
 		if value != "" {
 			v.Set(auditFilterParams[i], value)
 		}
@@ -176,6 +177,7 @@ func (h auditHandlers) auditLogPage(c echo.Context, in store.AuditFilterInput) v
 		Outcome:       components.Select{ID: "outcome", Label: "Outcome"},
 		From:          components.Input{ID: "from", Label: "From", Type: "text", Value: in.From, Hint: "YYYY-MM-DD, UTC", Width: "short"},
 		To:            components.Input{ID: "to", Label: "To", Type: "text", Value: in.To, Hint: "YYYY-MM-DD, included", Width: "short"},
+		Job:           components.Input{ID: "job", Label: "Job", Type: "text", Value: in.Job, Hint: "Bulk change number", Width: "short", InputMode: "numeric"},
 		ClearURL:      "/audit",
 		ExportCSVURL:  auditURL("/audit/export", in, "format", "csv"),
 		ExportJSONURL: auditURL("/audit/export", in, "format", "json"),
@@ -206,6 +208,8 @@ func setFilterErrors(p *views.AuditLogPage, errs []store.AuditFilterError) {
 			p.From.Error = e.Message
 		case "to":
 			p.To.Error = e.Message
+		case "job":
+			p.Job.Error = e.Message
 		}
 	}
 }
@@ -225,6 +229,9 @@ func auditRow(s store.AuditSubmission) views.AuditRow {
 	if s.OrganizationID != 0 {
 		r.OrganizationID = strconv.Itoa(s.OrganizationID)
 		r.OrganizationURL = organizationURL(s.OrganizationID)
+	}
+	if s.JobID != 0 {
+		r.Job, r.JobURL = "Bulk change "+strconv.FormatInt(s.JobID, 10), bulkJobURL(s.JobID)
 	}
 	return r
 }

@@ -47,6 +47,9 @@ func (h auditHandlers) showSubmission(c echo.Context) error {
 	if p.Inclusion, err = h.submissionInclusion(c, events); err != nil {
 		return err
 	}
+	if err := h.offerRestore(c, events, &p); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.AuditSubmission(p))
 }
 

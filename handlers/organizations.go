@@ -66,6 +66,7 @@ func (h organizationHandlers) listOrganizations(c echo.Context) error {
 		NoTechnical: noTechnical,
 		ClearURL:    "/organizations",
 		CanRefresh:  mayReadFresh(currentUser(c)),
+		CanChange:   mayReadFresh(currentUser(c)),
 
 		ContactsNotSearched: res.ContactsNotSearched,
 	}
@@ -157,6 +158,11 @@ func (h organizationHandlers) showOrganization(c echo.Context) error {
 	in, sent, err := h.startEdit(c, id, view, c.QueryParam("draft"))
 	if err != nil {
 		return err
+	}
+	if restore := c.QueryParam("restore"); restore != "" && canEdit {
+		if in, notice, err = h.restoreEdit(c, id, current, restore); err != nil {
+			return err
+		}
 	}
 	p, err := h.organizationPage(c, view)
 	if err != nil {

@@ -159,6 +159,9 @@ func (h peopleHandlers) showPerson(c echo.Context) error {
 	for _, pc := range person.Contacts {
 		p.Organizations = append(p.Organizations, fresh.organization(pc))
 	}
+	if mayReadFresh(currentUser(c)) {
+		p.BulkURL = "/bulk/new?person=" + strconv.Itoa(person.ID)
+	}
 	return render(c, http.StatusOK, views.Person(p))
 }
 

@@ -50,6 +50,7 @@ func (s *server) routes(e *echo.Echo) {
 	audit := auditHandlers{server: s}
 	audit.routes(app)
 	peopleHandlers{server: s}.routes(app)
+	bulkHandlers{server: s}.routes(app)
 	directoryHandlers{server: s}.routes(app.Group("/directory", s.requireRole(store.RoleAdmin)))
 	s.metricsRoutes(app)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/accounts"
 	"github.com/contactdesk/contactdesk/auditlog"
+	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/directory"
 	"github.com/contactdesk/contactdesk/handlers/sso"
@@ -65,6 +66,8 @@ type Config struct {
 	Metrics *metrics.Metrics
 	// Directory knows who is contact where; required.
 	Directory *directory.Directory
+	// Bulk plans and runs changes of many organizations; required.
+	Bulk *bulk.Service
 	// OwnDomains are the company's email domains: the People page can
 	// list the contacts outside them.
 	OwnDomains []string
@@ -154,6 +157,9 @@ func (s *server) page(c echo.Context, title, nav string) views.Page {
 	// The session was read by loadUser, which returned any error reading
 	// it: these read what it read.
 	var err error
+	if u := currentUser(c); u != nil {
+		p.Jobs = s.jobNotices(c, u.ID)
+	}
 	if p.CSRFToken, err = s.Sessions.csrfToken(c); err != nil {
 		s.requestLogger(c).Warn("no form token for the page", "error", err.Error())
 	}

@@ -60,6 +60,7 @@ func (s *Server) updateContacts(w http.ResponseWriter, r *http.Request) {
 		writeOrganizationNotFound(w)
 		return
 	}
+	s.updates.add(o.ID)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		writeErrors(w, http.StatusBadRequest, apiError{"bad_request_format", "The request body could not be read."})

@@ -75,3 +75,30 @@ func (l *requestLog) reset() {
 	defer l.mu.Unlock()
 	l.requests = nil
 }
+
+// updateCounter counts the contact PUTs each organization received.
+type updateCounter struct {
+	mu             sync.Mutex
+	byOrganization map[int]int
+}
+
+func (u *updateCounter) add(id int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.byOrganization[id]++
+}
+
+// ContactUpdates returns, per organization, how many contact PUTs the
+// server handled for it since it started, accepted or refused (a PUT
+// refused before it reached the organization, for a bad key or the rate
+// limit, is not counted). Unlike Requests it forgets nothing: tests that
+// must prove no organization was sent a change twice read it.
+func (s *Server) ContactUpdates() map[int]int {
+	s.updates.mu.Lock()
+	defer s.updates.mu.Unlock()
+	out := make(map[int]int, len(s.updates.byOrganization))
+	for id, n := range s.updates.byOrganization {
+		out[id] = n
+	}
+	return out
+}

@@ -75,6 +75,8 @@ type Server struct {
 	faults        *faultQueue
 	log           *requestLog
 	mux           *http.ServeMux
+	// updates counts the contact PUTs handled per organization.
+	updates *updateCounter
 }
 
 // New returns a Server holding the deterministic seed organizations, and
@@ -90,6 +92,7 @@ func New(opts Options) *Server {
 		limiter:       newLimiter(opts.Windows),
 		faults:        &faultQueue{},
 		log:           newRequestLog(opts.RequestLog),
+		updates:       &updateCounter{byOrganization: map[int]int{}},
 	}
 	if s.apiKey == "" {
 		s.apiKey = defaultAPIKey

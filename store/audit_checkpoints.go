@@ -81,10 +81,6 @@ func (s *Store) EachAuditCheckpoint(ctx context.Context, fn func(AuditCheckpoint
 	return nil
 }
 
-type rowScanner interface {
-	Scan(dest ...any) error
-}
-
 func scanCheckpoint(row rowScanner) (AuditCheckpoint, error) {
 	var (
 		cp       AuditCheckpoint

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // The audit pages do not read audit_events alone: the list, its filters,
@@ -36,6 +37,9 @@ type submissionRow struct {
 	status           sql.NullInt64
 	durationMS       sql.NullInt64
 	outcomeID        sql.NullInt64
+	// jobID is the bulk job that made the submission (see
+	// BulkJobRequestID); NULL for a change made on its own.
+	jobID sql.NullInt64
 }
 
 // submissionColumn is one column of audit_submissions and the field of
@@ -62,6 +66,7 @@ var submissionTable = []submissionColumn{
 	{"status", func(r *submissionRow) any { return &r.status }},
 	{"duration_ms", func(r *submissionRow) any { return &r.durationMS }},
 	{"outcome_id", func(r *submissionRow) any { return &r.outcomeID }},
+	{"job_id", func(r *submissionRow) any { return &r.jobID }},
 }
 
 // pointers returns scan destinations for every column of submissionTable.
@@ -188,7 +193,7 @@ func deriveEvent(prev *submissionRow, e *auditRow) derivedChange {
 			id: e.id, submissionID: e.submissionID, occurredAt: e.occurredAt,
 			actorID: e.actorID, actorEmail: e.actorEmail,
 			organizationID: e.organizationID, organizationName: e.organizationName,
-			summary: e.summary, outcome: string(outcome),
+			summary: e.summary, outcome: string(outcome), jobID: jobOfRequest(e.requestID),
 		}
 		ch.created = true
 		ch.days = []dayDelta{{day: dayOf(e.occurredAt), outcome: string(outcome), delta: 1}}
@@ -353,4 +358,18 @@ func (w *derivedWriter) apply(e *auditRow) error {
 		}
 	}
 	return nil
+}
+
+// jobOfRequest returns the bulk job a request id names ("job-<id>", see
+// BulkJobRequestID), or NULL for any other request id.
+func jobOfRequest(requestID string) sql.NullInt64 {
+	digits, ok := strings.CutPrefix(requestID, "job-")
+	if !ok || digits == "" || digits[0] == '0' {
+		return sql.NullInt64{}
+	}
+	id, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || id <= 0 {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: id, Valid: true}
 }

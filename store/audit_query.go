@@ -68,6 +68,8 @@ type AuditFilter struct {
 	// OrganizationIDs restricts the log to these organizations, for users
 	// who may see only some; nil means all, an empty non-nil slice none.
 	OrganizationIDs []int
+	// JobID selects the submissions of one bulk job.
+	JobID int64
 }
 
 // AuditCursor is a position in the audit log's order (newest first): the
@@ -119,6 +121,8 @@ type AuditSubmission struct {
 	Status int
 	// Duration is zero when not measured.
 	Duration time.Duration
+	// JobID is the bulk job the submission was part of, zero for none.
+	JobID int64
 }
 
 // Cursor is the submission's position in the log.
@@ -148,7 +152,7 @@ type AuditPage struct {
 const maxAuditPage = 500
 
 const submissionColumns = `s.id, s.submission_id, s.occurred_at, s.actor_id, s.actor_email,
-	s.organization_id, s.organization_name, s.summary, s.outcome, s.status, s.duration_ms`
+	s.organization_id, s.organization_name, s.summary, s.outcome, s.status, s.duration_ms, s.job_id`
 
 // AuditSubmissions returns one page of the audit log, newest first, read
 // by keyset: a page costs the same however deep it is.
@@ -302,9 +306,10 @@ func scanSubmission(rows *sql.Rows) (AuditSubmission, error) {
 		sub                        AuditSubmission
 		at, outcome                string
 		actor, org, status, millis sql.NullInt64
+		job                        sql.NullInt64
 	)
 	err := rows.Scan(&sub.ID, &sub.SubmissionID, &at, &actor, &sub.ActorEmail, &org, &sub.OrganizationName,
-		&sub.Summary, &outcome, &status, &millis)
+		&sub.Summary, &outcome, &status, &millis, &job)
 	if err != nil {
 		return AuditSubmission{}, err
 	}
@@ -314,5 +319,6 @@ func scanSubmission(rows *sql.Rows) (AuditSubmission, error) {
 	sub.ActorID, sub.OrganizationID, sub.Status = int(actor.Int64), int(org.Int64), int(status.Int64)
 	sub.Outcome = AuditOutcome(outcome)
 	sub.Duration = time.Duration(millis.Int64) * time.Millisecond
+	sub.JobID = job.Int64
 	return sub, nil
 }

@@ -18,11 +18,13 @@ type AuditFilterInput struct {
 	Outcome string
 	// From and To are days, YYYY-MM-DD, in UTC; both are included.
 	From, To string
+	// Job is the number of a bulk job.
+	Job string
 }
 
 // AuditFilterError is a problem with one field of an AuditFilterInput.
 type AuditFilterError struct {
-	// Field is "organization", "user", "outcome", "from" or "to".
+	// Field is "organization", "user", "outcome", "from", "to" or "job".
 	Field   string
 	Message string
 }
@@ -64,6 +66,14 @@ func (in AuditFilterInput) Parse() (AuditFilter, []AuditFilterError) {
 	f.Outcome = AuditOutcome(strings.TrimSpace(in.Outcome))
 	if f.Outcome != "" && !f.Outcome.Valid() {
 		bad("outcome", "Outcome must be one of the outcomes listed")
+	}
+
+	if job := strings.TrimSpace(in.Job); job != "" {
+		id, err := strconv.ParseInt(job, 10, 64)
+		if err != nil || id < 1 || !isDigits(job) {
+			bad("job", "Job must be the number of a bulk job, like 12")
+		}
+		f.JobID = id
 	}
 
 	var fromOK, toOK bool

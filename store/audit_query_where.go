@@ -47,6 +47,9 @@ func filterWhere(ctx context.Context, tx *sql.Tx, e engine, f AuditFilter) (audi
 	if f.Outcome != "" {
 		w = w.and("s.outcome = ?", string(f.Outcome))
 	}
+	if f.JobID != 0 {
+		w = w.and("s.job_id = ?", f.JobID)
+	}
 	if !f.From.IsZero() {
 		w = w.and("s.occurred_at >= ?", formatTime(f.From))
 	}

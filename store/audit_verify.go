@@ -225,6 +225,7 @@ func newFoldEvent(id int64, raw *[hashedColumns + 2]sql.RawBytes, hash string) (
 	case AuditRequested, AuditRejected, AuditChangedOutside:
 		e.row.occurredAt, e.row.actorEmail = string(raw[3]), string(raw[5])
 		e.row.organizationName, e.row.summary = string(raw[7]), string(raw[18])
+		e.row.requestID = string(raw[17])
 	}
 	return e, err
 }

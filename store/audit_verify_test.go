@@ -26,6 +26,8 @@ func derivedLogEvents() []AuditEvent {
 	}
 	outside := ev("sub-outside", AuditChangedOutside, 101, "", 0, 9)
 	outside.ActorID = 0
+	lost := ev("sub-lost", AuditRequested, 103, "ada@example.com", 0, 6)
+	lost.RequestID = BulkJobRequestID(3) // made by a bulk job
 	return []AuditEvent{
 		ev("sub-ok", AuditRequested, 101, "ada@example.com", 0, 0),
 		ev("sub-ok", AuditResponded, 101, "ada@example.com", 204, 1),
@@ -33,7 +35,7 @@ func derivedLogEvents() []AuditEvent {
 		ev("sub-refused", AuditResponded, 102, "bob@example.com", 400, 3),
 		ev("sub-rejected", AuditRejected, 101, "ada@example.com", 0, 4),
 		{SubmissionID: "sec-1", Kind: AuditSignedIn, OccurredAt: at.Add(5 * time.Minute), ActorEmail: "ada@example.com", Summary: "signed in"},
-		ev("sub-lost", AuditRequested, 103, "ada@example.com", 0, 6),
+		lost,
 		ev("sub-lost", AuditFailed, 103, "ada@example.com", 0, 7),
 		ev("sub-lost", AuditReconciled, 103, "", 0, 24*60),
 		ev("sub-pending", AuditRequested, 102, "bob@example.com", 0, 8),

@@ -54,6 +54,12 @@ const readerLifetime = 15 * time.Minute
 // no faster, the operating system's cache serving the rest (BENCHMARKS.md).
 const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-2000)"
 
+// rowScanner is a *sql.Row or *sql.Rows: what a scan function of one row
+// reads from.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
 // Store is the Contact Desk database. It is safe for concurrent use.
 type Store struct {
 	engine engine

@@ -13,6 +13,8 @@ type AuditLogPage struct {
 	Outcome   components.Select
 	From      components.Input
 	To        components.Input
+	// Job is the filter by bulk change.
+	Job components.Input
 	// ShowResults is false when the filters could not be read.
 	ShowResults bool
 	// Filtered is set when any filter is set.
@@ -88,6 +90,10 @@ type AuditRow struct {
 	OutcomeKey       string
 	Duration         string
 	SubmissionNumber string
+	// Job names the bulk change the submission was part of, JobURL links
+	// it; "" for none.
+	Job    string
+	JobURL string
 }
 
 // ShowSummary reports whether the summary adds to the changes listed: it
@@ -150,6 +156,14 @@ type AuditSubmissionPage struct {
 	// Sent is set when the request left for DigiCert.
 	Sent    bool
 	Changes []AuditContactChange
+	// RestoreURL opens the organization's form prefilled with the contacts
+	// as they were before the submission; "" when it cannot be restored
+	// or the viewer may not change the organization.
+	RestoreURL string
+	// Job names the bulk change the submission was part of, JobURL links
+	// it; "" for none.
+	Job    string
+	JobURL string
 	// Inclusion is shown to admins and auditors; nil for others.
 	Inclusion *AuditInclusion
 }

@@ -21,6 +21,10 @@ type Page struct {
 	User       *User
 	RequestID  string
 	AppVersion string
+	// Scripts are the page's own scripts, after JSURL.
+	Scripts []string
+	// Jobs are the viewer's bulk jobs under way, noticed on every page.
+	Jobs []JobNotice
 }
 
 // User is the signed-in user as the layout shows it.

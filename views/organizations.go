@@ -24,6 +24,8 @@ type OrganizationsPage struct {
 	// for their organizations to be searched.
 	ContactsNotSearched bool
 	Freshness           DirectoryFreshness
+	// CanChange offers to select organizations for a bulk change.
+	CanChange bool
 }
 
 // OrganizationRow is one organization in the list.

@@ -58,6 +58,9 @@ type PersonPage struct {
 	ListURL       string
 	Organizations []PersonOrganization
 	Freshness     DirectoryFreshness
+	// BulkURL opens the bulk change of this person's contacts, for those
+	// who may change organizations; "" for others.
+	BulkURL string
 }
 
 // DirectoryFreshness says how complete and how current the directory is,

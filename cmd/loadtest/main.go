@@ -11,12 +11,22 @@
 //	go run ./cmd/loadtest -binary /tmp/contactdesk -fault slow -mix organization=6,audit=3,send=1
 //	go run ./cmd/loadtest -binary /tmp/contactdesk -mix audit -cpuprofile /tmp/audit.pprof
 //
+// With -bulk N it measures a bulk change of N organizations instead: the
+// job alone (the part of the bulk class's share of the rate windows it
+// achieves), then the users alone and the users while such a job runs
+// (the p99 of the pages that read DigiCert without and with it), and the
+// 429 answers of a sandbox that keeps to -rate's windows (see runBulk):
+//
+//	go run ./cmd/loadtest -binary /tmp/contactdesk -organizations 1100 -bulk 1000 -rate 100/500ms,1000/10s \
+//	  -users 32 -think 1s -mix organization=3,review=2,send=1,list=1 -duration 30s
+//
 // With -url it drives a portal already running, signing in as the
 // accounts listed in -accounts (lines of email:password).
 package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -50,6 +60,11 @@ type options struct {
 	latency, settle, idleWait time.Duration
 	seed                      uint64
 	verbose                   bool
+	// bulk, rate and bulkDirectory shape the bulk measurement (see
+	// runBulk).
+	bulk          int
+	rate          string
+	bulkDirectory string
 }
 
 // rssInterval is how often the portal's resident memory is sampled under
@@ -87,6 +102,9 @@ func parse(args []string) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the users' choices")
 	fs.BoolVar(&o.verbose, "v", false, "show the portal's log")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "with a started portal, write its CPU profile of the first measured run (at most its first 100 s) to this file (go tool pprof)")
+	fs.IntVar(&o.bulk, "bulk", 0, "with a started portal: measure a bulk change of this many organizations alone (its use of the bulk share of the rate windows), then the users alone and while such a job runs (the p99 of the pages that read DigiCert), instead of the usual runs")
+	fs.StringVar(&o.rate, "rate", "", "with a started portal: the rate windows of both the sandbox (which answers 429 beyond them) and the portal (CONTACTDESK_DIGICERT_RATE), like 100/1s,100000/1h; empty: the sandbox has none and the portal DigiCert's")
+	fs.StringVar(&o.bulkDirectory, "bulk-directory", "run", "with -bulk: run the directory's worker during the job, or pause it so that the job has the shared part of the windows alone")
 	fs.StringVar(&o.clientProfile, "clientprofile", "", "write the load tool's own CPU profile of the whole run to this file: what the client side costs")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -102,6 +120,17 @@ func parse(args []string) (options, error) {
 	}
 	if o.organizations < 0 || o.idleWait < 0 {
 		return o, errors.New("-organizations and -idle-wait must not be negative")
+	}
+	if o.bulk < 0 || (o.bulk > 0 && (o.url != "" || o.users < 1)) {
+		return o, errors.New("-bulk needs a started portal, users and a positive count")
+	}
+	if o.bulkDirectory != "run" && o.bulkDirectory != "pause" {
+		return o, errors.New("-bulk-directory: want run or pause")
+	}
+	if o.rate != "" {
+		if _, err := sandbox.ParseWindows(o.rate); err != nil {
+			return o, fmt.Errorf("-rate: %w", err)
+		}
 	}
 	if _, ok := faultFor(o.fault); !ok {
 		return o, fmt.Errorf("-fault %q: want none, slow, reset, 5xx or 429", o.fault)
@@ -166,14 +195,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	var (
-		portal *loadtest.Portal
-		idle   loadtest.Memory
+		portal  *loadtest.Portal
+		idle    loadtest.Memory
+		starter loadtest.Account
+		up      *loadtest.Upstream
 	)
 	if o.url == "" {
-		p, up, err := start(ctx, o)
+		p, u, err := start(ctx, o)
 		if err != nil {
 			return err
 		}
+		up = u
 		defer up.Close()
 		if o.db == "" {
 			// The database was made for this run only.
@@ -183,8 +215,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		portal = p
 		defer portal.Kill()
 		cfg.BaseURL = p.URL
-		if cfg.Accounts, err = p.AddAccounts(ctx, fmt.Sprintf("load%d-", time.Now().Unix()), o.users); err != nil {
+		accounts := o.users
+		if o.bulk > 0 {
+			// One more account starts the bulk jobs.
+			accounts++
+		}
+		if cfg.Accounts, err = p.AddAccounts(ctx, fmt.Sprintf("load%d-", time.Now().Unix()), accounts); err != nil {
 			return err
+		}
+		if o.bulk > 0 {
+			starter = cfg.Accounts[o.users]
+			cfg.Accounts = cfg.Accounts[:o.users]
 		}
 		if !sleep(ctx, time.Until(listening.Add(o.idleWait))) {
 			return ctx.Err()
@@ -203,6 +244,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	fmt.Fprintf(stdout, "portal %s, %d users, %s after %s warm-up, think %s, fault %s\n", cfg.BaseURL, o.users, o.duration, o.warmup, o.think, o.fault)
+	if o.bulk > 0 {
+		windows, err := sandbox.ParseWindows(cmp.Or(o.rate, "100/5s,1000/5m"))
+		if err != nil {
+			return err
+		}
+		if err := runBulk(ctx, o, cfg, starter, up, windows, stdout); err != nil {
+			return err
+		}
+		if err := portal.Stop(45 * time.Second); err != nil {
+			return err
+		}
+		return checkAudit(ctx, portal, stdout)
+	}
 	// The first measured run is profiled, from its start to its end.
 	profiled := make(chan error, 1)
 	var profiling atomic.Bool
@@ -271,6 +325,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 // start serves a sandbox and starts the portal against it.
 func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream, error) {
 	opts := loadtest.UpstreamOptions{Organizations: o.organizations}
+	if o.rate != "" {
+		windows, err := sandbox.ParseWindows(o.rate)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts.Windows = windows
+	}
 	if o.latency > 0 {
 		opts.Delay = func() time.Duration { return o.latency }
 	}
@@ -289,6 +350,9 @@ func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream
 		DB:      db,
 		Env:     []string{"DIGICERT_API_KEY=" + up.APIKey, "DIGICERT_BASE_URL=" + up.BaseURL(), "CONTACTDESK_LOG_FORMAT=json"},
 		Metrics: o.cpuProfile != "",
+	}
+	if o.rate != "" {
+		p.Env = append(p.Env, "CONTACTDESK_DIGICERT_RATE="+o.rate)
 	}
 	if o.verbose {
 		p.Log = os.Stderr

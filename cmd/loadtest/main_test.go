@@ -1,8 +1,12 @@
 package main
 
 import (
+	"math"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/contactdesk/contactdesk/sandbox"
 )
 
 func TestIDRange(t *testing.T) {
@@ -79,10 +83,59 @@ func TestParseNeedsATarget(t *testing.T) {
 		{[]string{"-binary", "x", "-organizations", "10000", "-idle-wait", "10s"}, false},
 		{[]string{"-binary", "x", "-organizations", "-1"}, true},
 		{[]string{"-binary", "x", "-compare", "audit"}, true},
+		{[]string{"-binary", "x", "-bulk", "1000", "-rate", "100/500ms,1000/10s"}, false},
+		{[]string{"-binary", "x", "-bulk", "1000", "-users", "0"}, true},
+		{[]string{"-url", "http://127.0.0.1:8080", "-accounts", "a.txt", "-bulk", "10"}, true},
+		{[]string{"-binary", "x", "-bulk", "-1"}, true},
+		{[]string{"-binary", "x", "-bulk", "10", "-bulk-directory", "stop"}, true},
+		{[]string{"-binary", "x", "-bulk", "10", "-bulk-directory", "pause"}, false},
+		{[]string{"-binary", "x", "-rate", "100 per second"}, true},
 	}
 	for _, tt := range tests {
 		if _, err := parse(tt.args); (err != nil) != tt.wantErr {
 			t.Errorf("parse(%q) error = %v, want error %v", tt.args, err, tt.wantErr)
 		}
+	}
+}
+
+func TestBulkShare(t *testing.T) {
+	windows := []sandbox.RateWindow{{Limit: 100, Per: 500 * time.Millisecond}, {Limit: 1000, Per: 10 * time.Second}}
+	tests := []struct {
+		name      string
+		took      time.Duration
+		bulk      float64
+		allowance float64
+		percent   float64
+	}{
+		// 800 per 10 s binds (80/s, against 160/s for 80 per 500 ms).
+		{"longer than every window", 40 * time.Second, 3000, 3200, 93.75},
+		{"at the share's rate", 37500 * time.Millisecond, 3000, 3000, 100},
+		// Shorter than the long window, a job may use all its 800: the
+		// short window's 80 per 500 ms allows 480 in 3 s.
+		{"shorter than the long window", 3 * time.Second, 240, 480, 50},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := bulkAllowance(windows, tt.took); math.Abs(got-tt.allowance) > 1e-6 {
+				t.Errorf("bulkAllowance over %s = %.1f, want %.1f", tt.took, got, tt.allowance)
+			}
+			percent, rate := jobShare(jobFigures{took: tt.took, admitted: map[string]float64{"bulk": tt.bulk}}, windows)
+			if math.Abs(percent-tt.percent) > 1e-6 || rate != 80 {
+				t.Errorf("jobShare = %.2f %% of %.1f/s, want %.2f %% of 80/s", percent, rate, tt.percent)
+			}
+		})
+	}
+}
+
+func TestJobOrganizationsLeaveTheUsersOnes(t *testing.T) {
+	var orgs []sandbox.Organization
+	for id := 1001; id <= 1010; id++ {
+		orgs = append(orgs, sandbox.Organization{ID: id})
+	}
+	if got, want := jobOrganizations(orgs, []int{1002, 1004, 1005}, 4), []int{1001, 1003, 1006, 1007}; !slices.Equal(got, want) {
+		t.Errorf("jobOrganizations = %v, want %v", got, want)
+	}
+	if got := jobOrganizations(orgs, []int{1001}, 20); len(got) != 9 {
+		t.Errorf("jobOrganizations of 20 from 9 left = %v, want the 9", got)
 	}
 }

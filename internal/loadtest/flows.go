@@ -32,6 +32,12 @@ const (
 	FlowPeople = "people"
 )
 
+// ReadsDigiCert lists the flows whose pages read DigiCert at every
+// request: a review reads the organization's contacts live, a send reads
+// them before and after its change. (An organization's page reads
+// DigiCert only when its cached read is older than the cache's TTL.)
+func ReadsDigiCert() []string { return []string{FlowReview, FlowSend} }
+
 // DefaultMix returns a working day's mix: mostly reading, a change now
 // and then.
 func DefaultMix() map[string]int {
@@ -52,6 +58,7 @@ func DefaultMix() map[string]int {
 func ParseMix(s string) (map[string]int, error) {
 	mix, known := map[string]int{}, DefaultMix()
 	known[FlowPeople] = 0
+	known[FlowReview] = 0
 	for _, part := range strings.Split(s, ",") {
 		name, weight, found := strings.Cut(strings.TrimSpace(part), "=")
 		w := 1
@@ -133,6 +140,8 @@ func (f *flowRun) run(ctx context.Context, flow string) error {
 	case FlowOrganization:
 		_, err := f.u.Get(ctx, FlowOrganization, organizationPath(pick(f.rng, f.t.Organizations)), http.StatusOK)
 		return err
+	case FlowReview:
+		return f.review(ctx)
 	case FlowSend:
 		return f.send(ctx)
 	case FlowAudit:
@@ -209,6 +218,13 @@ func (f *flowRun) people(ctx context.Context) error {
 	return err
 }
 
+// review reviews a change of the job title of an organization's contact
+// and leaves it unsent, as a person who changes their mind does.
+func (f *flowRun) review(ctx context.Context) error {
+	_, err := f.u.ReviewChange(ctx, pick(f.rng, f.t.Organizations), fmt.Sprintf("Reviewed %d", f.number))
+	return err
+}
+
 // send changes the job title of the user's own organization's contact.
 func (f *flowRun) send(ctx context.Context) error {
 	f.sends++
@@ -225,28 +241,46 @@ func (u *User) SendChange(ctx context.Context, id int, jobTitle string, outcomes
 	if len(outcomes) == 0 {
 		outcomes = []int{http.StatusSeeOther}
 	}
-	page, err := u.Get(ctx, FlowOrganization, organizationPath(id), http.StatusOK)
+	r, err := u.ReviewChange(ctx, id, jobTitle)
 	if err != nil {
 		return 0, err
 	}
+	sent, err := u.Post(ctx, FlowSend, organizationPath(id)+"/send", url.Values{"draft": {r.Draft}, "fingerprint": {r.Fingerprint}}, outcomes...)
+	return sent.Status, err
+}
+
+// Reviewed is a change reviewed and ready to send: what the review's Send
+// form posts.
+type Reviewed struct {
+	Draft, Fingerprint string
+}
+
+// ReviewChange reviews a change of the job title of organization id's
+// organization contact the way a person does: open the page, review the
+// form as shown with the one field changed. The organization's page is
+// recorded under FlowOrganization, the review under FlowReview.
+func (u *User) ReviewChange(ctx context.Context, id int, jobTitle string) (Reviewed, error) {
+	page, err := u.Get(ctx, FlowOrganization, organizationPath(id), http.StatusOK)
+	if err != nil {
+		return Reviewed{}, err
+	}
 	form, err := FormValues(page.Body, "/review")
 	if err != nil {
-		return 0, err
+		return Reviewed{}, err
 	}
 	form.Set("organization_contact.action", "update")
 	form.Set("organization_contact.job_title", jobTitle)
 	form.Set("mode", "form")
 	review, err := u.Post(ctx, FlowReview, organizationPath(id)+"/review", form, http.StatusOK)
 	if err != nil {
-		return 0, err
+		return Reviewed{}, err
 	}
 	draft, ok1 := HiddenValue(review.Body, "draft")
 	fingerprint, ok2 := HiddenValue(review.Body, "fingerprint")
 	if !ok1 || !ok2 {
-		return 0, fmt.Errorf("loadtest: review of organization %d shows no Send form", id)
+		return Reviewed{}, fmt.Errorf("loadtest: review of organization %d shows no Send form", id)
 	}
-	sent, err := u.Post(ctx, FlowSend, organizationPath(id)+"/send", url.Values{"draft": {draft}, "fingerprint": {fingerprint}}, outcomes...)
-	return sent.Status, err
+	return Reviewed{Draft: draft, Fingerprint: fingerprint}, nil
 }
 
 func organizationPath(id int) string { return "/organizations/" + strconv.Itoa(id) }

@@ -16,6 +16,8 @@ func TestParseMix(t *testing.T) {
 		{"organization", map[string]int{"organization": 1}, false},
 		{"organization=3, audit=1", map[string]int{"organization": 3, "audit": 1}, false},
 		{"send=0,list=2", map[string]int{"send": 0, "list": 2}, false},
+		{"organization=3,review=2,send=1", map[string]int{"organization": 3, "review": 2, "send": 1}, false},
+		{"people", map[string]int{"people": 1}, false},
 		{"nonsense", nil, true},
 		{"audit=x", nil, true},
 		{"audit=-1", nil, true},

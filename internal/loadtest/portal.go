@@ -45,14 +45,22 @@ type UpstreamOptions struct {
 	// Organizations is how many organizations the sandbox holds; 0 means
 	// its seed table's sixty-odd.
 	Organizations int
+	// Windows are the sandbox's rate limits, which answer 429 beyond
+	// them; nil means none (the portal keeps to DigiCert's limits
+	// itself).
+	Windows []sandbox.RateWindow
 }
 
-// StartUpstream serves a fresh sandbox without rate limits (the portal
-// keeps to DigiCert's limits itself).
+// StartUpstream serves a fresh sandbox, without rate limits unless
+// opts.Windows sets some.
 func StartUpstream(opts UpstreamOptions) *Upstream {
+	windows := opts.Windows
+	if windows == nil {
+		windows = []sandbox.RateWindow{}
+	}
 	up := &Upstream{
 		Server: sandbox.New(sandbox.Options{
-			APIKey: "loadtest-key", Windows: []sandbox.RateWindow{}, Organizations: opts.Organizations,
+			APIKey: "loadtest-key", Windows: windows, Organizations: opts.Organizations,
 		}),
 		APIKey: "loadtest-key",
 		delay:  opts.Delay,

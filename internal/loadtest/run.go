@@ -55,6 +55,9 @@ func (cfg Config) measuring(d time.Duration) {
 type Result struct {
 	Elapsed   time.Duration
 	Summaries []Summary
+	// Recorder holds the measured requests, for summaries of one's own
+	// (Recorder.Combined).
+	Recorder *Recorder
 }
 
 // Run signs in every user, then runs flows until the duration or the
@@ -122,7 +125,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	drive(ctx, runs, mix, total, cfg.MaxRequests, cfg.Think)
 	elapsed := time.Since(measuredFrom)
-	return Result{Elapsed: elapsed, Summaries: rec.Summaries(elapsed)}, nil
+	return Result{Elapsed: elapsed, Summaries: rec.Summaries(elapsed), Recorder: rec}, nil
 }
 
 // signIn makes cfg.Users users, each signed in as one of cfg.Accounts in

@@ -92,26 +92,58 @@ func (r *Recorder) Summaries(elapsed time.Duration) []Summary {
 	defer r.mu.Unlock()
 	var out []Summary
 	for name, f := range r.flows {
-		s := slices.Clone(f.samples)
-		slices.Sort(s)
-		sum := Summary{
-			Flow:      name,
-			Requests:  f.count,
-			Errors:    f.errors,
-			Statuses:  maps.Clone(f.statuses),
-			P50:       percentile(s, 0.50),
-			P90:       percentile(s, 0.90),
-			P99:       percentile(s, 0.99),
-			Max:       f.max,
-			LastError: f.lastErr,
-		}
-		if elapsed > 0 {
-			sum.Throughput = float64(f.count) / elapsed.Seconds()
-		}
-		out = append(out, sum)
+		out = append(out, f.summary(name, elapsed))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Flow < out[j].Flow })
 	return out
+}
+
+// Combined returns one Summary, named name, of the requests of every flow
+// listed taken together: the 99th percentile of several pages as one, for
+// instance. Flows that recorded nothing are left out.
+func (r *Recorder) Combined(name string, elapsed time.Duration, flows ...string) Summary {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	all := &flowStats{statuses: map[int]int{}}
+	for _, flow := range flows {
+		f := r.flows[flow]
+		if f == nil {
+			continue
+		}
+		all.count += f.count
+		all.errors += f.errors
+		for status, n := range f.statuses {
+			all.statuses[status] += n
+		}
+		all.samples = append(all.samples, f.samples...)
+		all.max = max(all.max, f.max)
+		if f.lastErr != "" {
+			all.lastErr = f.lastErr
+		}
+	}
+	return all.summary(name, elapsed)
+}
+
+// summary summarizes f as flow name, with throughput computed over
+// elapsed.
+func (f *flowStats) summary(name string, elapsed time.Duration) Summary {
+	s := slices.Clone(f.samples)
+	slices.Sort(s)
+	sum := Summary{
+		Flow:      name,
+		Requests:  f.count,
+		Errors:    f.errors,
+		Statuses:  maps.Clone(f.statuses),
+		P50:       percentile(s, 0.50),
+		P90:       percentile(s, 0.90),
+		P99:       percentile(s, 0.99),
+		Max:       f.max,
+		LastError: f.lastErr,
+	}
+	if elapsed > 0 {
+		sum.Throughput = float64(f.count) / elapsed.Seconds()
+	}
+	return sum
 }
 
 // percentile returns the q-th quantile of sorted by the nearest-rank

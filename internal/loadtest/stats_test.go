@@ -73,3 +73,27 @@ func TestRecorderKeepsBoundedSamples(t *testing.T) {
 		t.Errorf("counted %d requests, want %d", got, maxSamples+1000)
 	}
 }
+
+func TestRecorderCombined(t *testing.T) {
+	r := NewRecorder()
+	// review: 1..50 ms; send: 51..100 ms; a page not asked for: 1 s.
+	for i := 1; i <= 50; i++ {
+		r.Record("review", time.Duration(i)*time.Millisecond, 200, nil)
+		r.Record("send", time.Duration(50+i)*time.Millisecond, 303, nil)
+	}
+	r.Record("list", time.Second, 200, nil)
+	r.Record("send", 100*time.Millisecond, 502, errors.New("status 502, want [303]"))
+	got := r.Combined("digicert", 2*time.Second, "review", "send", "export")
+	if got.Flow != "digicert" || got.Requests != 101 || got.Errors != 1 || got.Statuses[200] != 50 || got.Statuses[303] != 50 || got.Statuses[502] != 1 {
+		t.Errorf("combined = %+v, want 101 requests of review and send, 1 error, 50 × 200, 50 × 303, 1 × 502", got)
+	}
+	if got.P50 != 51*time.Millisecond || got.P99 != 100*time.Millisecond || got.Max != 100*time.Millisecond {
+		t.Errorf("combined p50 %s, p99 %s, max %s; want 51ms, 100ms, 100ms: the list's 1 s left out", got.P50, got.P99, got.Max)
+	}
+	if got.Throughput != 50.5 {
+		t.Errorf("combined throughput %.2f/s, want 50.50", got.Throughput)
+	}
+	if empty := r.Combined("none", time.Second, "audit"); empty.Requests != 0 || empty.P99 != 0 {
+		t.Errorf("combined of a flow never run = %+v, want nothing", empty)
+	}
+}

@@ -192,22 +192,40 @@ func (u *User) SignIn(ctx context.Context, a Account) error {
 // the unlabelled samples by name: go_goroutines, process_open_fds,
 // go_memstats_heap_inuse_bytes and the like.
 func (u *User) Metrics(ctx context.Context) (map[string]float64, error) {
+	all, err := u.LabelledMetrics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for name, v := range all {
+		if !strings.Contains(name, "{") {
+			out[name] = v
+		}
+	}
+	return out, nil
+}
+
+// LabelledMetrics reads the portal's Prometheus metrics (as an admin) and
+// returns every sample by its name with its labels as written:
+// contactdesk_digicert_admitted_total{class="bulk"}.
+func (u *User) LabelledMetrics(ctx context.Context) (map[string]float64, error) {
 	r, err := u.Get(ctx, "metrics", "/metrics", http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]float64{}
 	for _, line := range strings.Split(r.Body, "\n") {
-		if line == "" || strings.HasPrefix(line, "#") || strings.Contains(line, "{") {
+		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		name, value, ok := strings.Cut(line, " ")
-		if !ok {
+		// The value is the last field: a label's value may hold spaces.
+		cut := strings.LastIndexByte(line, ' ')
+		if cut <= 0 {
 			continue
 		}
 		var f float64
-		if _, err := fmt.Sscan(value, &f); err == nil {
-			out[name] = f
+		if _, err := fmt.Sscan(line[cut+1:], &f); err == nil {
+			out[line[:cut]] = f
 		}
 	}
 	return out, nil
