@@ -644,8 +644,14 @@ func moveState(ctx context.Context, tx *sql.Tx, query string, args ...any) error
 // TakeOverBulkLeases gives owner the lease of every running job, until
 // until. One SQLite database serves one portal process, so a lease held
 // when the process starts was left by one that stopped: the runner of a
-// new start takes it over rather than wait for it to expire.
+// new start takes it over rather than wait for it to expire. A PostgreSQL
+// database serves several instances, and a lease held there may be a
+// live one's: nothing is taken over, a lease left by an instance that
+// stopped expires.
 func (s *Store) TakeOverBulkLeases(ctx context.Context, owner string, until time.Time) error {
+	if s.engine == postgres {
+		return nil
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE bulk_jobs SET lease_owner = ?, lease_expires_at = ?
 			WHERE state = 'running' AND lease_owner != ''`, owner, formatTime(until))
