@@ -25,6 +25,7 @@ var copiedTables = []string{
 	"audit_events", "audit_tree", "audit_checkpoints",
 	"audit_submissions", "audit_organizations", "audit_actors", "audit_daily",
 	"directory_organizations", "directory_contacts", "directory_people", "directory_state",
+	"bulk_jobs", "bulk_items",
 }
 
 // uncopiedTables are the tables a copy leaves behind: they hold what
@@ -234,7 +235,24 @@ func (s *Store) restartIdentities(ctx context.Context) error {
 	if s.engine != postgres {
 		return nil
 	}
-	for _, table := range []string{"users", "teams", "group_mappings", "sessions", "directory_people", "audit_checkpoints"} {
+	var tables []string
+	rows, err := s.writer.QueryContext(ctx, `SELECT table_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES' ORDER BY table_name`)
+	if err != nil {
+		return fmt.Errorf("list the identity columns: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table string
+		if err := rows.Scan(&table); err != nil {
+			return fmt.Errorf("list the identity columns: %w", err)
+		}
+		tables = append(tables, table)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list the identity columns: %w", err)
+	}
+	for _, table := range tables {
 		if _, err := s.writer.ExecContext(ctx,
 			`SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), coalesce(max(id), 0) + 1, false) FROM `+table); err != nil {
 			return fmt.Errorf("restart the ids of %s: %w", table, err)
