@@ -60,6 +60,46 @@ func (e engine) notThroughIndex(column string) string {
 	return "+" + column
 }
 
+// packedColumn is a column of a row read packed (see packColumns).
+type packedColumn struct {
+	name string
+	// nullable marks an integer column that may be NULL: it reads as the
+	// empty column, as it is hashed.
+	nullable bool
+}
+
+// packColumns is the expression that reads columns of a row as one value:
+// each column's text (an integer's decimal digits, NULL as nothing) with
+// columnSeparator, the byte 0xFF, between them (see audit_scan.go). On
+// SQLite it is text, SQLite's text holding any bytes. PostgreSQL's text
+// cannot hold that byte (it is never UTF-8), so there the value is bytea:
+// each column's UTF-8 bytes, concatenated with the separator's byte.
+// Scanned into a string, both read the same.
+func (e engine) packColumns(columns []packedColumn) string {
+	parts := make([]string, len(columns))
+	if e == postgres {
+		// Every column is NOT NULL but the nullable integers, which
+		// coalesce makes "": a NULL would make the whole value NULL.
+		for i, c := range columns {
+			col := c.name + "::text"
+			if c.nullable {
+				col = "coalesce(" + col + ", '')"
+			}
+			parts[i] = "convert_to(" + col + ", 'UTF8')"
+		}
+		return strings.Join(parts, " || decode('ff', 'hex') || ")
+	}
+	// concat_ws leaves out a NULL, separator and all: ifnull keeps its
+	// place as "".
+	for i, c := range columns {
+		parts[i] = c.name
+		if c.nullable {
+			parts[i] = "ifnull(" + c.name + ", '')"
+		}
+	}
+	return "concat_ws(CAST(x'ff' AS TEXT), " + strings.Join(parts, ", ") + ")"
+}
+
 // isPostgresURL reports whether dsn names a PostgreSQL database rather
 // than a SQLite file.
 func isPostgresURL(dsn string) bool {
