@@ -26,8 +26,9 @@ func runAudit(ctx context.Context, args []string, env func(string) string, stdin
 		"prove":        runAuditProve,
 		"verify-proof": runAuditVerifyProof,
 		"public-key":   runAuditPublicKey,
+		"new-key":      runAuditNewKey,
 	}
-	const want = "want verify, export, prove, verify-proof or public-key"
+	const want = "want verify, export, prove, verify-proof, public-key or new-key"
 	if len(args) > 0 {
 		if run, ok := sub[args[0]]; ok {
 			return run(ctx, args[1:], env, stdin, stdout, stderr)
@@ -43,7 +44,7 @@ func runAudit(ctx context.Context, args []string, env func(string) string, stdin
 }
 
 func printAuditUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: contactdesk audit verify|export|prove|verify-proof|public-key [flags]")
+	fmt.Fprintln(w, "Usage: contactdesk audit verify|export|prove|verify-proof|public-key|new-key [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "  verify        check the whole audit log, its tree, its derived tables and its checkpoints;")
 	fmt.Fprintln(w, "                --checkpoint FILE: prove the log consistent with a checkpoint kept elsewhere;")
@@ -52,6 +53,7 @@ func printAuditUsage(w io.Writer) {
 	fmt.Fprintln(w, "  prove         print the inclusion proof of a submission's events in the latest checkpoint")
 	fmt.Fprintln(w, "  verify-proof  check an inclusion proof offline with the public key")
 	fmt.Fprintln(w, "  public-key    print the public key that verifies the checkpoints")
+	fmt.Fprintln(w, "  new-key       create the key that signs the checkpoints in the file CONTACTDESK_AUDIT_KEY_FILE names")
 }
 
 // auditVerifier resolves the public key for the audit commands: the one
@@ -361,6 +363,29 @@ func runAuditPublicKey(_ context.Context, args []string, env func(string) string
 		return &usageError{fmt.Sprintf("audit public-key: %v (the portal creates the key at its first start)", err)}
 	}
 	fmt.Fprintln(stdout, key.PublicKey())
+	return nil
+}
+
+// runAuditNewKey creates the checkpoint key file, for installations that
+// set CONTACTDESK_AUDIT_KEY_FILE before the first start (several
+// instances sharing a PostgreSQL database must, and share the one key),
+// and prints its public key. It never replaces a key: checkpoints signed
+// with it could no longer be checked.
+func runAuditNewKey(_ context.Context, args []string, env func(string) string, _ io.Reader, stdout, _ io.Writer) error {
+	fs := newFlagSet("audit new-key", "Create the key that signs the audit log's checkpoints, in the file CONTACTDESK_AUDIT_KEY_FILE (or --audit-key-file) names, and print its public key. An existing file is left as it is.", stdout)
+	cfg, err := parseCommand(fs, args, env)
+	if err != nil {
+		return err
+	}
+	path := cfg.auditKeyFile()
+	key, created, err := auditlog.LoadOrCreateKey(path, checkpointOrigin(cfg))
+	switch {
+	case err != nil:
+		return &usageError{fmt.Sprintf("audit new-key: %v", err)}
+	case !created:
+		return &usageError{fmt.Sprintf("audit new-key: %s holds a key already; it is left as it is (its public key: %s)", path, key.PublicKey())}
+	}
+	fmt.Fprintf(stdout, "Created %s, readable by its owner only. Its public key, for auditors:\n%s\n", path, key.PublicKey())
 	return nil
 }
 

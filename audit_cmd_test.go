@@ -314,3 +314,44 @@ func TestAuditCheckpointCommands(t *testing.T) {
 		t.Errorf("verify --checkpoint of a cut log: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestAuditNewKey creates the shared key of instances on PostgreSQL
+// before their first start: the file is made readable by its owner only,
+// its public key printed, and a second run leaves it as it is.
+func TestAuditNewKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secrets", "audit.key")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	newKey := func() (int, string, string) {
+		var out, errOut bytes.Buffer
+		env := envMap(map[string]string{
+			"CONTACTDESK_DB": "postgres://contactdesk@db.invalid/contactdesk", "CONTACTDESK_AUDIT_KEY_FILE": path,
+			"CONTACTDESK_PUBLIC_URL": "https://contactdesk.example.com",
+		})
+		err := run(context.Background(), []string{"audit", "new-key"}, env, strings.NewReader(""), &out, &errOut)
+		return exitCode(err, &errOut), out.String(), errOut.String()
+	}
+	code, out, stderr := newKey()
+	if code != 0 || !strings.Contains(out, "contactdesk.example.com/contactdesk-audit+") {
+		t.Fatalf("new-key: exit %d, %q %s", code, out, stderr)
+	}
+	info, err := os.Stat(path)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, %v; want mode 0600", info, err)
+	}
+	key, err := auditlog.LoadKey(path)
+	if err != nil || !strings.Contains(out, key.PublicKey()) {
+		t.Fatalf("the printed public key is not the file's %v: %q", err, out)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := newKey(); code != 2 || !strings.Contains(stderr, "holds a key already") {
+		t.Errorf("a second new-key: exit %d, %q; want 2, refusing", code, stderr)
+	}
+	if after, err := os.ReadFile(path); err != nil || string(after) != string(before) {
+		t.Errorf("a second new-key changed the key file (%v)", err)
+	}
+}

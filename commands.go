@@ -15,10 +15,15 @@ import (
 )
 
 func runMigrate(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, _ io.Writer) error {
-	fs := newFlagSet("migrate", "Apply database migrations and exit.", stdout)
+	fs := newFlagSet("migrate", "Apply database migrations and exit; with --from and --to, copy one database into another.", stdout)
+	from := fs.String("from", "", "with --to: the database to copy (a SQLite file), left as it is")
+	to := fs.String("to", "", "with --from: the empty database to copy into (a postgres:// URL)")
 	cfg, err := parseCommand(fs, args, env)
 	if err != nil {
 		return err
+	}
+	if *from != "" || *to != "" {
+		return copyDatabase(ctx, *from, *to, stdout)
 	}
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {

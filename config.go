@@ -83,6 +83,11 @@ type config struct {
 	// MemoryLimit is the soft limit of the Go runtime's memory, as a
 	// number of MiB or GiB ("48MiB"), or "off"; see memoryLimit.
 	MemoryLimit string
+	// Instance names this portal process among those sharing a
+	// PostgreSQL database: in /readyz and the database's list of
+	// sessions (empty: the host's name), and, when set, as a label of
+	// every metric.
+	Instance string
 }
 
 // sandboxMode reports whether the portal runs against the built-in emulator.
@@ -94,6 +99,9 @@ func (c config) secure() bool { return strings.HasPrefix(c.PublicURL, "https://"
 
 // configError is a bad configuration value: one line naming the variable and
 // the problem. It makes the process exit with status 2.
+// defaultDB is CONTACTDESK_DB when it is not set.
+const defaultDB = "data/contactdesk.db"
+
 type configError struct {
 	Variable string
 	Problem  string
@@ -112,7 +120,7 @@ type setting struct {
 
 var settings = []setting{
 	{"CONTACTDESK_ADDR", "addr", "127.0.0.1:8080", "listen address", func(c *config) *string { return &c.Addr }},
-	{"CONTACTDESK_DB", "db", "data/contactdesk.db", "SQLite database file; its folder is created", func(c *config) *string { return &c.DB }},
+	{"CONTACTDESK_DB", "db", defaultDB, "SQLite database file (its folder is created), or a postgres:// URL", func(c *config) *string { return &c.DB }},
 	{"CONTACTDESK_PUBLIC_URL", "public-url", "", "the URL users reach; https:// turns on Secure cookies and HSTS", func(c *config) *string { return &c.PublicURL }},
 	{"DIGICERT_API_KEY", "api-key", "", "DigiCert API key; empty runs against the built-in sandbox", func(c *config) *string { return &c.APIKey }},
 	{"DIGICERT_BASE_URL", "base-url", defaultBaseURL, "DigiCert Services API base URL", func(c *config) *string { return &c.BaseURL }},
@@ -136,6 +144,7 @@ var settings = []setting{
 	{"CONTACTDESK_OIDC_GROUPS_CLAIM", "oidc-groups-claim", "groups", "the claim that lists a person's groups", func(c *config) *string { return &c.OIDCGroupsClaim }},
 	{"CONTACTDESK_OIDC_BUTTON", "oidc-button", "Sign in with SSO", "the name of the sign-in button of the identity provider", func(c *config) *string { return &c.OIDCButton }},
 	{"CONTACTDESK_PASSWORD_SIGNIN", "password-signin", "all", "who may sign in with a password: all, admins (a break-glass administrator beside SSO) or none", func(c *config) *string { return &c.PasswordSignIn }},
+	{"CONTACTDESK_INSTANCE", "instance", "", "the name of this portal process among several sharing a PostgreSQL database, in /readyz and, when set, as the label instance_name of every metric; empty: the host's name, and no label", func(c *config) *string { return &c.Instance }},
 }
 
 // defaultDigiCertRate is DigiCert's documented limits per API key.
@@ -172,8 +181,15 @@ func (c config) validate() error {
 	if err := checkListenAddr(c.Addr); err != nil {
 		return &configError{"CONTACTDESK_ADDR", err.Error()}
 	}
-	if err := checkDBPath(c.DB); err != nil {
+	if err := checkDBLocation(c.DB); err != nil {
 		return &configError{"CONTACTDESK_DB", err.Error()}
+	}
+	if isDatabaseURL(c.DB) && c.AuditKeyFile == "" {
+		// The key file has no database folder to live in: its default
+		// folder is made here instead.
+		if err := checkDBPath(c.auditKeyFile()); err != nil {
+			return &configError{"CONTACTDESK_AUDIT_KEY_FILE", err.Error()}
+		}
 	}
 	if c.PublicURL != "" {
 		if err := checkHTTPURL(c.PublicURL); err != nil {
@@ -214,6 +230,9 @@ func (c config) validate() error {
 	}
 	if _, err := c.digicertRate(); err != nil {
 		return err
+	}
+	if _, err := c.instance(); err != nil {
+		return &configError{"CONTACTDESK_INSTANCE", err.Error()}
 	}
 	if err := c.validateOIDC(); err != nil {
 		return err
@@ -271,6 +290,33 @@ func (c config) digicertRate() ([]digicert.RateWindow, error) {
 		out[i] = digicert.RateWindow{Limit: w.Limit, Per: w.Per}
 	}
 	return out, nil
+}
+
+// instance returns the name of this portal process: Instance, else the
+// host's name (in a container, the container's). It is a label value
+// and part of a PostgreSQL session's name, so it is kept to at most 63
+// letters, digits and . _ -.
+func (c config) instance() (string, error) {
+	name := c.Instance
+	if name == "" {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			return "contactdesk", nil
+		}
+		name = host
+		if len(name) > 63 {
+			name = name[:63]
+		}
+	}
+	if len(name) > 63 {
+		return "", fmt.Errorf("%q is longer than 63 characters", name)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return "", fmt.Errorf("%q may hold only letters, digits and . _ -", name)
+		}
+	}
+	return name, nil
 }
 
 // validateSandbox checks the sandbox's options, which only sandbox mode
@@ -358,10 +404,14 @@ func (c config) auditCheckpointInterval() (time.Duration, error) {
 }
 
 // auditKeyFile is the checkpoint key's file: AuditKeyFile, or the file
-// next to the database.
+// next to the database file; with a database URL, in the default
+// database's folder, data/.
 func (c config) auditKeyFile() string {
 	if c.AuditKeyFile != "" {
 		return c.AuditKeyFile
+	}
+	if isDatabaseURL(c.DB) {
+		return auditlog.DefaultKeyFile(defaultDB)
 	}
 	return auditlog.DefaultKeyFile(c.DB)
 }
@@ -429,6 +479,19 @@ func checkListenAddr(addr string) error {
 		return fmt.Errorf("%q: host must be an IP address, localhost or empty", addr)
 	}
 	return nil
+}
+
+// isDatabaseURL reports whether CONTACTDESK_DB is a URL (postgres://…)
+// rather than the path of a database file.
+func isDatabaseURL(db string) bool { return strings.Contains(db, "://") }
+
+// checkDBLocation checks a database file's path (checkDBPath); a URL is
+// checked when the store connects.
+func checkDBLocation(db string) error {
+	if isDatabaseURL(db) {
+		return nil
+	}
+	return checkDBPath(db)
 }
 
 // checkDBPath creates the database folder and proves it writable, so that a

@@ -5,8 +5,10 @@ import (
 	"context"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -73,6 +75,8 @@ func TestConfigErrors(t *testing.T) {
 		{"OIDC setting without issuer", map[string]string{"CONTACTDESK_OIDC_CLIENT_ID": "c"}, nil, "CONTACTDESK_OIDC_CLIENT_ID"},
 		{"password sign-in unknown", map[string]string{"CONTACTDESK_PASSWORD_SIGNIN": "some"}, nil, "CONTACTDESK_PASSWORD_SIGNIN"},
 		{"password sign-in limited without SSO", map[string]string{"CONTACTDESK_PASSWORD_SIGNIN": "admins"}, nil, "CONTACTDESK_PASSWORD_SIGNIN"},
+		{"PostgreSQL without a key file", map[string]string{"CONTACTDESK_DB": "postgres://contactdesk@db.invalid/contactdesk"}, nil, "CONTACTDESK_AUDIT_KEY_FILE"},
+		{"instance name with a space", map[string]string{"CONTACTDESK_INSTANCE": "web 1"}, nil, "CONTACTDESK_INSTANCE"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
 		tests = append(tests, struct {
@@ -186,7 +190,8 @@ func startServeOn(t *testing.T, db string) (base, setupLink string) {
 }
 
 // startServeWith is startServe with more variables set, which also returns
-// the log the server writes.
+// the log the server writes. When serve stops before it says where it
+// runs, the test fails at once with its error.
 func startServeWith(t *testing.T, vars map[string]string) (base, setupLink string, log *lockedBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -197,12 +202,19 @@ func startServeWith(t *testing.T, vars map[string]string) (base, setupLink strin
 	}
 	maps.Copy(all, vars)
 	env := envMap(all)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, env, nil, &stdout, &stderr) }()
+	// stopped is closed once run has returned runErr: both the wait for
+	// the start and the cleanup read it, however often.
+	var runErr error
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		runErr = run(ctx, nil, env, nil, &stdout, &stderr)
+	}()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve returned %v; log:\n%s", err, stderr.String())
+		<-stopped
+		if runErr != nil && !t.Failed() {
+			t.Errorf("serve returned %v; log:\n%s", runErr, stderr.String())
 		}
 	})
 	re := regexp.MustCompile(`running at (http://\S+)\n(?:.*\n)*?\s+(http://\S+/setup\?token=\S+)`)
@@ -212,13 +224,45 @@ func startServeWith(t *testing.T, vars map[string]string) (base, setupLink strin
 			return m[1], m[2], &stderr
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("serve stopped early: %v; log:\n%s", err, stderr.String())
+		case <-stopped:
+			t.Fatalf("serve stopped early: %v; log:\n%s", runErr, stderr.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	t.Fatalf("serve printed no URL and setup link; stdout %q, log:\n%s", stdout.String(), stderr.String())
 	return "", "", nil
+}
+
+// TestStartServeFailsWhenServeStopsEarly checks the helper above: a serve
+// that stops before it runs (here, its port is taken) must fail the test
+// with serve's error, not hang it. The helper runs in a test binary of
+// its own, since it fails the test it runs in.
+func TestStartServeFailsWhenServeStopsEarly(t *testing.T) {
+	if os.Getenv("CONTACTDESK_TEST_SERVE_STOPS_EARLY") == "1" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		startServeWith(t, map[string]string{"CONTACTDESK_ADDR": ln.Addr().String()})
+		return
+	}
+	// A bound, not a timing: the helper fails within a second or two,
+	// and hung forever before it was fixed.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestStartServeFailsWhenServeStopsEarly$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), "CONTACTDESK_TEST_SERVE_STOPS_EARLY=1")
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("startServeWith hung after serve stopped early; output:\n%s", out)
+	}
+	if err == nil {
+		t.Fatalf("the test of a serve that stopped early passed; output:\n%s", out)
+	}
+	if !strings.Contains(string(out), "serve stopped early") || !strings.Contains(string(out), "CONTACTDESK_ADDR") {
+		t.Errorf("output does not say that serve stopped early and why:\n%s", out)
+	}
 }
 
 func get(t *testing.T, client *http.Client, url string) (int, string) {

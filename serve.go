@@ -66,6 +66,15 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	if err := setMemoryLimit(cfg, env, logger); err != nil {
 		return err
 	}
+	if isDatabaseURL(cfg.DB) && cfg.AuditKeyFile == "" {
+		// A key made on first start would be made by each instance, each
+		// signing the one log with its own.
+		return &configError{"CONTACTDESK_AUDIT_KEY_FILE", "must be set with a PostgreSQL database: every instance sharing it must sign the audit log with the same key, kept outside the database"}
+	}
+	instance, err := cfg.instance()
+	if err != nil {
+		return &configError{"CONTACTDESK_INSTANCE", err.Error()}
+	}
 
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {
@@ -109,13 +118,28 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		logger.Warn("sandbox mode: no DIGICERT_API_KEY set; using the built-in DigiCert emulator",
 			"base_url", baseURL, "rate", cfg.SandboxRate, "organizations", opts.Organizations)
 	}
-	meters := metrics.New(metrics.Options{Version: version, Sandbox: cfg.sandboxMode()})
+	// Of several instances sharing a PostgreSQL database, the leader runs
+	// the work only one may do: the directory's worker, the checkpoint
+	// signer, the reconciliation of what a stopped instance left open.
+	lease := st.NewLeaderLease(store.LeaseOptions{Instance: instance, OnChange: logLeadership(logger)})
+	// Series carry the instance's name only when it was given: a single
+	// instance's series stay as they were.
+	meters := metrics.New(metrics.Options{
+		Version: version, Sandbox: cfg.sandboxMode(), Instance: cfg.Instance, Leading: lease.Leading,
+	})
+	// Instances sharing a PostgreSQL database count their DigiCert
+	// requests together: DigiCert limits the API key, not each instance.
+	var budget digicert.SharedBudget
+	if b := st.DigiCertBudget(); b != nil {
+		budget = sharedBudget{b}
+	}
 	client, err := digicert.New(digicert.Config{
-		BaseURL:   baseURL,
-		APIKey:    apiKey,
-		UserAgent: "ContactDesk/" + version,
-		Logger:    logger,
-		Windows:   windows,
+		BaseURL:      baseURL,
+		APIKey:       apiKey,
+		UserAgent:    "ContactDesk/" + version,
+		Logger:       logger,
+		Windows:      windows,
+		SharedBudget: budget,
 
 		OnCall:        meters.DigiCertCall,
 		OnRetry:       meters.DigiCertRetry,
@@ -143,6 +167,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		Logger:       logger,
 		OnAuditEvent: func(k store.AuditKind) { meters.AuditEvent(string(k)) },
 		OnRead:       meters.DirectoryRead,
+		Leader:       lease,
 	})
 	service.ObserveReads(dir)
 	meters.WatchDirectory(dir.Status)
@@ -217,6 +242,9 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		GroupsClaim:    cfg.OIDCGroupsClaim,
 		PasswordSignIn: handlers.PasswordSignIn(cfg.PasswordSignIn),
 		Checkpoints:    checkpoints,
+
+		Instance: instance,
+		Leading:  lease.Leading,
 	})
 
 	srv := &http.Server{
@@ -253,18 +281,39 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		defer stopMetrics()
 	}
 
+	// The lease is given up last, once the work run under it stopped.
+	leaseCtx, stopLease := context.WithCancel(context.WithoutCancel(ctx))
+	leaseDone := make(chan struct{})
+	go func() {
+		defer close(leaseDone)
+		lease.Run(leaseCtx)
+	}()
+	defer func() {
+		stopLease()
+		<-leaseDone
+	}()
+
 	go func() {
 		syncOrganizations(ctx, service, logger)
 		dir.Wake()
 	}()
-	// Bulk jobs resume once the submissions a stop left open are
-	// reconciled, and stop before the store closes.
+	// Every instance reconciles what was left open at its start (a send
+	// in flight elsewhere holds its organization's lock, and is not
+	// touched); then bulk jobs resume, and the leader reconciles again
+	// from time to time, for what an instance that stopped for good left
+	// open. Both stop before the store closes.
 	bulkCtx, stopBulk := context.WithCancel(ctx)
 	bulkDone := make(chan struct{})
 	go func() {
 		defer close(bulkDone)
 		reconcileSubmissions(bulkCtx, service, logger)
+		reconcileDone := make(chan struct{})
+		go func() {
+			defer close(reconcileDone)
+			lease.Lead(bulkCtx, func(ctx context.Context) { reconcileEvery(ctx, service, reconcileInterval, logger) })
+		}()
 		jobs.Run(bulkCtx)
+		<-reconcileDone
 	}()
 	defer func() {
 		stopBulk()
@@ -282,12 +331,15 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		<-dirDone
 	}()
 	// Checkpoints are signed beside the portal, never while a request
-	// waits; the last one at shutdown, before the store closes.
+	// waits, by the leader; and by every instance at its shutdown, before
+	// the store closes, for what it appended (a size signed already is
+	// not signed again).
 	checkpointCtx, stopCheckpoints := context.WithCancel(context.WithoutCancel(ctx))
 	checkpointsDone := make(chan struct{})
 	go func() {
 		defer close(checkpointsDone)
-		checkpoints.Run(checkpointCtx, checkpointInterval)
+		lease.Lead(checkpointCtx, func(ctx context.Context) { checkpoints.Run(ctx, checkpointInterval) })
+		signFinalCheckpoint(checkpoints, logger)
 	}()
 	defer func() {
 		stopCheckpoints()
@@ -458,6 +510,50 @@ func syncOrganizations(ctx context.Context, service *contacts.Service, logger *s
 		return
 	}
 	logger.Info("organization list refreshed", "organizations", n)
+}
+
+// reconcileInterval is how often the leader reconciles the submissions an
+// instance that stopped left open.
+const reconcileInterval = time.Minute
+
+// reconcileEvery reconciles the open submissions every interval until ctx
+// ends.
+func reconcileEvery(ctx context.Context, service *contacts.Service, interval time.Duration, logger *slog.Logger) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			reconcileSubmissions(ctx, service, logger)
+		}
+	}
+}
+
+// signFinalCheckpoint signs what the log holds at shutdown, within a bound
+// of its own.
+func signFinalCheckpoint(checkpoints *auditlog.Checkpointer, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := checkpoints.Sign(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
+		logger.Warn("audit checkpoint not signed at shutdown", "error", err.Error())
+	}
+}
+
+// logLeadership logs each change of leadership among the instances
+// sharing the database.
+func logLeadership(logger *slog.Logger) func(leading bool, err error) {
+	return func(leading bool, err error) {
+		switch {
+		case leading:
+			logger.Info("leading: this instance runs the directory's worker, checkpoint signing and reconciliation")
+		case err != nil:
+			logger.Warn("no longer leading: another instance takes over the background work", "error", err.Error())
+		default:
+			logger.Info("no longer leading")
+		}
+	}
 }
 
 // reconcileSubmissions records what DigiCert now holds for every submission

@@ -160,7 +160,7 @@ func (f *fixture) rebuild(keep func(*store.AuditEvent) bool) {
 		}
 	}
 	for _, cp := range checkpoints {
-		if _, err := st.AddAuditCheckpoint(ctx, cp); err != nil {
+		if _, _, err := st.AddAuditCheckpoint(ctx, cp); err != nil {
 			f.t.Fatal(err)
 		}
 	}

@@ -59,11 +59,12 @@ func (c *Checkpointer) Sign(ctx context.Context) (store.AuditCheckpoint, error) 
 	if err != nil {
 		return store.AuditCheckpoint{}, err
 	}
-	cp, err := c.store.AddAuditCheckpoint(ctx, store.AuditCheckpoint{
+	cp, added, err := c.store.AddAuditCheckpoint(ctx, store.AuditCheckpoint{
 		TreeSize: head.Size, Root: head.Root, SignedAt: now, Note: note,
 	})
-	if err != nil {
-		return store.AuditCheckpoint{}, err
+	if err != nil || !added {
+		// Not added: another portal process signed this size first.
+		return cp, err
 	}
 	c.logger.Info("audit checkpoint signed", "checkpoint_id", cp.ID, "events", cp.TreeSize,
 		"root", hex.EncodeToString(cp.Root[:]), "checkpoint", cp.Note)

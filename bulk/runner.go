@@ -22,10 +22,12 @@ const (
 
 const (
 	// leaseTTL is how long a lease holds without renewal; the runner
-	// renews it well before.
-	leaseTTL = time.Minute
+	// renews it well before. Where several instances share the database,
+	// a job whose instance stopped goes on elsewhere within leaseTTL and
+	// idleCheck.
+	leaseTTL = 15 * time.Second
 	// idleCheck is the longest the runner sleeps with no job to run.
-	idleCheck = time.Minute
+	idleCheck = 10 * time.Second
 	// storeRetry is the wait after the database failed the runner.
 	storeRetry = 10 * time.Second
 	// maxPaceWait is the longest the runner waits for its pace before it

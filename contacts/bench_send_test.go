@@ -3,8 +3,10 @@ package contacts
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
+	"github.com/contactdesk/contactdesk/internal/pgtest"
 	"github.com/contactdesk/contactdesk/store"
 )
 
@@ -113,4 +115,48 @@ func BenchmarkAuditAppend(b *testing.B) {
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "changes/s")
 	})
+}
+
+// BenchmarkSendTwoInstances is BenchmarkSend on PostgreSQL with two
+// instances: two services, each with a store and a client of its own, on
+// one database (durable: fsync and synchronous commit on) and one
+// sandbox, the senders taking turns between them. Their appends share
+// the audit log's lock and their sends the organizations' locks, as two
+// portal processes do.
+func BenchmarkSendTwoInstances(b *testing.B) {
+	f := newFlowWith(b, flowOptions{clientDefaults: true, requestLog: 1, dsn: pgtest.Database(b)})
+	services := []*Service{f.svc, f.peer(b)}
+	pool := make(chan *benchOrg, benchOrganizations)
+	for range benchOrganizations {
+		o := f.sb.AddOrganization(flowOrganization())
+		pool <- &benchOrg{id: o.ID, current: currentOfSandbox(o)}
+	}
+	ctx := context.Background()
+	var turn atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		svc := services[turn.Add(1)%2]
+		for pb.Next() {
+			o := <-pool
+			res, err := svc.Send(ctx, o.id, o.next(), Fingerprint(o.current), testActor)
+			if err != nil || res.Outcome != OutcomeSent || res.After == nil {
+				b.Errorf("Send to organization %d: got %s, %v (after %v), want sent", o.id, res.Outcome, err, res.After)
+				pool <- o
+				return
+			}
+			o.current = CurrentFrom(*res.After)
+			o.sends++
+			pool <- o
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "changes/s")
+	head, err := f.st.AuditChainHead(ctx)
+	if err != nil {
+		b.Fatalf("AuditChainHead: %v", err)
+	}
+	if head.Count != 2*b.N {
+		b.Errorf("audit events: got %d, want %d", head.Count, 2*b.N)
+	}
 }

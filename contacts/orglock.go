@@ -5,6 +5,29 @@ import (
 	"sync"
 )
 
+// lockOrganization orders the changes to organization id: inside the
+// process (orgLocks), then across the portal processes sharing the
+// database (store.LockOrganization). It returns the function that
+// releases both.
+func (s *Service) lockOrganization(ctx context.Context, id int) (unlock func(), err error) {
+	unlockHere, err := s.locks.lock(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	unlockShared, err := s.store.LockOrganization(ctx, id)
+	if err != nil {
+		unlockHere()
+		return nil, err
+	}
+	return func() {
+		if err := unlockShared(); err != nil {
+			// Its connection is gone, and the lock with it.
+			s.logger.Warn("contacts: release the lock of an organization", "organization_id", id, "error", err.Error())
+		}
+		unlockHere()
+	}, nil
+}
+
 // orgLocks orders the sends to each organization inside the process: a
 // send holds its organization's lock from the fresh read through the
 // record of the outcome, so a second send to the same organization reads

@@ -11,8 +11,10 @@ import (
 )
 
 // Reconcile records what became of every submission whose request was
-// recorded but whose outcome was not, because the process stopped (or the
-// outcome could not be written) while it was in flight. For each, it reads
+// recorded but whose outcome was not, because the process that sent it
+// stopped (or the outcome could not be written) while it was in flight.
+// A send still in flight, in this process or another sharing the
+// database, is waited for and then left alone. For each, it reads
 // the organization again and appends a reconciled event holding the
 // contacts now at DigiCert (contacts_after) and a summary comparing them
 // with the contacts before and with the request. Nothing is ever sent
@@ -34,13 +36,16 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return reconciled, fmt.Errorf("contacts: reconcile: stopped with %d of %d submissions pending: %w", len(pending)-reconciled, len(pending), err)
 		}
-		if err := s.reconcileOne(ctx, requested); err != nil {
-			s.logger.Warn("contacts: submission left pending, to be reconciled at the next start",
+		done, err := s.reconcileOne(ctx, requested)
+		if err != nil {
+			s.logger.Warn("contacts: submission left pending, to be reconciled later",
 				"submission_id", requested.SubmissionID, "organization_id", requested.OrganizationID, "error", err)
 			left++
 			continue
 		}
-		reconciled++
+		if done {
+			reconciled++
+		}
 	}
 	if left > 0 {
 		return reconciled, fmt.Errorf("contacts: reconcile: %d of %d submissions left pending", left, len(pending))
@@ -49,18 +54,31 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 }
 
 // reconcileOne reads the organization of a pending submission and records
-// what is there now.
-func (s *Service) reconcileOne(ctx context.Context, requested store.AuditEvent) error {
-	unlock, err := s.locks.lock(ctx, requested.OrganizationID)
+// what is there now, and reports whether it did. A send still in flight,
+// in this process or another, holds the organization's lock: once the
+// lock is had, a submission whose outcome was recorded meanwhile is left
+// as it is.
+func (s *Service) reconcileOne(ctx context.Context, requested store.AuditEvent) (bool, error) {
+	unlock, err := s.lockOrganization(ctx, requested.OrganizationID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer unlock()
+	events, err := s.store.SubmissionEvents(ctx, requested.SubmissionID)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range events {
+		switch e.Kind {
+		case store.AuditResponded, store.AuditFailed, store.AuditReconciled:
+			return false, nil
+		}
+	}
 	org, err := s.Organization(ctx, requested.OrganizationID)
 	if err != nil && !errors.Is(err, ErrOrganizationNotFound) {
-		return err
+		return false, err
 	}
-	return s.recordReconciled(ctx, requested, org, verdictOf(requested, org), nil)
+	return true, s.recordReconciled(ctx, requested, org, verdictOf(requested, org), nil)
 }
 
 // verdict is what a read of the organization says about a request whose

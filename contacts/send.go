@@ -176,7 +176,7 @@ func AsReviewed(reviewed, current Current) Current {
 }
 
 func (s *Service) send(ctx context.Context, orgID int, in Input, fingerprint string, actor Actor, opts SendOptions) (SendResult, error) {
-	unlock, err := s.locks.lock(ctx, orgID)
+	unlock, err := s.lockOrganization(ctx, orgID)
 	if err != nil {
 		return SendResult{}, fmt.Errorf("contacts: send to organization %d: wait for the send before it: %w", orgID, err)
 	}

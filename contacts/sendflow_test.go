@@ -28,6 +28,8 @@ type flow struct {
 	dbPath string
 	client *digicert.Client
 	org    sandbox.Organization
+	// clientConfig is the client's configuration, for peers.
+	clientConfig digicert.Config
 }
 
 // flowOptions changes how newFlow builds the flow.
@@ -44,6 +46,9 @@ type flowOptions struct {
 	requestLog int
 	// omitTechnical is the sandbox's Options.OmitTechnicalContact.
 	omitTechnical bool
+	// dsn, when set, names the database instead of a new SQLite file:
+	// a PostgreSQL database that peers share.
+	dsn string
 }
 
 func newFlow(tb testing.TB) *flow {
@@ -76,7 +81,10 @@ func newFlowWith(tb testing.TB, opts flowOptions) *flow {
 	if err != nil {
 		tb.Fatalf("digicert.New: %v", err)
 	}
-	dbPath := filepath.Join(tb.TempDir(), "x.db")
+	dbPath := opts.dsn
+	if dbPath == "" {
+		dbPath = filepath.Join(tb.TempDir(), "x.db")
+	}
 	st, err := store.Open(context.Background(), dbPath)
 	if err != nil {
 		tb.Fatalf("store.Open: %v", err)
@@ -98,9 +106,35 @@ func newFlowWith(tb testing.TB, opts flowOptions) *flow {
 		st:     st,
 		dbPath: dbPath,
 		client: client,
+
+		clientConfig: cfg,
 	}
 	f.org = sb.AddOrganization(flowOrganization())
 	return f
+}
+
+// peer returns another Service on the flow's database and sandbox, with a
+// store and a client of its own: a second portal process.
+func (f *flow) peer(tb testing.TB) *Service {
+	tb.Helper()
+	client, err := digicert.New(f.clientConfig)
+	if err != nil {
+		tb.Fatalf("digicert.New: %v", err)
+	}
+	st, err := store.Open(context.Background(), f.dbPath)
+	if err != nil {
+		tb.Fatalf("store.Open: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			tb.Errorf("close the peer's store: %v", err)
+		}
+	})
+	locales, err := DefaultLocales()
+	if err != nil {
+		tb.Fatalf("DefaultLocales: %v", err)
+	}
+	return NewService(client, st, locales, testLogger(tb))
 }
 
 // testLogger writes the service's log lines to the test's output, where

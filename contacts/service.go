@@ -72,13 +72,28 @@ func (s *Service) Organization(ctx context.Context, id int) (*digicert.Organizat
 // readLive reads one organization from DigiCert and caches the answer for
 // its page.
 func (s *Service) readLive(ctx context.Context, id int) (View, error) {
-	return s.readAt(ctx, id, s.views.generation(id, s.now()))
+	ver, err := s.viewVersion(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	return s.readAt(ctx, id, ver)
+}
+
+// viewVersion is the version of organization id's cached read that a
+// read beginning now starts from.
+func (s *Service) viewVersion(ctx context.Context, id int) (version, error) {
+	event, err := s.store.LatestOrganizationChange(ctx, id)
+	if err != nil {
+		return version{}, fmt.Errorf("contacts: read organization %d: %w", id, err)
+	}
+	return s.views.version(id, event, s.now()), nil
 }
 
 // readAt reads one organization from DigiCert and caches the answer for
-// its page when the organization's generation is still generation, the
-// one taken before the read. Only a successful read is cached.
-func (s *Service) readAt(ctx context.Context, id int, generation uint64) (View, error) {
+// its page when the organization's cache entry is still at ver's
+// generation, the one taken before the read. Only a successful read is
+// cached.
+func (s *Service) readAt(ctx context.Context, id int, ver version) (View, error) {
 	readAt := s.now()
 	org, err := s.client.GetOrganization(ctx, id)
 	var apiErr *digicert.APIError
@@ -95,7 +110,7 @@ func (s *Service) readAt(ctx context.Context, id int, generation uint64) (View, 
 	}
 	s.observeRead(id, org, false, readAt)
 	v := View{Organization: org, ReadAt: readAt}
-	s.views.put(id, generation, v, s.now())
+	s.views.put(id, ver, v, s.now())
 	return v, nil
 }
 

@@ -44,31 +44,42 @@ func (v View) clone() View {
 // change look current. Their reads are cached too, and every send
 // invalidates the cache, so a page never shows contacts older than the
 // latest read of them.
+//
+// A send made by another portal process sharing the database appends
+// events of its change to the audit log: a cached read that began before
+// the newest of them is not served.
 func (s *Service) OrganizationView(ctx context.Context, id int) (View, error) {
-	if v, ok := s.views.get(id, s.now()); ok {
+	ver, err := s.viewVersion(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	if v, ok := s.views.get(id, ver.event, s.now()); ok {
 		return v, nil
 	}
-	return s.sharedViewRead(ctx, id, "")
+	return s.sharedViewRead(ctx, id, "", ver)
 }
 
 // RefreshOrganizationView reads an organization from DigiCert again, for
 // a viewer who asks for it, and caches the answer for the views after it.
 // Such requests that arrive while one of them is under way share its read.
 func (s *Service) RefreshOrganizationView(ctx context.Context, id int) (View, error) {
-	return s.sharedViewRead(ctx, id, "fresh:")
+	ver, err := s.viewVersion(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	return s.sharedViewRead(ctx, id, "fresh:", ver)
 }
 
 // sharedViewRead reads the organization for display, sharing the read with
 // the views of the same kind (prefix) that wait for it. The single-flight
-// key holds the organization's generation, so that nobody joins a read
-// that began before a send invalidated the cache.
-func (s *Service) sharedViewRead(ctx context.Context, id int, prefix string) (View, error) {
-	generation := s.views.generation(id, s.now())
-	key := prefix + strconv.Itoa(id) + "@" + strconv.FormatUint(generation, 10)
+// key holds the version the read starts from, so that nobody joins a
+// read that began before a send, here or in another process.
+func (s *Service) sharedViewRead(ctx context.Context, id int, prefix string, ver version) (View, error) {
+	key := prefix + strconv.Itoa(id) + "@" + strconv.FormatUint(ver.generation, 10) + "." + strconv.FormatInt(ver.event, 10)
 	ch := s.reads.DoChan(key, func() (any, error) {
 		readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), viewReadTimeout)
 		defer cancel()
-		v, err := s.readAt(readCtx, id, generation)
+		v, err := s.readAt(readCtx, id, ver)
 		if err != nil {
 			return nil, err
 		}

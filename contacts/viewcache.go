@@ -21,6 +21,13 @@ const viewCacheCapacity = 10_000
 // started before a write is never stored over it. Generations come from
 // one counter for all organizations, so an entry dropped and made again
 // never gives a read under way the generation it started with.
+//
+// Generations are the process's own; a send made by another portal
+// process sharing the database does not move them. What every process
+// sees is the audit log, where every send appends an event about its
+// organization before and after its PUT: a read is stored with the id of
+// the newest such event when it began, and served only while that is
+// still the newest (see version and store.LatestOrganizationChange).
 type viewCache struct {
 	ttl      time.Duration
 	capacity int
@@ -31,11 +38,22 @@ type viewCache struct {
 	entries map[int]*viewEntry
 }
 
+// version is what a read of an organization starts from: the
+// generation of its cache entry, and the id of the newest audit event of
+// a change sent to the organization (0 for none).
+type version struct {
+	generation uint64
+	event      int64
+}
+
 // viewEntry is one organization's generation and cached read.
 type viewEntry struct {
 	generation uint64
 	// view is the cached read; its Organization is nil when there is none.
 	view View
+	// event is the newest audit event of a change sent to the
+	// organization when the cached read began.
+	event int64
 	// touched is when the entry last changed, to drop idle entries.
 	touched time.Time
 }
@@ -45,11 +63,12 @@ func newViewCache(ttl time.Duration, capacity int) *viewCache {
 }
 
 // get returns a copy of the cached read of organization id when it began
-// less than the TTL before now.
-func (c *viewCache) get(id int, now time.Time) (View, bool) {
+// less than the TTL before now, and after event, the newest audit event
+// of a change sent to the organization.
+func (c *viewCache) get(id int, event int64, now time.Time) (View, bool) {
 	c.mu.Lock()
 	var v View
-	if e, ok := c.entries[id]; ok {
+	if e, ok := c.entries[id]; ok && e.event == event {
 		v = e.view
 	}
 	c.mu.Unlock()
@@ -68,18 +87,18 @@ func (c *viewCache) fresh(since, now time.Time) bool {
 	return age >= 0 && age < c.ttl
 }
 
-// generation returns the current generation of organization id, for a
-// read about to begin.
-func (c *viewCache) generation(id int, now time.Time) uint64 {
+// version returns the version of organization id a read about to begin
+// starts from, given the newest audit event of a change sent to it.
+func (c *viewCache) version(id int, event int64, now time.Time) version {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.entry(id, now).generation
+	return version{generation: c.entry(id, now).generation, event: event}
 }
 
-// put stores v, the answer of a read that began at generation, unless the
+// put stores v, the answer of a read that began at ver, unless the
 // organization was invalidated since or holds a read that began later.
 // With a TTL of zero or less nothing is stored.
-func (c *viewCache) put(id int, generation uint64, v View, now time.Time) {
+func (c *viewCache) put(id int, ver version, v View, now time.Time) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -87,13 +106,13 @@ func (c *viewCache) put(id int, generation uint64, v View, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[id]
-	if !ok || e.generation != generation {
+	if !ok || e.generation != ver.generation {
 		return
 	}
 	if e.view.Organization != nil && e.view.ReadAt.After(v.ReadAt) {
 		return
 	}
-	e.view, e.touched = cached, now
+	e.view, e.event, e.touched = cached, ver.event, now
 }
 
 // invalidate drops the cached read of organization id and moves its

@@ -72,6 +72,11 @@ type Config struct {
 	// Shares are the parts of each window bulk and background requests
 	// may hold; the zero value means DefaultShares.
 	Shares Shares
+	// SharedBudget, when set, counts the requests of every process that
+	// uses it in the windows, so that several processes using one API
+	// key keep to its limits together; nil: the windows count this
+	// client's requests alone.
+	SharedBudget SharedBudget
 	// Logger receives one debug line per attempt; nil discards.
 	Logger *slog.Logger
 	// OnRetry, when set, is called before each retry with the number of
@@ -186,6 +191,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.limiter != nil {
 		c.limiter.onWait = cfg.OnLimiterWait
+		if cfg.SharedBudget != nil {
+			c.limiter.share(cfg.SharedBudget, c.timeout, func(err error) {
+				c.log.Warn("digicert: rate budget", "error", err.Error())
+			})
+		}
 	}
 	return c, nil
 }

@@ -59,6 +59,17 @@ type limiter struct {
 	// onWait, when set, is told how long each request that had to wait
 	// waited, once it is admitted.
 	onWait func(time.Duration)
+
+	// shared, when set, counts the requests of every process sharing the
+	// API key, in place of windows' entries (see share); query describes
+	// the windows to it, asking lets one request of the process at a
+	// time ask it, and lastUse is what it counted last, at lastUseAt.
+	shared        SharedBudget
+	query         BudgetQuery
+	asking        chan struct{}
+	lastUse       []WindowUse
+	lastUseAt     time.Time
+	onSharedError func(error)
 }
 
 // window is one rate window and the requests it counts.
@@ -83,6 +94,8 @@ type admission struct {
 	// ended is when the request's answer came or its attempt gave up;
 	// zero while it is in flight.
 	ended time.Time
+	// shared is its id in the shared budget, when there is one.
+	shared int64
 }
 
 // untilChanged is the wait when the time room opens cannot be known: the
@@ -133,6 +146,9 @@ func validateWindows(windows []RateWindow) error {
 func (l *limiter) acquire(ctx context.Context, c Class) (*admission, error) {
 	if l == nil {
 		return nil, ctx.Err()
+	}
+	if l.shared != nil {
+		return l.acquireShared(ctx, c)
 	}
 	start := l.now()
 	queued := false
@@ -192,7 +208,7 @@ func (l *limiter) roomLocked(c Class, now time.Time) time.Duration {
 	}
 	var wait time.Duration
 	for _, w := range l.windows {
-		wait = max(wait, w.room(c, now))
+		wait = max(wait, w.room(c, now, w.use()))
 	}
 	return wait
 }
@@ -219,6 +235,10 @@ func (l *limiter) leaveLocked(c Class) {
 // windows Per from now. Calling it again, or with nil, does nothing.
 func (l *limiter) release(a *admission) {
 	if l == nil || a == nil {
+		return
+	}
+	if l.shared != nil {
+		l.releaseShared(a)
 		return
 	}
 	l.mu.Lock()
@@ -248,32 +268,61 @@ func (w *window) prune(now time.Time) {
 	w.entries = kept
 }
 
+// ClassUse is what a rate window counts of one class of requests at one
+// moment: the requests in flight or ended less than the window's span
+// ago, and when the first of those that ended ended (zero when none did).
+type ClassUse struct {
+	Counted    int
+	FirstEnded time.Time
+}
+
+// WindowUse is what a rate window counts at one moment, by class.
+type WindowUse map[Class]ClassUse
+
+// use returns what w counts now, by class; w must be pruned.
+func (w *window) use() WindowUse {
+	u := WindowUse{}
+	for _, a := range w.entries {
+		cu := u[a.class]
+		cu.Counted++
+		if !a.ended.IsZero() && (cu.FirstEnded.IsZero() || a.ended.Before(cu.FirstEnded)) {
+			cu.FirstEnded = a.ended
+		}
+		u[a.class] = cu
+	}
+	return u
+}
+
 // room is how long until w can count one more request of class c at now
-// (zero for now), or untilChanged.
-func (w *window) room(c Class, now time.Time) time.Duration {
+// (zero for now), or untilChanged, when it counts u.
+func (w *window) room(c Class, now time.Time, u WindowUse) time.Duration {
 	var wait time.Duration
-	if len(w.entries) >= w.limit {
-		wait = max(wait, w.leaving(now, func(Class) bool { return true }))
+	total := 0
+	for _, cu := range u {
+		total += cu.Counted
+	}
+	if total >= w.limit {
+		wait = max(wait, w.leaving(now, u, Interactive, Bulk, Background))
 	}
 	if c == Interactive {
 		return wait
 	}
-	if w.count[c] >= w.caps[c] {
-		wait = max(wait, w.leaving(now, func(k Class) bool { return k == c }))
+	if u[c].Counted >= w.caps[c] {
+		wait = max(wait, w.leaving(now, u, c))
 	}
-	if w.count[Bulk]+w.count[Background] >= w.shared {
-		wait = max(wait, w.leaving(now, func(k Class) bool { return k != Interactive }))
+	if u[Bulk].Counted+u[Background].Counted >= w.shared {
+		wait = max(wait, w.leaving(now, u, Bulk, Background))
 	}
 	return wait
 }
 
-// leaving is how long until the first of the counted requests that match
+// leaving is how long until the first of the counted requests of classes
 // leaves the window, or untilChanged when they are all in flight.
-func (w *window) leaving(now time.Time, match func(Class) bool) time.Duration {
+func (w *window) leaving(now time.Time, u WindowUse, classes ...Class) time.Duration {
 	var first time.Time
-	for _, a := range w.entries {
-		if match(a.class) && !a.ended.IsZero() && (first.IsZero() || a.ended.Before(first)) {
-			first = a.ended
+	for _, c := range classes {
+		if e := u[c].FirstEnded; !e.IsZero() && (first.IsZero() || e.Before(first)) {
+			first = e
 		}
 	}
 	if first.IsZero() {
@@ -312,6 +361,10 @@ func (l *limiter) budget() Budget {
 	if l == nil {
 		return Budget{}
 	}
+	var sharedUse []WindowUse
+	if l.shared != nil {
+		_, sharedUse = l.sharedUse()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -320,13 +373,23 @@ func (l *limiter) budget() Budget {
 		b.Admitted[c] = l.admitted[c]
 		b.Waiting[c] = l.waiting[c]
 	}
-	for _, w := range l.windows {
+	for i, w := range l.windows {
 		w.prune(now)
 		wb := WindowBudget{Limit: w.limit, Per: w.per, Shared: w.shared,
 			Used: make(map[Class]int), Caps: make(map[Class]int)}
 		for _, c := range Classes() {
 			wb.Used[c] = w.count[c]
 			wb.Caps[c] = w.caps[c]
+		}
+		if l.shared != nil {
+			// Every process's requests, as counted when the budget was
+			// read.
+			for _, c := range Classes() {
+				wb.Used[c] = 0
+				if i < len(sharedUse) {
+					wb.Used[c] = sharedUse[i][c].Counted
+				}
+			}
 		}
 		b.Windows = append(b.Windows, wb)
 	}

@@ -49,6 +49,18 @@ type Options struct {
 	// OnRead, when set, is told how each read of an organization ended,
 	// once recorded: for metrics and tests.
 	OnRead func(Read)
+	// Leader, when set, decides whether this process runs the worker:
+	// of several portal processes sharing a database, only the leader
+	// does (store.LeaderLease). Every process records the reads its
+	// pages make. Nil: this process always runs the worker.
+	Leader Leader
+}
+
+// Leader runs work while this process leads the portal processes sharing
+// the database, with a context that ends when it stops leading, until
+// ctx ends (store.LeaderLease.Lead).
+type Leader interface {
+	Lead(ctx context.Context, work func(context.Context))
 }
 
 // Read is how one read of an organization ended.
@@ -99,6 +111,8 @@ type Directory struct {
 	// wake tells the worker to look again at once: resumed, paused, new
 	// organizations listed.
 	wake chan struct{}
+	// recheck bounds a wait until woken (see the constant recheck).
+	recheck time.Duration
 	// observed queues the reads pages made, for recording.
 	observed chan observation
 	// lookForUnread is set while the organization list may hold
@@ -114,6 +128,9 @@ type Directory struct {
 	retryAt   time.Time
 	backoff   time.Duration
 	lastError string
+	// heldSince is when the worker stopped or began to back off; zero
+	// while it reads.
+	heldSince time.Time
 	// cancelRead cancels the worker's read under way, if any.
 	cancelRead context.CancelFunc
 	// fresh is the last Status taken for Freshness, at freshAt;
@@ -144,6 +161,7 @@ func New(client *digicert.Client, st *store.Store, opts Options) *Directory {
 	d := &Directory{
 		client: client, store: st, opts: opts, log: log,
 		wake:     make(chan struct{}, 1),
+		recheck:  recheck,
 		observed: make(chan observation, observationQueue),
 	}
 	d.lookForUnread.Store(true)
@@ -178,15 +196,23 @@ func (d *Directory) Pause(ctx context.Context) error {
 	return nil
 }
 
+// resumedSetting is the setting Resume records its time under, for the
+// worker of whichever instance sharing the database leads.
+const resumedSetting = "directory_resumed_at"
+
 // Resume lets the worker read again: after a pause, after DigiCert
 // refused the key (it tries again), and without waiting out an outage's
-// backoff.
+// backoff. The worker of another instance sharing the database learns of
+// it within a recheck.
 func (d *Directory) Resume(ctx context.Context) error {
 	if err := d.store.SetDirectoryPaused(ctx, false); err != nil {
 		return err
 	}
+	if err := d.store.SetSetting(ctx, resumedSetting, []byte(d.now().UTC().Format(time.RFC3339Nano))); err != nil {
+		return err
+	}
 	d.mu.Lock()
-	d.stopped, d.retryAt, d.backoff = "", time.Time{}, 0
+	d.stopped, d.retryAt, d.backoff, d.heldSince = "", time.Time{}, 0, time.Time{}
 	d.mu.Unlock()
 	d.Wake()
 	return nil

@@ -474,6 +474,27 @@ func TestForbiddenStopsTheWorkerUntilResumed(t *testing.T) {
 	}
 }
 
+// TestResumedFromAnotherInstance stops the worker on a 403, as in the
+// test above, and resumes it from another instance's Directory on the
+// same database, which only the store connects to it.
+func TestResumedFromAnotherInstance(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	f.dir.recheck = 20 * time.Millisecond
+	f.sb.InjectFault(sandbox.Fault{Status: 403, Method: "GET",
+		Body: `{"errors":[{"code":"access_denied|access_denied_invalid_key","message":"Access denied due to access_denied_invalid_key."}]}`})
+	f.run()
+	waitUntil(t, "the worker to stop", func() bool { return f.status().Stopped != "" })
+	other := New(f.client, f.st, Options{})
+	if err := other.Resume(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	all := len(f.sb.Organizations())
+	f.reads.waitFor(t, "every organization after the other instance resumed", func(r []Read) bool { return byWorker(r, ResultFirst) == all })
+	if f.status().Stopped != "" {
+		t.Error("still stopped after resuming")
+	}
+}
+
 func TestOutageBacksOffAndResumes(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	// Every attempt of two calls fails (the client tries 4 times).

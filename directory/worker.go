@@ -23,17 +23,35 @@ const (
 	storeRetry = 10 * time.Second
 )
 
-// untilWoken is a wait that only Wake (or the end of Run) ends.
+// untilWoken is a wait that Wake, or the end of Run, ends, or else
+// recheck: a pause or a resume may come from another portal process,
+// whose Wake does not reach this one.
 const untilWoken = time.Duration(-1)
 
-// Run reads organizations into the directory, and records the reads
-// pages make, until ctx ends; it then returns once both have stopped.
-// It picks up where the last run stopped: the store keeps what was read
+// recheck bounds a wait until woken: how long a resume pressed in
+// another portal process may take to reach the worker.
+const recheck = 10 * time.Second
+
+// Run reads organizations into the directory while this process leads
+// (see Options.Leader), and records the reads pages make, until ctx ends;
+// it then returns once both have stopped. It picks up where the last run
+// stopped, in this process or another: the store keeps what was read
 // when, and whether an admin paused the worker.
 func (d *Directory) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { d.recordObservations(ctx) })
 	defer wg.Wait()
+	if d.opts.Leader == nil {
+		d.work(ctx)
+		return
+	}
+	d.opts.Leader.Lead(ctx, d.work)
+}
+
+// work reads organizations into the directory until ctx ends.
+func (d *Directory) work(ctx context.Context) {
+	// Another process may have found new organizations meanwhile.
+	d.lookForUnread.Store(true)
 	for ctx.Err() == nil {
 		wait := d.step(ctx)
 		if wait == 0 {
@@ -45,12 +63,12 @@ func (d *Directory) Run(ctx context.Context) {
 
 // sleep waits for d (untilWoken: no limit), Wake, or the end of ctx.
 func (d *Directory) sleep(ctx context.Context, wait time.Duration) {
-	var expired <-chan time.Time
-	if wait != untilWoken {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		expired = t.C
+	if wait == untilWoken {
+		wait = d.recheck
 	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	expired := t.C
 	select {
 	case <-ctx.Done():
 	case <-d.wake:
@@ -61,7 +79,7 @@ func (d *Directory) sleep(ctx context.Context, wait time.Duration) {
 // step reads the organizations due now, up to a batch, and returns how
 // long to wait before the next step: zero for at once.
 func (d *Directory) step(ctx context.Context) time.Duration {
-	if wait := d.held(); wait != 0 {
+	if wait := d.held(); wait != 0 && !d.resumedElsewhere(ctx) {
 		return wait
 	}
 	state, err := d.store.DirectoryState(ctx)
@@ -132,6 +150,32 @@ func (d *Directory) held() time.Duration {
 		return wait
 	}
 	return 0
+}
+
+// resumedElsewhere reports whether an admin resumed the worker, in any
+// instance sharing the database, since it stopped or began to back off,
+// and if so lets it read again: Resume reaches a worker in another
+// process through the store only.
+func (d *Directory) resumedElsewhere(ctx context.Context) bool {
+	d.mu.Lock()
+	since := d.heldSince
+	d.mu.Unlock()
+	if since.IsZero() {
+		return false
+	}
+	raw, err := d.store.GetSetting(ctx, resumedSetting)
+	if err != nil {
+		return false // not resumed, or not known now: the next step asks again
+	}
+	resumed, err := time.Parse(time.RFC3339Nano, string(raw))
+	if err != nil || !resumed.After(since) {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stopped, d.retryAt, d.backoff, d.heldSince = "", time.Time{}, 0, time.Time{}
+	d.log.InfoContext(ctx, "directory: resumed by an admin")
+	return true
 }
 
 // pausedNow reports whether an admin paused the worker since the step
@@ -236,6 +280,9 @@ func (d *Directory) failed(ctx context.Context, id int, err error) time.Duration
 	var apiErr *digicert.APIError
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.heldSince.IsZero() {
+		d.heldSince = d.now()
+	}
 	switch {
 	case errors.As(err, &apiErr) && apiErr.Status == 403:
 		d.stopped = "DigiCert refused to let the API key read organizations (HTTP 403): " + firstMessage(apiErr) +
@@ -267,7 +314,7 @@ func firstMessage(e *digicert.APIError) string {
 func (d *Directory) recovered() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.retryAt, d.backoff, d.lastError = time.Time{}, 0, ""
+	d.retryAt, d.backoff, d.lastError, d.heldSince = time.Time{}, 0, "", time.Time{}
 }
 
 // storeFailed logs a failure of the database and returns the wait before

@@ -86,6 +86,12 @@ type Config struct {
 
 	// Checkpoints signs and checks the audit log's checkpoints; required.
 	Checkpoints *auditlog.Checkpointer
+
+	// Instance names this portal process among several sharing a
+	// database, and Leading, when set, reports whether it leads them:
+	// both for /readyz.
+	Instance string
+	Leading  func() bool
 }
 
 // PasswordSignIn says who may sign in with a password.

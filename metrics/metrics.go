@@ -1,8 +1,9 @@
 // Package metrics holds Contact Desk's Prometheus collectors: HTTP
 // requests and their latency by route, DigiCert calls by outcome, retries,
 // rate limiter waits and the budget each class of requests holds, audit
-// events by kind, the directory's reads and coverage, and whether the
-// portal runs in sandbox mode. Each Metrics has a registry of its own, so that several
+// events by kind, the directory's reads and coverage, whether the portal
+// runs in sandbox mode and whether it leads the instances sharing its
+// database. Each Metrics has a registry of its own, so that several
 // can live in one process (tests) without clashing.
 //
 // Every method is safe on a nil *Metrics and then does nothing, so that
@@ -28,7 +29,10 @@ const namespace = "contactdesk"
 
 // Metrics records what the portal does for Prometheus.
 type Metrics struct {
-	registry *prometheus.Registry
+	// registry registers the collectors, each series labelled with the
+	// instance's name when it has one; gatherer serves them.
+	registry prometheus.Registerer
+	gatherer prometheus.Gatherer
 
 	requests        *prometheus.CounterVec
 	requestDuration *prometheus.HistogramVec
@@ -52,13 +56,28 @@ type Options struct {
 	// Sandbox reports that the portal runs against the built-in DigiCert
 	// emulator, not DigiCert.
 	Sandbox bool
+	// Instance names this portal process among several sharing a
+	// database: every series carries it as the label instance_name, so
+	// that the series of two instances behind one address stay apart
+	// (Prometheus's own instance label names the address scraped). Empty:
+	// no such label.
+	Instance string
+	// Leading, when set, reports whether this process leads the
+	// instances sharing the database (contactdesk_leader).
+	Leading func() bool
 }
 
 // New builds the collectors and registers them, with Go runtime and
 // process metrics, in a registry of their own.
 func New(opts Options) *Metrics {
+	registry := prometheus.NewRegistry()
+	var registerer prometheus.Registerer = registry
+	if opts.Instance != "" {
+		registerer = prometheus.WrapRegistererWith(prometheus.Labels{"instance_name": opts.Instance}, registry)
+	}
 	m := &Metrics{
-		registry: prometheus.NewRegistry(),
+		registry: registerer,
+		gatherer: registry,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "http", Name: "requests_total",
 			Help: "HTTP requests answered, by method, route and status code.",
@@ -113,6 +132,18 @@ func New(opts Options) *Metrics {
 		ConstLabels: prometheus.Labels{"version": opts.Version, "goversion": runtime.Version()},
 	})
 	info.Set(1)
+	if opts.Leading != nil {
+		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "leader",
+			Help: "1 while this instance leads those sharing the database: it runs the directory's worker, " +
+				"checkpoint signing and reconciliation. Across the instances the sum is 1.",
+		}, func() float64 {
+			if opts.Leading() {
+				return 1
+			}
+			return 0
+		}))
+	}
 	m.registry.MustRegister(
 		m.requests, m.requestDuration, m.inFlight,
 		m.digicertCalls, m.digicertDuration, m.digicertRetries, m.limiterWaits, m.limiterWaitTime,
@@ -128,7 +159,7 @@ func (m *Metrics) Handler() http.Handler {
 	if m == nil {
 		return http.NotFoundHandler()
 	}
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+	return promhttp.HandlerFor(m.gatherer, promhttp.HandlerOpts{Registry: m.registry})
 }
 
 // UnmatchedRoute is the route label of requests no route matched.

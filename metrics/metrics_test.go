@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,5 +148,48 @@ func BenchmarkRequestStarted(b *testing.B) {
 	m := New(Options{})
 	for b.Loop() {
 		m.RequestStarted()("GET", "/organizations/:id", 200)
+	}
+}
+
+// TestInstanceLabelsEverySeries scrapes the metrics of an instance with a
+// name, as Prometheus does each of several behind one load balancer:
+// every series, the Go runtime's and the directory's included, carries
+// the name, and contactdesk_leader says whether the instance leads.
+func TestInstanceLabelsEverySeries(t *testing.T) {
+	var leading atomic.Bool
+	leading.Store(true)
+	m := New(Options{Version: "1.2.3", Instance: "web-2", Leading: leading.Load})
+	m.RequestStarted()("GET", "/organizations", 200)
+	m.AuditEvent("requested")
+	text := scrape(t, m)
+	for _, want := range []string{
+		`contactdesk_leader{instance_name="web-2"} 1`,
+		`contactdesk_http_requests_total{code="200",instance_name="web-2",method="GET",route="/organizations"} 1`,
+		`contactdesk_audit_events_total{instance_name="web-2",kind="requested"} 1`,
+		`contactdesk_build_info{goversion=`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+	series := 0
+	for _, line := range strings.Split(text, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		series++
+		if !strings.Contains(line, `instance_name="web-2"`) {
+			t.Errorf("series without the instance's name: %s", line)
+		}
+	}
+	if series < 20 {
+		t.Errorf("only %d series scraped", series)
+	}
+	leading.Store(false)
+	if text := scrape(t, m); !strings.Contains(text, `contactdesk_leader{instance_name="web-2"} 0`) {
+		t.Error("contactdesk_leader is not 0 once the instance no longer leads")
+	}
+	if text := scrape(t, New(Options{Version: "1"})); strings.Contains(text, "instance_name") || strings.Contains(text, "contactdesk_leader") {
+		t.Error("an instance without a name or a lease has the label or the leader series")
 	}
 }

@@ -174,7 +174,7 @@ func (s *Store) AppendAuditEvent(ctx context.Context, e AuditEvent) (AuditEvent,
 	if err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
 	}
-	r, err = s.audit.append(r, s.write)
+	r, err = s.audit.append(r, s.writeAudited)
 	if err != nil {
 		return AuditEvent{}, fmt.Errorf("store: append audit event: %w", err)
 	}
@@ -207,9 +207,11 @@ func scanChainHead(row *sql.Row) (ChainHead, error) {
 // them within tx, setting their ids and hashes; it adds each to the audit
 // tree and applies it to the tables derived from the events. Every
 // append, on its own or made in the transaction of the change it records,
-// goes through here. The head is read inside the write transaction, which
-// holds the write lock from its start, so no other append can come
-// between the read and the inserts.
+// goes through here, in a transaction of writeAudited. The head is read
+// inside that transaction, which holds the write lock (SQLite) or the
+// audit log's advisory lock (PostgreSQL) from its start, so no other
+// append, from this process or another, can come between the read and the
+// inserts.
 func insertAuditRows(ctx context.Context, tx *sql.Tx, rows ...*auditRow) error {
 	head, err := chainHead(ctx, tx)
 	if err != nil {
@@ -312,4 +314,23 @@ func (s *Store) queryAuditEvents(ctx context.Context, query string, args ...any)
 		events = append(events, e)
 	}
 	return events, rows.Err()
+}
+
+// LatestOrganizationChange returns the id of the newest audit event of a
+// change sent to organization id's contacts, 0 when there is none: every
+// send appends one before its PUT (requested) and one after it
+// (responded or failed), whichever portal process makes it. A cache of
+// DigiCert's answers keyed by it knows when another process may have
+// changed the organization. (Events that record without sending,
+// rejected and reconciled, do not count: they change nothing at
+// DigiCert.)
+func (s *Store) LatestOrganizationChange(ctx context.Context, id int) (int64, error) {
+	var latest int64
+	err := s.reader.QueryRowContext(ctx,
+		`SELECT coalesce(max(id), 0) FROM audit_events WHERE organization_id = ? AND kind IN (?, ?, ?)`,
+		id, AuditRequested, AuditResponded, AuditFailed).Scan(&latest)
+	if err != nil {
+		return 0, fmt.Errorf("store: latest change of organization %d: %w", id, err)
+	}
+	return latest, nil
 }

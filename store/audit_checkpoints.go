@@ -25,22 +25,43 @@ type AuditCheckpoint struct {
 
 const checkpointColumns = `id, tree_size, root_hash, signed_at, note`
 
-// AddAuditCheckpoint keeps a signed checkpoint and returns it with its id.
-func (s *Store) AddAuditCheckpoint(ctx context.Context, cp AuditCheckpoint) (AuditCheckpoint, error) {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO audit_checkpoints (tree_size, root_hash, signed_at, note)
-			VALUES (?, ?, ?, ?)`, cp.TreeSize, hex.EncodeToString(cp.Root[:]), formatTime(cp.SignedAt), cp.Note)
-		if err != nil {
+// ErrCheckpointConflict is returned by AddAuditCheckpoint when a
+// checkpoint of the same size with another root is kept already: the log
+// was changed under one of them.
+var ErrCheckpointConflict = errors.New("store: a checkpoint of this size with another root is kept already")
+
+// AddAuditCheckpoint keeps a signed checkpoint and returns it with its id
+// and added set. A log is signed once per size, whichever portal process
+// signs it: when a checkpoint of the same size is kept already (another
+// process signed the log at that size first), AddAuditCheckpoint keeps
+// nothing and returns that one, with added false. The check and the
+// insert hold the audit log's lock, so that processes signing at once
+// cannot both add one.
+func (s *Store) AddAuditCheckpoint(ctx context.Context, cp AuditCheckpoint) (kept AuditCheckpoint, added bool, err error) {
+	err = s.writeAudited(ctx, func(tx *sql.Tx) error {
+		existing, err := scanCheckpoint(tx.QueryRowContext(ctx,
+			`SELECT `+checkpointColumns+` FROM audit_checkpoints WHERE tree_size = ? ORDER BY id LIMIT 1`, cp.TreeSize))
+		switch {
+		case err == nil && existing.Root != cp.Root:
+			return fmt.Errorf("%w (checkpoint %d, %d events)", ErrCheckpointConflict, existing.ID, existing.TreeSize)
+		case err == nil:
+			kept = existing
+			return nil
+		case !errors.Is(err, ErrNotFound):
 			return err
 		}
-		cp.ID, err = res.LastInsertId()
-		return err
+		added = true
+		return tx.QueryRowContext(ctx, `INSERT INTO audit_checkpoints (tree_size, root_hash, signed_at, note)
+			VALUES (?, ?, ?, ?) RETURNING id`, cp.TreeSize, hex.EncodeToString(cp.Root[:]), formatTime(cp.SignedAt), cp.Note).Scan(&cp.ID)
 	})
 	if err != nil {
-		return AuditCheckpoint{}, fmt.Errorf("store: add audit checkpoint: %w", err)
+		return AuditCheckpoint{}, false, fmt.Errorf("store: add audit checkpoint: %w", err)
+	}
+	if !added {
+		return kept, false, nil
 	}
 	cp.SignedAt = cp.SignedAt.UTC()
-	return cp, nil
+	return cp, true, nil
 }
 
 // LatestAuditCheckpoint returns the checkpoint signed last, or

@@ -295,11 +295,11 @@ func newDerivedWriter(ctx context.Context, tx *sql.Tx) (*derivedWriter, error) {
 		prepare(&w.insert, `INSERT INTO audit_submissions (`+names+`) VALUES (`+marks+`)`),
 		prepare(&w.update, `UPDATE audit_submissions SET `+sets+` WHERE id = ?`),
 		prepare(&w.org, `INSERT INTO audit_organizations (id, name, submissions) VALUES (?, ?, 1)
-			ON CONFLICT (id) DO UPDATE SET name = excluded.name, submissions = submissions + 1`),
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, submissions = audit_organizations.submissions + 1`),
 		prepare(&w.actor, `INSERT INTO audit_actors (email, submissions) VALUES (?, 1)
-			ON CONFLICT (email) DO UPDATE SET submissions = submissions + 1`),
+			ON CONFLICT (email) DO UPDATE SET submissions = audit_actors.submissions + 1`),
 		prepare(&w.day, `INSERT INTO audit_daily (day, outcome, submissions) VALUES (?, ?, ?)
-			ON CONFLICT (day, outcome) DO UPDATE SET submissions = submissions + excluded.submissions`),
+			ON CONFLICT (day, outcome) DO UPDATE SET submissions = audit_daily.submissions + excluded.submissions`),
 	)
 	if err != nil {
 		w.close()

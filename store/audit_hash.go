@@ -106,7 +106,7 @@ func (s *Store) verifyChainRange(ctx context.Context, first, last int64, workers
 	spans := splitIDs(first, last, workers)
 	var wg sync.WaitGroup
 	for i := range spans {
-		wg.Go(func() { spans[i].verify(ctx, s.reader, nil) })
+		wg.Go(func() { spans[i].verify(ctx, s.engine, s.reader, nil) })
 	}
 	wg.Wait()
 	return joinSpans(spans)
@@ -138,9 +138,9 @@ func splitIDs(first, last int64, n int) []chainSpan {
 // which needs the previous span. each, when not nil, is called with every
 // event that checks out and its hash, in order; an error it returns ends
 // the span with that error.
-func (c *chainSpan) verify(ctx context.Context, db *sql.DB, each func(id int64, cols *eventColumns, hash *[sha256.Size]byte) error) {
+func (c *chainSpan) verify(ctx context.Context, e engine, db *sql.DB, each func(id int64, cols *eventColumns, hash *[sha256.Size]byte) error) {
 	hasher := newChainHasher()
-	err := scanEvents(ctx, db, c.from, c.to, func(cols *eventColumns) bool {
+	err := scanEvents(ctx, e, db, c.from, c.to, func(cols *eventColumns) bool {
 		id, h, ok := c.check(hasher, cols)
 		if !ok {
 			return false

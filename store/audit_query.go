@@ -163,7 +163,7 @@ func (s *Store) AuditSubmissions(ctx context.Context, q AuditPageQuery) (AuditPa
 	}
 	var page AuditPage
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		where, err := filterWhere(ctx, tx, q.Filter)
+		where, err := filterWhere(ctx, tx, s.engine, q.Filter)
 		if err != nil {
 			return err
 		}

@@ -36,7 +36,7 @@ func (s *Store) AuditDailyCounts(ctx context.Context, from, to time.Time, allowe
 			return nil, fmt.Errorf("store: audit daily counts: %w", err)
 		}
 		query = `SELECT substr(occurred_at, 1, 10) AS day, outcome, count(*) FROM audit_submissions
-			WHERE organization_id IN (SELECT value FROM json_each(?)) AND occurred_at >= ? AND occurred_at < ?
+			WHERE organization_id IN (` + s.engine.idList() + `) AND occurred_at >= ? AND occurred_at < ?
 			GROUP BY 1, 2 ORDER BY 1, 2`
 		args = []any{string(ids), first, end}
 	}

@@ -37,7 +37,7 @@ func (s *Store) AuditSubmissionDetails(ctx context.Context, ids []int64) (map[in
 	err = s.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT e.id, coalesce(u.name, ''), e.request_body, e.contacts_before, e.contacts_after
 			FROM audit_events AS e LEFT JOIN users AS u ON u.id = e.actor_id
-			WHERE e.id IN (SELECT value FROM json_each(?))`, string(list))
+			WHERE e.id IN (`+s.engine.idList()+`)`, string(list))
 		if err != nil {
 			return err
 		}

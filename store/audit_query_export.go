@@ -91,11 +91,6 @@ func (s *Store) exportAuditEvents(ctx context.Context, f AuditFilter, through in
 // other goroutine, which is less busy, encodes them.
 func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, prove bool, batches chan<- []AuditRecord) error {
 	return s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := queryExport(ctx, tx, f, through)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
 		var prover *ProofReader
 		if prove {
 			prover = newProofReader(ctx, tx, through)
@@ -122,16 +117,9 @@ func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, pr
 		// then sorted. From group on, batch holds the events of a
 		// submission still being read.
 		bySubmission := !f.isZero()
-		var (
-			r     auditRow
-			group int
-		)
-		dest := r.pointers()
+		var group int
 		batch := make([]AuditRecord, 0, exportBatch)
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
+		err := s.eachExportRow(ctx, tx, f, through, func(r *auditRow) error {
 			if len(batch) > group && (!bySubmission || batch[group].row.submissionID != r.submissionID) {
 				sortRowsByID(batch[group:])
 				group = len(batch)
@@ -142,9 +130,10 @@ func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, pr
 				}
 				batch, group = make([]AuditRecord, 0, exportBatch), 0
 			}
-			batch = append(batch, AuditRecord{row: r})
-		}
-		if err := rows.Err(); err != nil {
+			batch = append(batch, AuditRecord{row: *r})
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		sortRowsByID(batch[group:])
@@ -155,6 +144,74 @@ func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, pr
 	})
 }
 
+// eachExportRow calls fn with each row of an export, in the export's
+// order; fn may query tx (for the rows' inclusion proofs). SQLite answers
+// queries on a connection whose rows are still being read, so there the
+// rows stream. A PostgreSQL connection serves one query at a time: the
+// rows are read through a cursor of the transaction, exportBatch at a
+// time, and fn is called on each chunk once it has been read.
+func (s *Store) eachExportRow(ctx context.Context, tx *sql.Tx, f AuditFilter, through int64, fn func(*auditRow) error) error {
+	query, args, err := exportQuery(ctx, tx, s.engine, f, through)
+	if err != nil {
+		return err
+	}
+	if s.engine != postgres {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var r auditRow
+		dest := r.pointers()
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			if err := fn(&r); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	if _, err := tx.ExecContext(ctx, `DECLARE export_rows NO SCROLL CURSOR FOR `+query, args...); err != nil {
+		return fmt.Errorf("store: export cursor: %w", err)
+	}
+	fetch := `FETCH FORWARD ` + strconv.Itoa(exportBatch) + ` FROM export_rows`
+	chunk := make([]auditRow, 0, exportBatch)
+	for {
+		chunk, err = appendRows(ctx, tx, chunk[:0], fetch)
+		if err != nil {
+			return err
+		}
+		for i := range chunk {
+			if err := fn(&chunk[i]); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < exportBatch {
+			return nil
+		}
+	}
+}
+
+// appendRows appends the events query returns to rows.
+func appendRows(ctx context.Context, tx *sql.Tx, rows []auditRow, query string) ([]auditRow, error) {
+	result, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return rows, err
+	}
+	defer result.Close()
+	var r auditRow
+	dest := r.pointers()
+	for result.Next() {
+		if err := result.Scan(dest...); err != nil {
+			return rows, err
+		}
+		rows = append(rows, r)
+	}
+	return rows, result.Err()
+}
+
 // sortRowsByID puts the events of one submission in order. The query
 // returns them in the order of the index on (submission_id, kind): sorting
 // them here, a few at a time, spares SQLite sorting every row of the
@@ -163,27 +220,27 @@ func sortRowsByID(rows []AuditRecord) {
 	slices.SortFunc(rows, func(a, b AuditRecord) int { return cmp.Compare(a.row.id, b.row.id) })
 }
 
-// queryExport starts the query of an export.
-func queryExport(ctx context.Context, tx *sql.Tx, f AuditFilter, through int64) (*sql.Rows, error) {
+// exportQuery returns the query of an export and its arguments.
+func exportQuery(ctx context.Context, tx *sql.Tx, e engine, f AuditFilter, through int64) (string, []any, error) {
 	if through <= 0 {
 		through = math.MaxInt64
 	}
 	if f.isZero() {
-		return tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events WHERE id <= ? ORDER BY id`, through)
+		return `SELECT ` + auditColumns + ` FROM audit_events WHERE id <= ? ORDER BY id`, []any{through}, nil
 	}
 	// Read through an index whose first columns are fixed by the filter,
 	// or through the time index, the submissions come in (occurred_at,
 	// id) order already: nothing is sorted, and rows stream. Each
 	// submission's events come together, and readExport orders them.
-	where, err := filterWhere(ctx, tx, f)
+	where, err := filterWhere(ctx, tx, e, f)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	where = where.and("e.id <= ?", through)
-	return tx.QueryContext(ctx, `SELECT `+prefixColumns("e.", auditColumns)+`
+	return `SELECT ` + prefixColumns("e.", auditColumns) + `
 		FROM audit_submissions AS s
-		JOIN audit_events AS e ON e.submission_id = s.submission_id`+where.sql()+`
-		ORDER BY s.occurred_at, s.id`, where.args...)
+		JOIN audit_events AS e ON e.submission_id = s.submission_id` + where.sql() + `
+		ORDER BY s.occurred_at, s.id`, where.args, nil
 }
 
 // isZero reports whether f selects every submission of every organization.

@@ -331,6 +331,10 @@ func TestParseAuditExportFormat(t *testing.T) {
 func seedSyntheticLog(t *testing.T, s *Store, n int) {
 	t.Helper()
 	ctx := context.Background()
+	if testEngine == postgres {
+		seedSyntheticLogPostgres(t, s, n)
+		return
+	}
 	p, err := s.migrationProvider()
 	if err != nil {
 		t.Fatal(err)
@@ -355,6 +359,37 @@ func seedSyntheticLog(t *testing.T, s *Store, n int) {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("migrate up: %v", err)
+	}
+}
+
+// seedSyntheticLogPostgres is seedSyntheticLog in PostgreSQL's SQL.
+func seedSyntheticLogPostgres(t *testing.T, s *Store, n int) {
+	t.Helper()
+	_, err := s.writer.ExecContext(context.Background(), `
+		INSERT INTO audit_events (`+auditColumns+`)
+		SELECT i + 1, 'sub-' || lpad((i / 2)::text, 8, '0'), CASE i % 2 WHEN 0 THEN 'requested' ELSE 'responded' END,
+			to_char(to_timestamp(1767225600 + i) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.000000000Z',
+			1 + i % 20, 'editor' || lpad((i % 20)::text, 2, '0') || '@example.com', 100000 + i % 5000,
+			'Organization ' || (100000 + i % 5000) || ' Ltd',
+			CASE i % 2 WHEN 0 THEN '{"contacts":[{"contact_type":"technical_contact","email":"e' || i || '@example.com"}]}' ELSE '' END,
+			'', '', CASE i % 2 WHEN 1 THEN 204 END, '', '', '', CASE i % 2 WHEN 1 THEN 180 END,
+			'192.0.2.10', 'req-' || lpad(i::text, 10, '0'), 'Technical contact updated in place',
+			lpad(i::text, 64, '0'), lpad((i + 1)::text, 64, '0')
+		FROM generate_series(0, ? - 1) AS i`, n)
+	if err != nil {
+		t.Fatalf("seed synthetic log: %v", err)
+	}
+	// What the appends would have derived: every change succeeded.
+	_, err = s.writer.ExecContext(context.Background(), `
+		INSERT INTO audit_submissions (id, submission_id, occurred_at, actor_id, actor_email, organization_id,
+			organization_name, summary, outcome, status, duration_ms, outcome_id)
+		SELECT e.id, e.submission_id, e.occurred_at, e.actor_id, e.actor_email, e.organization_id,
+			e.organization_name, e.summary, 'succeeded', r.status, r.duration_ms, r.id
+		FROM audit_events AS e
+		JOIN audit_events AS r ON r.submission_id = e.submission_id AND r.kind = 'responded'
+		WHERE e.kind = 'requested'`)
+	if err != nil {
+		t.Fatalf("seed synthetic submissions: %v", err)
 	}
 }
 

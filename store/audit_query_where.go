@@ -26,23 +26,23 @@ const maxSortedRows = 5000
 // first matched against the small tables of the organizations and users
 // that appear in the log, which count their submissions: one match becomes
 // an equality, which an index reads in time order; several become a list.
-func filterWhere(ctx context.Context, tx *sql.Tx, f AuditFilter) (auditWhere, error) {
+func filterWhere(ctx context.Context, tx *sql.Tx, e engine, f AuditFilter) (auditWhere, error) {
 	var w auditWhere
-	if orgs := organizationConditions(f); len(orgs.conds) > 0 {
+	if orgs := organizationConditions(e, f); len(orgs.conds) > 0 {
 		set, err := matchValues(ctx, tx, `SELECT count(*), coalesce(sum(submissions), 0), min(id) FROM audit_organizations`+orgs.sql(), orgs.args)
 		if err != nil {
 			return auditWhere{}, err
 		}
-		w = set.condition(w, "s.organization_id", `SELECT id FROM audit_organizations`+orgs.sql(), orgs.args)
+		w = set.condition(e, w, "s.organization_id", `SELECT id FROM audit_organizations`+orgs.sql(), orgs.args)
 	}
 	if f.User != "" {
-		match := ` WHERE email LIKE ? ESCAPE '\'`
+		match := ` WHERE email ` + e.likeIgnoringCase() + ` ? ESCAPE '\'`
 		args := []any{"%" + escapeLike(f.User) + "%"}
 		set, err := matchValues(ctx, tx, `SELECT count(*), coalesce(sum(submissions), 0), min(email) FROM audit_actors`+match, args)
 		if err != nil {
 			return auditWhere{}, err
 		}
-		w = set.condition(w, "s.actor_email", `SELECT email FROM audit_actors`+match, args)
+		w = set.condition(e, w, "s.actor_email", `SELECT email FROM audit_actors`+match, args)
 	}
 	if f.Outcome != "" {
 		w = w.and("s.outcome = ?", string(f.Outcome))
@@ -61,21 +61,21 @@ func filterWhere(ctx context.Context, tx *sql.Tx, f AuditFilter) (auditWhere, er
 
 // organizationConditions are the conditions f sets on audit_organizations;
 // none when it does not restrict organizations.
-func organizationConditions(f AuditFilter) auditWhere {
+func organizationConditions(e engine, f AuditFilter) auditWhere {
 	var w auditWhere
 	if f.OrganizationID != 0 {
 		w = w.and("id = ?", f.OrganizationID)
 	}
 	if f.OrganizationName != "" {
-		w = w.and(`name LIKE ? ESCAPE '\'`, "%"+escapeLike(f.OrganizationName)+"%")
+		w = w.and(`name `+e.likeIgnoringCase()+` ? ESCAPE '\'`, "%"+escapeLike(f.OrganizationName)+"%")
 	}
 	if f.OrganizationIDs != nil {
 		ids, err := json.Marshal(f.OrganizationIDs)
 		if err != nil || len(f.OrganizationIDs) == 0 {
 			// Marshalling ints cannot fail; an empty list allows none.
-			w = w.and("0")
+			w = w.and("FALSE")
 		} else {
-			w = w.and("id IN (SELECT value FROM json_each(?))", string(ids))
+			w = w.and("id IN ("+e.idList()+")", string(ids))
 		}
 	}
 	return w
@@ -98,14 +98,14 @@ func matchValues(ctx context.Context, tx *sql.Tx, query string, args []any) (val
 
 // condition adds to w the condition that column holds one of the values,
 // which subquery lists.
-func (set valueSet) condition(w auditWhere, column, subquery string, args []any) auditWhere {
+func (set valueSet) condition(e engine, w auditWhere, column, subquery string, args []any) auditWhere {
 	switch {
 	case set.values == 0:
-		return w.and("0")
+		return w.and("FALSE")
 	case set.values == 1:
 		return w.and(column+" = ?", set.first)
 	case set.rows > maxSortedRows:
-		return w.and("+"+column+" IN ("+subquery+")", args...)
+		return w.and(e.notThroughIndex(column)+" IN ("+subquery+")", args...)
 	default:
 		return w.and(column+" IN ("+subquery+")", args...)
 	}

@@ -15,6 +15,7 @@ import (
 // an old event holding bytes that are not UTF-8) and recomputes every hash
 // from the file alone.
 func TestJSONExportCarriesWhatWasHashed(t *testing.T) {
+	sqliteOnly(t) // older events with text that is not UTF-8, which PostgreSQL's text cannot hold
 	ctx := context.Background()
 	s := openTestStore(t)
 	e := fullAuditEvent("sub-1", AuditRequested)

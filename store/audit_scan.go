@@ -14,10 +14,12 @@ import (
 // The SQLite driver turns each column of a row into a Go value with two or
 // three calls into SQLite, each taking the connection's mutex, and a copy;
 // over a million events of 21 columns those calls were the largest part of
-// audit verify's time. packedEventColumns has SQLite join an event's
-// columns into one text instead, separated by columnSeparator, and
-// splitEventColumns takes them apart again: one column per row crosses
-// into Go, and the columns are views into it, copied no further.
+// audit verify's time. packedEventColumns has the database join an
+// event's columns into one value instead, separated by columnSeparator,
+// and splitEventColumns takes them apart again: one column per row crosses
+// into Go, and the columns are views into it, copied no further. On
+// PostgreSQL the value is bytea (see packColumns): pgx decodes one value a
+// row rather than 21, and database/sql copies it once into a string.
 
 // columnSeparator separates the columns of an event read as one text: the
 // byte 0xFF, which occurs neither in UTF-8 nor in the decimal digits of an
@@ -27,14 +29,29 @@ import (
 // around the append code) is read again column by column.
 const columnSeparator = "\xff"
 
-// packedEventColumns is auditColumns as one text, in the same order. A NULL
-// integer becomes the empty column, as it is hashed (no bytes); an integer
-// is its decimal digits, as the driver would render it.
-const packedEventColumns = `concat_ws(CAST(x'ff' AS TEXT), id, submission_id, kind, occurred_at,
-	ifnull(actor_id, ''), actor_email, ifnull(organization_id, ''), organization_name,
-	request_body, contacts_before, contacts_after, ifnull(status, ''), response_body,
-	error_codes, error_message, ifnull(duration_ms, ''), client_addr, request_id, summary,
-	prev_hash, hash)`
+// packedEventColumns is auditColumns as one value of e (see packColumns),
+// in the same order. A NULL integer becomes the empty column, as it is
+// hashed (no bytes); an integer is its decimal digits, as the driver
+// would render it.
+func packedEventColumns(e engine) string {
+	cols := strings.Split(auditColumns, ",")
+	packed := make([]packedColumn, len(cols))
+	for i, c := range cols {
+		c = strings.TrimSpace(c)
+		packed[i] = packedColumn{name: c, nullable: nullableEventColumn(c)}
+	}
+	return e.packColumns(packed)
+}
+
+// nullableEventColumn reports whether the column of audit_events may be
+// NULL: only some of its integers may.
+func nullableEventColumn(name string) bool {
+	switch name {
+	case "actor_id", "organization_id", "status", "duration_ms":
+		return true
+	}
+	return false
+}
 
 // eventColumns holds an event's columns as stored, in the order of
 // auditColumns: the hashed columns, then prev_hash and hash. A NULL
@@ -106,7 +123,7 @@ func (cols *eventColumns) integer(i int) (sql.NullInt64, error) {
 // id order, until fn returns false. cols and the strings in it are valid
 // only during the call: a string kept longer must be copied
 // (strings.Clone), or it keeps the whole row in memory.
-func scanEvents(ctx context.Context, db *sql.DB, first, last int64, fn func(cols *eventColumns) bool) error {
+func scanEvents(ctx context.Context, e engine, db *sql.DB, first, last int64, fn func(cols *eventColumns) bool) error {
 	// One connection for the range and the rows read again, so that a
 	// range never waits for a second one.
 	conn, err := db.Conn(ctx)
@@ -115,13 +132,14 @@ func scanEvents(ctx context.Context, db *sql.DB, first, last int64, fn func(cols
 	}
 	defer conn.Close()
 	rows, err := conn.QueryContext(ctx,
-		`SELECT `+packedEventColumns+` FROM audit_events WHERE id BETWEEN ? AND ? ORDER BY id`, first, last)
+		`SELECT `+packedEventColumns(e)+` FROM audit_events WHERE id BETWEEN ? AND ? ORDER BY id`, first, last)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	var (
-		// A string destination takes the driver's own string: no copy.
+		// A string destination takes the driver's own string: no copy
+		// (on SQLite; PostgreSQL's bytea is copied into it once).
 		packed string
 		cols   eventColumns
 	)

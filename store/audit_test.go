@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -168,7 +166,7 @@ const tamperedLogSize = 9
 func tamperableLog(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "log.db")
+	path := testDSN(t)
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -189,16 +187,7 @@ func tamperableLog(t *testing.T) string {
 // triggers dropped, as someone editing the file directly could.
 func openTamperableCopy(t *testing.T, path string) *Store {
 	t.Helper()
-	ctx := context.Background()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read log: %v", err)
-	}
-	copied := filepath.Join(t.TempDir(), "copy.db")
-	if err := os.WriteFile(copied, data, 0o600); err != nil {
-		t.Fatalf("copy log: %v", err)
-	}
-	s, err := Open(ctx, copied)
+	s, err := Open(context.Background(), copyTestDatabase(t, path))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -207,11 +196,7 @@ func openTamperableCopy(t *testing.T, path string) *Store {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	for _, trigger := range []string{"audit_events_no_update", "audit_events_no_delete"} {
-		if _, err := s.writer.ExecContext(ctx, "DROP TRIGGER "+trigger); err != nil {
-			t.Fatalf("drop trigger %s: %v", trigger, err)
-		}
-	}
+	dropTriggers(t, s, "audit_events", "audit_events_no_update", "audit_events_no_delete")
 	return s
 }
 
@@ -306,23 +291,7 @@ type tableColumn struct {
 // added later is covered by the tamper tests without being listed here.
 func auditTableColumns(t *testing.T) []tableColumn {
 	t.Helper()
-	s := openTestStore(t)
-	rows, err := s.reader.QueryContext(context.Background(), `SELECT name, type FROM pragma_table_info('audit_events')`)
-	if err != nil {
-		t.Fatalf("table_info: %v", err)
-	}
-	defer rows.Close()
-	var cols []tableColumn
-	for rows.Next() {
-		var c tableColumn
-		if err := rows.Scan(&c.name, &c.kind); err != nil {
-			t.Fatalf("table_info: %v", err)
-		}
-		cols = append(cols, c)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("table_info: %v", err)
-	}
+	cols := tableColumns(t, "audit_events")
 	if len(cols) != hashedColumns+2 {
 		t.Fatalf("audit_events has %d columns, the hash covers %d and the links 2", len(cols), hashedColumns)
 	}
@@ -456,5 +425,44 @@ func TestChainHashEncodingIsUnambiguous(t *testing.T) {
 	d.status.Valid = true
 	if c.chainHash() == d.chainHash() {
 		t.Error("a NULL status and a status of 0 have the same hash")
+	}
+}
+
+// TestLatestOrganizationChange follows the events of changes sent to one
+// organization: a request and its answer move it on, a rejection, a
+// reconciliation or another organization's change do not.
+func TestLatestOrganizationChange(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	latest := func() int64 {
+		t.Helper()
+		id, err := s.LatestOrganizationChange(ctx, 112233)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if got := latest(); got != 0 {
+		t.Fatalf("with no event: %d, want 0", got)
+	}
+	appendKind := func(submission string, kind AuditKind, org int) int64 {
+		t.Helper()
+		e := fullAuditEvent(submission, kind)
+		e.OrganizationID = org
+		appended, err := s.AppendAuditEvent(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return appended.ID
+	}
+	requested := appendKind("sub-1", AuditRequested, 112233)
+	if got := latest(); got != requested {
+		t.Errorf("after a request: %d, want %d", got, requested)
+	}
+	responded := appendKind("sub-1", AuditResponded, 112233)
+	appendKind("sub-2", AuditRejected, 112233)
+	appendKind("sub-3", AuditRequested, 445566)
+	if got := latest(); got != responded {
+		t.Errorf("after an answer, a rejection and another organization's request: %d, want the answer's %d", got, responded)
 	}
 }

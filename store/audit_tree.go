@@ -168,7 +168,7 @@ const treeBuildChunk = 20_000
 func (s *Store) completeAuditTree(ctx context.Context) error {
 	for {
 		var n int
-		err := s.write(ctx, func(tx *sql.Tx) error {
+		err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 			leaves, err := treeLeaves(ctx, tx)
 			if err != nil {
 				return err

@@ -96,7 +96,7 @@ func (s *Store) VerifyAuditLog(ctx context.Context, opts VerifyAuditOptions) (Au
 		if err := tx.QueryRowContext(ctx, `SELECT min(id), max(id) FROM audit_events`).Scan(&first, &last); err != nil {
 			return err
 		}
-		r, err := newRebuiltLog(ctx, tx, opts.RootsAt)
+		r, err := newRebuiltLog(ctx, s.engine, tx, opts.RootsAt)
 		if err != nil {
 			return err
 		}
@@ -225,7 +225,7 @@ func (s *Store) foldEvents(ctx context.Context, first, last int64, r *rebuiltLog
 				default:
 					c.events = make([]foldEvent, 0, foldSpan)
 				}
-				c.verify(ctx, s.reader, func(id int64, cols *eventColumns, hash *[sha256.Size]byte) error {
+				c.verify(ctx, s.engine, s.reader, func(id int64, cols *eventColumns, hash *[sha256.Size]byte) error {
 					e, err := newFoldEvent(id, cols, hash)
 					c.events = append(c.events, e)
 					return err
@@ -286,9 +286,9 @@ type rebuiltLog struct {
 }
 
 // newRebuiltLog starts a rebuild from no events, which compares the
-// derived tables read in tx as it goes.
-func newRebuiltLog(ctx context.Context, tx *sql.Tx, rootsAt []int64) (*rebuiltLog, error) {
-	tables, err := newRebuiltTables(ctx, tx)
+// derived tables read in tx, a transaction of e, as it goes.
+func newRebuiltLog(ctx context.Context, e engine, tx *sql.Tx, rootsAt []int64) (*rebuiltLog, error) {
+	tables, err := newRebuiltTables(ctx, e, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -368,33 +368,35 @@ func (r *rebuiltLog) checkStoredTree(ctx context.Context, tx *sql.Tx, root tlog.
 // compareStoredTree rebuilds the tree of the first size events from their
 // hashes, reading every stored hash in order, and returns the first that
 // differs, as a *TreeError.
+//
+// The events and the stored hashes are read side by side, a page of each
+// at a time (see treePage): a transaction has one connection, and
+// PostgreSQL's runs one query at a time, so no query may stay open while
+// the other runs.
 func compareStoredTree(ctx context.Context, tx *sql.Tx, size int64) error {
-	stored, err := tx.QueryContext(ctx, `SELECT id, hash FROM audit_tree ORDER BY id`)
-	if err != nil {
-		return err
-	}
-	defer stored.Close()
-	events, err := tx.QueryContext(ctx, `SELECT hash FROM audit_events WHERE id <= ? ORDER BY id`, size)
-	if err != nil {
-		return err
-	}
-	defer events.Close()
-	t := treeCheck{stored: stored, tree: NewTreeBuilder()}
-	for n := int64(0); events.Next(); n++ {
-		var hash string
-		if err := events.Scan(&hash); err != nil {
-			return err
-		}
-		leaf, err := LeafHash(hash)
+	t := treeCheck{stored: storedHashPages{ctx: ctx, tx: tx}, tree: NewTreeBuilder()}
+	var (
+		n    int64
+		last int64 // the id of the last event read
+	)
+	for {
+		hashes, ids, err := eventHashPage(ctx, tx, last, size)
 		if err != nil {
-			return &TreeError{EventID: n + 1, Reason: err.Error()}
-		}
-		if err := t.add(n, leaf); err != nil {
 			return err
 		}
-	}
-	if err := events.Err(); err != nil {
-		return err
+		for i, hash := range hashes {
+			leaf, err := LeafHash(hash)
+			if err != nil {
+				return &TreeError{EventID: n + 1, Reason: err.Error()}
+			}
+			if err := t.add(n, leaf); err != nil {
+				return err
+			}
+			n, last = n+1, ids[i]
+		}
+		if len(hashes) < treePage {
+			break
+		}
 	}
 	if err := t.end(size); err != nil {
 		return err
@@ -402,11 +404,93 @@ func compareStoredTree(ctx context.Context, tx *sql.Tx, size int64) error {
 	return &TreeError{EventID: size, Reason: "the tree's root differs from the events' (stored hashes out of order?)"}
 }
 
+// treePage is how many rows compareStoredTree reads in one query.
+const treePage = 4096
+
+// eventHashPage reads the hashes of the next treePage events after the
+// event with id after, up to the event with id last, in id order.
+func eventHashPage(ctx context.Context, tx *sql.Tx, after, last int64) (hashes []string, ids []int64, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, hash FROM audit_events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`,
+		after, last, treePage)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   int64
+			hash string
+		)
+		if err := rows.Scan(&id, &hash); err != nil {
+			return nil, nil, err
+		}
+		hashes, ids = append(hashes, hash), append(ids, id)
+	}
+	return hashes, ids, rows.Err()
+}
+
 // treeCheck rebuilds the tree leaf by leaf and compares each stored hash
 // as the leaf that completes it is added.
 type treeCheck struct {
-	stored *sql.Rows
+	stored storedHashPages
 	tree   TreeBuilder
+}
+
+// storedHashPages reads the stored hashes of audit_tree in id order, a
+// page at a time.
+type storedHashPages struct {
+	ctx context.Context
+	tx  *sql.Tx
+	// ids and hashes are the page read, from its i-th row on not yet
+	// taken; done says that it was the last.
+	ids    []int64
+	hashes [][]byte
+	i      int
+	done   bool
+}
+
+// next returns the next stored hash and its id, ok false past the last.
+func (p *storedHashPages) next() (id int64, hash []byte, ok bool, err error) {
+	if p.i == len(p.ids) {
+		if p.done {
+			return 0, nil, false, nil
+		}
+		after := int64(-1)
+		if len(p.ids) > 0 {
+			after = p.ids[len(p.ids)-1]
+		}
+		if err := p.read(after); err != nil {
+			return 0, nil, false, err
+		}
+		if len(p.ids) == 0 {
+			return 0, nil, false, nil
+		}
+	}
+	id, hash = p.ids[p.i], p.hashes[p.i]
+	p.i++
+	return id, hash, true, nil
+}
+
+// read reads the page of stored hashes after the one with id after.
+func (p *storedHashPages) read(after int64) error {
+	rows, err := p.tx.QueryContext(p.ctx, `SELECT id, hash FROM audit_tree WHERE id > ? ORDER BY id LIMIT ?`, after, treePage)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	p.ids, p.hashes, p.i = p.ids[:0], p.hashes[:0], 0
+	for rows.Next() {
+		var (
+			id int64
+			b  []byte
+		)
+		if err := rows.Scan(&id, &b); err != nil {
+			return err
+		}
+		p.ids, p.hashes = append(p.ids, id), append(p.hashes, b)
+	}
+	p.done = len(p.ids) < treePage
+	return rows.Err()
 }
 
 // add adds leaf n and compares the stored hashes it completes.
@@ -427,20 +511,12 @@ func (t *treeCheck) add(n int64, leaf tlog.Hash) error {
 // compareStored reads the next stored hash, which must be index and
 // equal h.
 func (t *treeCheck) compareStored(index int64, h tlog.Hash, id int64, level int) error {
-	if !t.stored.Next() {
-		if err := t.stored.Err(); err != nil {
-			return err
-		}
-		return &TreeError{EventID: id, Reason: "the tree ends before this event"}
-	}
-	var (
-		got int64
-		b   []byte
-	)
-	if err := t.stored.Scan(&got, &b); err != nil {
-		return err
-	}
+	got, b, ok, err := t.stored.next()
 	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return &TreeError{EventID: id, Reason: "the tree ends before this event"}
 	case got != index:
 		return &TreeError{EventID: id, Reason: fmt.Sprintf("stored hash %d is missing", index)}
 	case level == 0 && string(b) != string(h[:]):
@@ -454,9 +530,13 @@ func (t *treeCheck) compareStored(index int64, h tlog.Hash, id int64, level int)
 
 // end checks that the stored tree holds no more than the events make.
 func (t *treeCheck) end(size int64) error {
-	if t.stored.Next() {
+	_, _, ok, err := t.stored.next()
+	if err != nil {
+		return err
+	}
+	if ok {
 		return &TreeError{EventID: size + 1,
 			Reason: fmt.Sprintf("the tree goes on past the last event, %d: events were removed from the end", size)}
 	}
-	return t.stored.Err()
+	return nil
 }

@@ -45,9 +45,9 @@ type organizationTally struct {
 }
 
 // newRebuiltTables starts a rebuild from no events, comparing the stored
-// submissions read in tx as it goes.
-func newRebuiltTables(ctx context.Context, tx *sql.Tx) (*rebuiltTables, error) {
-	subs, err := newRebuiltSubmissions(ctx, tx)
+// submissions read in tx, a transaction of e, as it goes.
+func newRebuiltTables(ctx context.Context, e engine, tx *sql.Tx) (*rebuiltTables, error) {
+	subs, err := newRebuiltSubmissions(ctx, e, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -259,8 +259,8 @@ type rebuiltSubmissions struct {
 	aside []int64
 }
 
-func newRebuiltSubmissions(ctx context.Context, tx *sql.Tx) (*rebuiltSubmissions, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+packedSubmissionColumns()+` FROM audit_submissions ORDER BY id`)
+func newRebuiltSubmissions(ctx context.Context, e engine, tx *sql.Tx) (*rebuiltSubmissions, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+packedSubmissionColumns(e)+` FROM audit_submissions ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -297,21 +297,18 @@ func (s *rebuiltSubmissions) next() error {
 	return err
 }
 
-// packedSubmissionColumns is the columns of submissionTable as one text,
-// as packedEventColumns has an event's.
-func packedSubmissionColumns() string {
+// packedSubmissionColumns is the columns of submissionTable as one value
+// of e, as packedEventColumns has an event's.
+func packedSubmissionColumns(e engine) string {
 	var (
 		row  submissionRow
-		cols []string
+		cols []packedColumn
 	)
 	for _, c := range submissionTable {
-		if _, ok := c.field(&row).(*sql.NullInt64); ok {
-			cols = append(cols, "ifnull("+c.name+", '')")
-		} else {
-			cols = append(cols, c.name)
-		}
+		_, nullable := c.field(&row).(*sql.NullInt64)
+		cols = append(cols, packedColumn{name: c.name, nullable: nullable})
 	}
-	return `concat_ws(CAST(x'ff' AS TEXT), ` + strings.Join(cols, ", ") + `)`
+	return e.packColumns(cols)
 }
 
 // unpack sets r from a row of packedSubmissionColumns and reports whether

@@ -4,16 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 )
 
 // rangesLog writes a log of benchmarkAuditEvent events that VerifyAuditLog
-// reads in several ranges (see foldSpan) and returns its path and size.
+// reads in several ranges (see foldSpan) and returns its database's name
+// and its size.
 func rangesLog(t *testing.T) (string, int64) {
 	t.Helper()
 	const events = 3*foldSpan + 100
-	path := filepath.Join(t.TempDir(), "log.db")
+	path := testDSN(t)
 	s, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +48,7 @@ func derivedLogEvents() []AuditEvent {
 func derivedLog(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "log.db")
+	path := testDSN(t)
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -191,49 +190,11 @@ func TestDerivedTablesRefuseEdits(t *testing.T) {
 
 func dropDerivedTriggers(t *testing.T, s *Store) {
 	t.Helper()
-	rows, err := s.writer.QueryContext(context.Background(), `SELECT name FROM sqlite_schema WHERE type = 'trigger'
-		AND tbl_name IN ('audit_submissions', 'audit_organizations', 'audit_actors', 'audit_daily', 'audit_tree')`)
-	if err != nil {
-		t.Fatalf("list triggers: %v", err)
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatalf("list triggers: %v", err)
-		}
-		names = append(names, n)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		t.Fatalf("list triggers: %v", err)
-	}
-	for _, n := range names {
-		if _, err := s.writer.ExecContext(context.Background(), "DROP TRIGGER "+n); err != nil {
-			t.Fatalf("drop trigger %s: %v", n, err)
-		}
-	}
-}
-
-func tableColumns(t *testing.T, table string) []tableColumn {
-	t.Helper()
-	s := openTestStore(t)
-	rows, err := s.reader.QueryContext(context.Background(), `SELECT name, type FROM pragma_table_info(?) ORDER BY cid`, table)
-	if err != nil {
-		t.Fatalf("table_info: %v", err)
-	}
-	defer rows.Close()
-	var cols []tableColumn
-	for rows.Next() {
-		var c tableColumn
-		if err := rows.Scan(&c.name, &c.kind); err != nil {
-			t.Fatalf("table_info: %v", err)
-		}
-		cols = append(cols, c)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("table_info: %v", err)
-	}
-	return cols
+	dropTriggers(t, s, "audit_submissions", "audit_submissions_no_delete", "audit_submissions_fixed_columns", "audit_submissions_newer_outcome")
+	dropTriggers(t, s, "audit_organizations", "audit_organizations_no_delete", "audit_organizations_count")
+	dropTriggers(t, s, "audit_actors", "audit_actors_no_delete", "audit_actors_count")
+	dropTriggers(t, s, "audit_daily", "audit_daily_no_delete", "audit_daily_count")
+	dropTriggers(t, s, "audit_tree", "audit_tree_no_update", "audit_tree_no_delete")
 }
 
 // rewriteEvent changes event id's summary and recomputes its hash and
@@ -312,7 +273,7 @@ func TestVerifyAuditLogFindsEditedTree(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openTamperableCopy(t, log)
 			dropDerivedTriggers(t, s)
-			if _, err := s.writer.ExecContext(context.Background(), `UPDATE audit_tree SET hash = zeroblob(32) WHERE id = ?`, tc.index); err != nil {
+			if _, err := s.writer.ExecContext(context.Background(), `UPDATE audit_tree SET hash = ? WHERE id = ?`, make([]byte, 32), tc.index); err != nil {
 				t.Fatalf("edit tree: %v", err)
 			}
 			_, err := s.VerifyAuditLog(context.Background(), VerifyAuditOptions{})
@@ -329,6 +290,7 @@ func TestVerifyAuditLogFindsEditedTree(t *testing.T) {
 // tree is built for the existing events and the tables the triggers made
 // are the tables deriveEvent makes.
 func TestAuditLogFromTriggersVerifies(t *testing.T) {
+	sqliteOnly(t) // PostgreSQL's schema starts after the triggers.
 	ctx := context.Background()
 	s := openTestStore(t)
 	p, err := s.migrationProvider()

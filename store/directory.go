@@ -134,8 +134,8 @@ func (s *Store) RecordDirectoryRead(ctx context.Context, read DirectoryRead, com
 		return DirectoryRecord{}, errors.New("store: record directory read: no comparison given")
 	}
 	var rec DirectoryRecord
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		prev, found, err := directoryEntry(ctx, tx, read.OrganizationID)
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
+		prev, found, err := s.directoryEntry(ctx, tx, read.OrganizationID)
 		if err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func (s *Store) RecordDirectoryRead(ctx context.Context, read DirectoryRead, com
 		if err != nil {
 			return fmt.Errorf("compare: %w", err)
 		}
-		if err := writeDirectoryRead(ctx, tx, read, prev); err != nil {
+		if err := s.writeDirectoryRead(ctx, tx, read, prev); err != nil {
 			return err
 		}
 		if event == nil {
@@ -181,7 +181,7 @@ func (s *Store) RecordDirectoryRead(ctx context.Context, read DirectoryRead, com
 
 // writeDirectoryRead stores read over prev: the organization's row, and
 // its contacts and their people when they changed.
-func writeDirectoryRead(ctx context.Context, tx *sql.Tx, read DirectoryRead, prev DirectoryEntry) error {
+func (s *Store) writeDirectoryRead(ctx context.Context, tx *sql.Tx, read DirectoryRead, prev DirectoryEntry) error {
 	readAt := formatTime(read.ReadAt)
 	if _, err := tx.ExecContext(ctx,
 		`INSERT INTO directory_organizations (id, name, read_at, due_at, gone_at) VALUES (?, ?, ?, ?, '')
@@ -219,7 +219,7 @@ func writeDirectoryRead(ctx context.Context, tx *sql.Tx, read DirectoryRead, pre
 		}
 	}
 	for key := range keys {
-		if err := refreshPerson(ctx, tx, key); err != nil {
+		if err := s.refreshPerson(ctx, tx, key); err != nil {
 			return err
 		}
 	}
@@ -270,7 +270,7 @@ func (s *Store) DirectoryEntry(ctx context.Context, id int) (DirectoryEntry, err
 	)
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		e, found, err = directoryEntry(ctx, tx, id)
+		e, found, err = s.directoryEntry(ctx, tx, id)
 		return err
 	})
 	if err != nil {
@@ -283,7 +283,7 @@ func (s *Store) DirectoryEntry(ctx context.Context, id int) (DirectoryEntry, err
 }
 
 // directoryEntry reads organization id's entry within tx.
-func directoryEntry(ctx context.Context, tx *sql.Tx, id int) (DirectoryEntry, bool, error) {
+func (s *Store) directoryEntry(ctx context.Context, tx *sql.Tx, id int) (DirectoryEntry, bool, error) {
 	e := DirectoryEntry{OrganizationID: id}
 	var readAt, dueAt, goneAt string
 	err := tx.QueryRowContext(ctx,
@@ -304,7 +304,7 @@ func directoryEntry(ctx context.Context, tx *sql.Tx, id int) (DirectoryEntry, bo
 	if e.GoneAt, err = parseOptionalTime(goneAt); err != nil {
 		return DirectoryEntry{}, false, err
 	}
-	byOrg, err := contactsOf(ctx, tx, []int{id})
+	byOrg, err := s.contactsOf(ctx, tx, []int{id})
 	if err != nil {
 		return DirectoryEntry{}, false, err
 	}
@@ -319,7 +319,7 @@ func (s *Store) DirectoryContactsOf(ctx context.Context, ids []int) (map[int][]D
 	var out map[int][]DirectoryContact
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = contactsOf(ctx, tx, ids)
+		out, err = s.contactsOf(ctx, tx, ids)
 		return err
 	})
 	if err != nil {
@@ -332,10 +332,10 @@ const directoryContactColumns = `c.organization_id, c.contact_type, c.contact_id
 	c.email, c.job_title, c.telephone, c.telephone_extension, c.language_id, c.read_at`
 
 // contactsOf reads the contacts of ids within tx.
-func contactsOf(ctx context.Context, tx *sql.Tx, ids []int) (map[int][]DirectoryContact, error) {
+func (s *Store) contactsOf(ctx context.Context, tx *sql.Tx, ids []int) (map[int][]DirectoryContact, error) {
 	rows, err := tx.QueryContext(ctx,
 		`SELECT `+directoryContactColumns+` FROM directory_contacts AS c
-		 WHERE c.organization_id IN (SELECT value FROM json_each(?))
+		 WHERE c.organization_id IN (`+s.engine.idList()+`)
 		 ORDER BY c.organization_id, c.contact_type`, jsonIDs(ids))
 	if err != nil {
 		return nil, err

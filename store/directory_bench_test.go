@@ -58,7 +58,7 @@ func benchmarkDirectory(tb testing.TB, s *Store, firstID, orgs int) []int {
 				read.Contacts = append(read.Contacts, DirectoryContact{OrganizationID: id, Type: TechnicalContactType,
 					ContactID: 2*id + 1, FirstName: f, LastName: l, Email: e, JobTitle: "Engineer", LanguageID: "1"})
 			}
-			if err := writeDirectoryRead(ctx, tx, read, DirectoryEntry{}); err != nil {
+			if err := s.writeDirectoryRead(ctx, tx, read, DirectoryEntry{}); err != nil {
 				return err
 			}
 		}
@@ -198,7 +198,7 @@ func plainPeopleSearch(ctx context.Context, s *Store, search string) (int, error
 		for i, id := range ids {
 			people[i].ID = id
 		}
-		return fillContacts(ctx, tx, people, nil)
+		return s.fillContacts(ctx, tx, people, nil)
 	})
 	return total, err
 }

@@ -72,7 +72,7 @@ func (s *Store) SearchPeople(ctx context.Context, q PeopleQuery) (PeoplePage, er
 	}
 	limit = min(limit, MaxPeopleLimit)
 	offset := max(q.Offset, 0)
-	f := newPeopleFilter(q)
+	f := s.newPeopleFilter(q)
 	var page PeoplePage
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		if f.none {
@@ -103,7 +103,7 @@ func (s *Store) SearchPeople(ctx context.Context, q PeopleQuery) (PeoplePage, er
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return fillContacts(ctx, tx, page.People, q.OrganizationIDs)
+		return s.fillContacts(ctx, tx, page.People, q.OrganizationIDs)
 	})
 	if err != nil {
 		return PeoplePage{}, fmt.Errorf("store: search people: %w", err)
@@ -126,7 +126,7 @@ func (s *Store) GetPerson(ctx context.Context, id int, orgIDs []int) (Person, er
 			return err
 		}
 		people := []Person{p}
-		if err := fillContacts(ctx, tx, people, orgIDs); err != nil {
+		if err := s.fillContacts(ctx, tx, people, orgIDs); err != nil {
 			return err
 		}
 		p = people[0]
@@ -155,7 +155,7 @@ const personContactsFrom = ` FROM directory_people AS p
 	LEFT JOIN organizations AS o ON o.id = c.organization_id`
 
 // fillContacts sets the contacts of people, only in orgIDs unless nil.
-func fillContacts(ctx context.Context, tx *sql.Tx, people []Person, orgIDs []int) error {
+func (s *Store) fillContacts(ctx context.Context, tx *sql.Tx, people []Person, orgIDs []int) error {
 	if len(people) == 0 {
 		return nil
 	}
@@ -165,10 +165,10 @@ func fillContacts(ctx context.Context, tx *sql.Tx, people []Person, orgIDs []int
 		ids[i], at[p.ID] = p.ID, i
 	}
 	query := `SELECT ` + personContactColumns + personContactsFrom + `
-		WHERE p.id IN (SELECT value FROM json_each(?))`
+		WHERE p.id IN (` + s.engine.idList() + `)`
 	args := []any{jsonIDs(ids)}
 	if orgIDs != nil {
-		query += ` AND c.organization_id IN (SELECT value FROM json_each(?))`
+		query += ` AND c.organization_id IN (` + s.engine.idList() + `)`
 		args = append(args, jsonIDs(orgIDs))
 	}
 	query += ` ORDER BY p.id, coalesce(o.sort_key, d.name), c.organization_id, c.contact_type`
@@ -211,7 +211,7 @@ func scanPersonContact(rows *sql.Rows) (int, PersonContact, error) {
 // read transaction, and returns how many it passed. It stops at fn's first
 // error.
 func (s *Store) ExportPeople(ctx context.Context, q PeopleQuery, fn func(Person, PersonContact) error) (int, error) {
-	f := newPeopleFilter(q)
+	f := s.newPeopleFilter(q)
 	n := 0
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		if f.none {
@@ -221,7 +221,7 @@ func (s *Store) ExportPeople(ctx context.Context, q PeopleQuery, fn func(Person,
 			WHERE ` + f.where()
 		args := f.args
 		if q.OrganizationIDs != nil {
-			query += ` AND c.organization_id IN (SELECT value FROM json_each(?))`
+			query += ` AND c.organization_id IN (` + s.engine.idList() + `)`
 			args = append(args, jsonIDs(q.OrganizationIDs))
 		}
 		query += ` ORDER BY p.sort_key, p.id, coalesce(o.sort_key, d.name), c.organization_id, c.contact_type`
@@ -276,18 +276,27 @@ type peopleFilter struct {
 // picks fewer rows: joining both lists row by row costs their product.
 const searchCond = `+p.id IN (SELECT rowid FROM directory_people_search WHERE directory_people_search MATCH ?)`
 
-func newPeopleFilter(q PeopleQuery) peopleFilter {
+func (s *Store) newPeopleFilter(q PeopleQuery) peopleFilter {
 	var f peopleFilter
 	if search := strings.TrimSpace(q.Search); search != "" {
-		if f.match = PeopleMatch(search); f.match == "" {
-			f.none = true
-			return f
+		if s.engine == postgres {
+			cond, args := peopleWordsCond(search)
+			if cond == "" {
+				f.none = true
+				return f
+			}
+			f.add(cond, args...)
+		} else {
+			if f.match = PeopleMatch(search); f.match == "" {
+				f.none = true
+				return f
+			}
+			f.add(searchCond, f.match)
 		}
-		f.add(searchCond, f.match)
 	}
 	if q.OrganizationIDs != nil {
 		f.add(`p.person_key IN (SELECT person_key FROM directory_contacts
-			WHERE organization_id IN (SELECT value FROM json_each(?)))`, jsonIDs(q.OrganizationIDs))
+			WHERE organization_id IN (`+s.engine.idList()+`))`, jsonIDs(q.OrganizationIDs))
 	}
 	if q.OutsideDomains != nil {
 		ours := []string{"FALSE"}
@@ -377,7 +386,7 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) 
 // refreshPerson makes the directory_people row of key match its contacts:
 // its name and email from the contact read last, the number of contacts,
 // or no row when there are none.
-func refreshPerson(ctx context.Context, tx *sql.Tx, key string) error {
+func (s *Store) refreshPerson(ctx context.Context, tx *sql.Tx, key string) error {
 	var (
 		first, last, email string
 		n                  int
@@ -396,6 +405,18 @@ func refreshPerson(ctx context.Context, tx *sql.Tx, key string) error {
 	name := strings.TrimSpace(first + " " + last)
 	if name == "" {
 		name = email
+	}
+	if s.engine == postgres {
+		// PostgreSQL has no FTS5 index to keep in step: the words the
+		// search looks into are a column of the row.
+		_, err = tx.ExecContext(ctx,
+			`INSERT INTO directory_people (person_key, name, email, email_domain, sort_key, contacts, search_words)
+			 VALUES (?, ?, ?, ?, ?, ?, ?)
+			 ON CONFLICT (person_key) DO UPDATE SET name = excluded.name, email = excluded.email,
+			     email_domain = excluded.email_domain, sort_key = excluded.sort_key, contacts = excluded.contacts,
+			     search_words = excluded.search_words`,
+			key, name, email, emailDomain(email), sortKey(name), n, searchWords(name, email))
+		return err
 	}
 	_, err = tx.ExecContext(ctx,
 		`INSERT INTO directory_people (person_key, name, email, email_domain, sort_key, contacts)
@@ -464,10 +485,13 @@ const MaxContactMatches = 1000
 // search of fewer than two characters, which would match nearly everyone,
 // when no person matches, and when more than MaxContactMatches people do
 // (tooBroad).
-func contactMatch(ctx context.Context, tx *sql.Tx, search string) (m textMatch, tooBroad bool, err error) {
+func (s *Store) contactMatch(ctx context.Context, tx *sql.Tx, search string) (m textMatch, tooBroad bool, err error) {
 	match := PeopleMatch(search)
 	if match == "" || len([]rune(strings.TrimSpace(search))) < 2 {
 		return textMatch{}, false, nil
+	}
+	if s.engine == postgres {
+		return contactWordsMatch(ctx, tx, search)
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx,

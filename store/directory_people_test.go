@@ -186,7 +186,7 @@ func TestSearchOrganizationsTooBroadForContacts(t *testing.T) {
 			id := 1 + i
 			c := orgContact(id, "Person", fmt.Sprint(i), fmt.Sprintf("p%d@broad.example", i))
 			read := DirectoryRead{OrganizationID: id, Name: "Org", ReadAt: dirT0, DoneAt: dirT0, DueAt: dirT0, Contacts: []DirectoryContact{c}}
-			if err := writeDirectoryRead(ctx, tx, read, DirectoryEntry{}); err != nil {
+			if err := s.writeDirectoryRead(ctx, tx, read, DirectoryEntry{}); err != nil {
 				return err
 			}
 		}

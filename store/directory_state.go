@@ -28,7 +28,7 @@ func (s *Store) DirectoryState(ctx context.Context) (DirectoryState, error) {
 	var (
 		st             DirectoryState
 		started, ended string
-		paused         int
+		paused         bool
 	)
 	err := s.reader.QueryRowContext(ctx,
 		`SELECT paused, pass_started_at, pass_finished_at FROM directory_state WHERE id = 1`).
@@ -36,7 +36,7 @@ func (s *Store) DirectoryState(ctx context.Context) (DirectoryState, error) {
 	if err != nil {
 		return DirectoryState{}, fmt.Errorf("store: directory state: %w", err)
 	}
-	st.Paused = paused == 1
+	st.Paused = paused
 	if st.PassStartedAt, err = parseOptionalTime(started); err != nil {
 		return DirectoryState{}, fmt.Errorf("store: directory state: %w", err)
 	}
@@ -117,7 +117,7 @@ func (s *Store) DirectoryCounts(ctx context.Context, now, since time.Time) (Dire
 			     count(*) FILTER (WHERE d.read_at != '' AND d.gone_at = ''),
 			     count(*) FILTER (WHERE d.gone_at != ''),
 			     count(*) FILTER (WHERE d.due_at <= ?1),
-			     count(*) FILTER (WHERE max(d.read_at, d.gone_at) >= ?2),
+			     count(*) FILTER (WHERE d.read_at >= ?2 OR d.gone_at >= ?2),
 			     min(d.read_at) FILTER (WHERE d.read_at != '' AND d.gone_at = '')
 			 FROM directory_organizations AS d JOIN organizations AS o ON o.id = d.id`,
 			formatTime(now), formatTime(since)).

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,11 +11,7 @@ import (
 
 func TestDrafts(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := store.OpenTestStore(t)
 	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 
 	old := store.Draft{ID: "old", OrganizationID: 1, UserID: 2, Payload: []byte(`{"a":1}`), CreatedAt: now.Add(-store.DraftLifetime - time.Minute)}

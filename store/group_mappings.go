@@ -66,7 +66,7 @@ func (s *Store) SetGroupMapping(ctx context.Context, group string, role Role, te
 		m       GroupMapping
 		changed bool
 	)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		if teamID != 0 {
 			if _, err := queryTeam(ctx, tx, teamID); err != nil {
 				return err
@@ -104,7 +104,7 @@ func (s *Store) SetGroupMapping(ctx context.Context, group string, role Role, te
 // ErrNotFound when there is no such mapping.
 func (s *Store) DeleteGroupMapping(ctx context.Context, id int, event EventFor[GroupMapping]) (GroupMapping, error) {
 	var m GroupMapping
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		var err error
 		if m, err = queryGroupMapping(ctx, tx, `WHERE m.id = ?`, id); err != nil {
 			return err
@@ -185,7 +185,7 @@ func (s *Store) SetProviderAccess(ctx context.Context, id int, access ProviderAc
 		return nil, fmt.Errorf("store: set provider access of user %d: unknown role %q", id, access.Role)
 	}
 	var changes []AccessChange
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		changes = nil
 		u, err := queryUser(ctx, tx, `WHERE id = ?`, id)
 		if err != nil {
@@ -251,7 +251,7 @@ func mappedTeams(ctx context.Context, tx *sql.Tx) ([]int, error) {
 func setMembership(ctx context.Context, tx *sql.Tx, u User, teamID int, member bool) (*AccessChange, error) {
 	query := `DELETE FROM team_members WHERE team_id = ? AND user_id = ?`
 	if member {
-		query = `INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)`
+		query = `INSERT INTO team_members (team_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`
 	}
 	changed, err := execChanged(ctx, tx, query, teamID, u.ID)
 	if err != nil || !changed {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -218,15 +219,12 @@ func (s *Store) CreateBulkJob(ctx context.Context, nj NewBulkJob) (BulkJob, erro
 		if nj.SourceJobID != 0 {
 			source = nj.SourceJobID
 		}
-		res, err := tx.ExecContext(ctx,
+		err := tx.QueryRowContext(ctx,
 			`INSERT INTO bulk_jobs (kind, title, spec, state, source_job_id, created_by, created_by_email, created_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			string(nj.Kind), nj.Title, string(nj.Spec), string(BulkReview), source, nj.CreatedBy, nj.CreatedByEmail,
-			formatTime(nj.CreatedAt))
+			formatTime(nj.CreatedAt)).Scan(&id)
 		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO bulk_items (job_id, position, organization_id,
@@ -405,9 +403,9 @@ func (s *Store) BulkItems(ctx context.Context, jobID int64, q BulkItemQuery) ([]
 	w := auditWhere{}.and("job_id = ?", jobID)
 	w = inList(w, "state", q.States)
 	w = inList(w, "effect", q.Effects)
-	limit := q.Limit
+	limit := int64(q.Limit)
 	if limit <= 0 {
-		limit = -1
+		limit = math.MaxInt64 // no limit, in terms both engines take
 	}
 	var items []BulkItem
 	err := s.read(ctx, func(tx *sql.Tx) error {
@@ -646,8 +644,14 @@ func moveState(ctx context.Context, tx *sql.Tx, query string, args ...any) error
 // TakeOverBulkLeases gives owner the lease of every running job, until
 // until. One SQLite database serves one portal process, so a lease held
 // when the process starts was left by one that stopped: the runner of a
-// new start takes it over rather than wait for it to expire.
+// new start takes it over rather than wait for it to expire. A PostgreSQL
+// database serves several instances, and a lease held there may be a
+// live one's: nothing is taken over, a lease left by an instance that
+// stopped expires.
 func (s *Store) TakeOverBulkLeases(ctx context.Context, owner string, until time.Time) error {
+	if s.engine == postgres {
+		return nil
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE bulk_jobs SET lease_owner = ?, lease_expires_at = ?
 			WHERE state = 'running' AND lease_owner != ''`, owner, formatTime(until))
@@ -664,16 +668,15 @@ func (s *Store) TakeOverBulkLeases(ctx context.Context, owner string, until time
 // when there is none.
 func (s *Store) LeaseBulkJob(ctx context.Context, owner string, now, until time.Time) (BulkJob, error) {
 	var id int64
+	// One statement, whose conditions are checked again on the row it
+	// changes: of two stores leasing at once, one gets the job.
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM bulk_jobs WHERE state = 'running'
-			AND (lease_owner = '' OR lease_owner = ? OR lease_expires_at <= ?) ORDER BY id LIMIT 1`,
-			owner, formatTime(now)).Scan(&id)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE bulk_jobs SET lease_owner = ?, lease_expires_at = ? WHERE id = ?`,
-			owner, formatTime(until), id)
-		return err
+		return tx.QueryRowContext(ctx, `UPDATE bulk_jobs SET lease_owner = ?, lease_expires_at = ?
+			WHERE id = (SELECT id FROM bulk_jobs WHERE state = 'running'
+				AND (lease_owner = '' OR lease_owner = ? OR lease_expires_at <= ?) ORDER BY id LIMIT 1)
+			AND state = 'running' AND (lease_owner = '' OR lease_owner = ? OR lease_expires_at <= ?)
+			RETURNING id`,
+			owner, formatTime(until), owner, formatTime(now), owner, formatTime(now)).Scan(&id)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return BulkJob{}, ErrNotFound
@@ -760,7 +763,7 @@ func (s *Store) RecordBulkItemEvent(ctx context.Context, jobID, itemID int64, u 
 	// The event is recorded whatever the caller's context says, as every
 	// audit append is.
 	ctx = context.WithoutCancel(ctx)
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeAudited(ctx, func(tx *sql.Tx) error {
 		if opens {
 			var ok bool
 			err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM bulk_items AS i JOIN bulk_jobs AS j ON j.id = i.job_id

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/contactdesk/contactdesk/migrations"
 )
@@ -36,12 +37,24 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-// migrationProvider runs the embedded migrations on the writer. Go
-// migrations registered globally with goose are ignored: the schema is the
-// .sql files and nothing else.
+// migrationProvider runs the embedded migrations of the store's engine on
+// the writer. Go migrations registered globally with goose are ignored:
+// the schema is the .sql files and nothing else.
+//
+// On PostgreSQL, goose takes a session-level advisory lock around the
+// migrations, so that portal processes starting together apply each once.
 func (s *Store) migrationProvider() (*goose.Provider, error) {
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.writer, migrations.FS,
-		goose.WithDisableGlobalRegistry(true))
+	dialect, files := goose.DialectSQLite3, migrations.SQLite()
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if s.engine == postgres {
+		dialect, files = goose.DialectPostgres, migrations.Postgres()
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, fmt.Errorf("store: migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, s.writer, files, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("store: load migrations: %w", err)
 	}

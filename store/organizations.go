@@ -39,8 +39,8 @@ func (s *Store) ReplaceOrganizations(ctx context.Context, orgs []Organization, s
 		ids[i], texts[i] = o.ID, searchText(o)
 	}
 	// The list of ids to keep and the character counts travel as one JSON
-	// parameter each: SQLite limits the number of bound parameters, not
-	// their size.
+	// parameter each: SQLite and PostgreSQL limit the number of bound
+	// parameters, not their size.
 	keep, err := json.Marshal(ids)
 	if err != nil {
 		return fmt.Errorf("store: replace organizations: %w", err)
@@ -55,10 +55,10 @@ func (s *Store) ReplaceOrganizations(ctx context.Context, orgs []Organization, s
 			return err
 		}
 		if _, err := tx.ExecContext(ctx,
-			`DELETE FROM organizations WHERE id NOT IN (SELECT value FROM json_each(?))`, string(keep)); err != nil {
+			`DELETE FROM organizations WHERE id NOT IN (`+s.engine.idList()+`)`, string(keep)); err != nil {
 			return err
 		}
-		if err := replaceCharacterCounts(ctx, tx, string(chars)); err != nil {
+		if err := s.replaceCharacterCounts(ctx, tx, string(chars)); err != nil {
 			return err
 		}
 		// "WHERE TRUE" lets SQLite tell the upsert clause from a join.
@@ -124,12 +124,16 @@ func characterCounts(ids []int, texts []string) map[string]int {
 
 // replaceCharacterCounts makes organization_characters the counts in chars,
 // a JSON object from character to number of organizations.
-func replaceCharacterCounts(ctx context.Context, tx *sql.Tx, chars string) error {
+func (s *Store) replaceCharacterCounts(ctx context.Context, tx *sql.Tx, chars string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM organization_characters`); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx,
-		`INSERT INTO organization_characters (character, organizations) SELECT key, value FROM json_each(?)`, chars)
+	query := `INSERT INTO organization_characters (character, organizations) SELECT key, value FROM json_each(?)`
+	if s.engine == postgres {
+		query = `INSERT INTO organization_characters (character, organizations)
+			SELECT key, value::bigint FROM json_each_text(?::json)`
+	}
+	_, err := tx.ExecContext(ctx, query, chars)
 	return err
 }
 

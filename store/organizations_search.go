@@ -69,7 +69,7 @@ func (s *Store) SearchOrganizations(ctx context.Context, q OrganizationQuery) (O
 	limit, offset := pageBounds(q)
 	var page OrganizationPage
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		f, err := newOrganizationFilter(ctx, tx, q)
+		f, err := s.newOrganizationFilter(ctx, tx, q)
 		if err != nil {
 			return err
 		}
@@ -86,6 +86,8 @@ func (s *Store) SearchOrganizations(ctx context.Context, q OrganizationQuery) (O
 		}
 		from := "organizations"
 		switch {
+		case walk && s.engine == postgres:
+			// PostgreSQL's planner chooses the index by its statistics.
 		case walk && f.character != "":
 			// This index holds the search text: the walk reads no row.
 			from = "organizations INDEXED BY organizations_sort_text"
@@ -138,17 +140,17 @@ type organizationFilter struct {
 	contactsNotSearched bool
 }
 
-func newOrganizationFilter(ctx context.Context, tx *sql.Tx, q OrganizationQuery) (organizationFilter, error) {
+func (s *Store) newOrganizationFilter(ctx context.Context, tx *sql.Tx, q OrganizationQuery) (organizationFilter, error) {
 	var f organizationFilter
 	if text := strings.TrimSpace(searchKey(q.Search)); text != "" {
-		m, err := matchText(ctx, tx, text)
+		m, err := s.matchText(ctx, tx, text)
 		if err != nil {
 			return organizationFilter{}, err
 		}
 		if id, ok := positiveID(text); ok {
 			f.add("(id = ? OR "+m.cond+")", append([]any{id}, m.args...)...)
 			f.id = id
-		} else if contacts, tooBroad, err := contactMatch(ctx, tx, q.Search); err != nil {
+		} else if contacts, tooBroad, err := s.contactMatch(ctx, tx, q.Search); err != nil {
 			return organizationFilter{}, err
 		} else if contacts.cond != "" {
 			f.add("("+m.cond+" OR "+contacts.cond+")", append(m.args, contacts.args...)...)
@@ -170,7 +172,7 @@ func newOrganizationFilter(ctx context.Context, tx *sql.Tx, q OrganizationQuery)
 		if err != nil {
 			return organizationFilter{}, err
 		}
-		f.add("id IN (SELECT value FROM json_each(?))", string(ids))
+		f.add("id IN ("+s.engine.idList()+")", string(ids))
 		f.fts, f.character = "", ""
 	}
 	return f, nil
@@ -282,7 +284,15 @@ type textMatch struct {
 // trigrams, read from the index's term list, are searched as alternatives.
 // One character is looked for in each row read (but see
 // organizationFilter.indexed).
-func matchText(ctx context.Context, tx *sql.Tx, text string) (textMatch, error) {
+//
+// On PostgreSQL a substring of any length is a LIKE pattern, which the
+// trigram index over search_text (pg_trgm) answers from three characters
+// on; shorter ones read the table, which PostgreSQL does quickly enough
+// for the organization list, and none of the SQLite paths above apply.
+func (s *Store) matchText(ctx context.Context, tx *sql.Tx, text string) (textMatch, error) {
+	if s.engine == postgres {
+		return textMatch{cond: `search_text LIKE ? ESCAPE '\'`, args: []any{"%" + escapeLike(text) + "%"}}, nil
+	}
 	const cond = "id IN (SELECT rowid FROM organizations_search WHERE organizations_search MATCH ?)"
 	switch n := len([]rune(text)); {
 	case n >= 3:
@@ -369,7 +379,12 @@ func searchKey(s string) string {
 
 // sortKey orders names as people expect in a list: by their letters with
 // accents set aside ("Bäckerei" between "Babel" and "Brighton", not after
-// "Brighton"), then, between names equal on that, by the folded name.
+// "Brighton"), then, between names equal on that, by the folded name. The
+// two parts are joined by U+0001, which no folded name holds (searchKey
+// turns control characters into spaces), so it sorts before anything that
+// could follow; PostgreSQL's text cannot hold the U+0000 used before, so
+// keys written then sort among these by the same rule until they are
+// rewritten, at the next sync.
 func sortKey(s string) string {
 	folded := searchKey(s)
 	var base strings.Builder
@@ -378,7 +393,7 @@ func sortKey(s string) string {
 			base.WriteRune(r)
 		}
 	}
-	return base.String() + "\x00" + folded
+	return base.String() + "\x01" + folded
 }
 
 // searchText is the text a search looks into: each folded name followed by

@@ -50,7 +50,7 @@ func (s *Store) CreateProviderUser(ctx context.Context, nu NewProviderUser, even
 		return User{}, err
 	}
 	var u User
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeAudited(ctx, func(tx *sql.Tx) error {
 		created, err := insertUser(ctx, tx, checked, time.Now())
 		if err != nil {
 			return err
@@ -81,7 +81,7 @@ func (s *Store) UpdateProviderUser(ctx context.Context, id int, email, name stri
 		u       User
 		changed bool
 	)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		current, err := queryUser(ctx, tx, `WHERE id = ?`, id)
 		if err != nil {
 			return err
@@ -120,7 +120,7 @@ func (s *Store) UpdateProviderUser(ctx context.Context, id int, email, name stri
 // in with the provider cannot be linked again: ErrLinkNotAllowed.
 func (s *Store) SetLinkAllowed(ctx context.Context, id int, allowed bool, event EventFor[User]) (User, error) {
 	var u User
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		current, err := queryUser(ctx, tx, `WHERE id = ?`, id)
 		if err != nil {
 			return err
@@ -152,10 +152,10 @@ func (s *Store) LinkProviderUser(ctx context.Context, id int, issuer, subject st
 		return User{}, errors.New("store: link provider user: an issuer and a subject are required")
 	}
 	var u User
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		changed, err := execChanged(ctx, tx,
-			`UPDATE users SET oidc_issuer = ?, oidc_subject = ?, sso_link_allowed = 0, updated_at = ?
-			 WHERE id = ? AND sso_link_allowed = 1 AND oidc_subject = ''`,
+			`UPDATE users SET oidc_issuer = ?, oidc_subject = ?, sso_link_allowed = FALSE, updated_at = ?
+			 WHERE id = ? AND sso_link_allowed = TRUE AND oidc_subject = ''`,
 			issuer, subject, formatTime(time.Now()), id)
 		if err != nil {
 			return err

@@ -54,8 +54,8 @@ func (s *Store) ListSecurityEvents(ctx context.Context, q SecurityEventQuery) (S
 		args = append(args, kinds...)
 	}
 	if q.User != "" {
-		conds = append(conds, "instr(lower(actor_email), ?) > 0")
-		args = append(args, strings.ToLower(q.User))
+		conds = append(conds, `lower(actor_email) LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+escapeLike(strings.ToLower(q.User))+"%")
 	}
 	if q.Before > 0 {
 		conds = append(conds, "id < ?")

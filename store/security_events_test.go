@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -11,11 +10,7 @@ import (
 
 func TestListSecurityEvents(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := store.OpenTestStore(t)
 	appendEvent := func(kind store.AuditKind, email string) int64 {
 		e, err := st.AppendAuditEvent(ctx, store.AuditEvent{SubmissionID: "s" + strconv.Itoa(int(len(email))) + string(kind) + email, Kind: kind, ActorEmail: email})
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 //
 //	CONTACTDESK_SEED_DB=/tmp/100k.db go test ./store -run WriteOrganizationCacheFile
 func TestWriteOrganizationCacheFile(t *testing.T) {
+	sqliteOnly(t) // written once, in the first pass: the variable names the database, a file or a postgres:// URL
 	path := os.Getenv("CONTACTDESK_SEED_DB")
 	if path == "" {
 		t.Skip("set CONTACTDESK_SEED_DB to the database file to write")
@@ -35,6 +36,7 @@ func TestWriteOrganizationCacheFile(t *testing.T) {
 //
 //	CONTACTDESK_SEED_DIRECTORY_DB=/tmp/dir-100k.db go test ./store -run WriteDirectoryFile
 func TestWriteDirectoryFile(t *testing.T) {
+	sqliteOnly(t) // written once, in the first pass: the variable names the database, a file or a postgres:// URL
 	path := os.Getenv("CONTACTDESK_SEED_DIRECTORY_DB")
 	if path == "" {
 		t.Skip("set CONTACTDESK_SEED_DIRECTORY_DB to the database file to write")

@@ -93,16 +93,11 @@ func (s *Store) CreateSession(ctx context.Context, ns NewSession) (string, Sessi
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx,
+		return tx.QueryRowContext(ctx,
 			`INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_addr, user_agent, csrf_token, data)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			tokenHash(token), user, formatTime(sess.CreatedAt), formatTime(sess.LastSeenAt), formatTime(sess.ExpiresAt),
-			sess.ClientAddr, sess.UserAgent, sess.CSRFToken, sess.Data)
-		if err != nil {
-			return err
-		}
-		sess.ID, err = res.LastInsertId()
-		return err
+			sess.ClientAddr, sess.UserAgent, sess.CSRFToken, sess.Data).Scan(&sess.ID)
 	})
 	if err != nil {
 		return "", Session{}, fmt.Errorf("store: create session: %w", err)
@@ -196,7 +191,7 @@ func (s *Store) DeleteSession(ctx context.Context, id int64) error {
 // the user has no session id: it ended already, or is someone else's.
 func (s *Store) EndSession(ctx context.Context, userID int, id int64, event EventFor[Session]) (Session, error) {
 	var ended Session
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		sessions, err := querySessions(ctx, tx,
 			`SELECT `+sessionColumns+` FROM sessions WHERE id = ? AND user_id = ?`, id, userID)
 		if err != nil {
@@ -243,7 +238,7 @@ func (s *Store) EndAllSessions(ctx context.Context, event EventFor[int]) (int, e
 // any were deleted.
 func (s *Store) endSessions(ctx context.Context, event EventFor[int], where string, args ...any) (int, error) {
 	var n int
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE `+where, args...)
 		if err != nil {
 			return err

@@ -1,10 +1,21 @@
-// Package store keeps Contact Desk's data in SQLite: settings, the
-// organizations cache and the hash-chained audit log.
+// Package store keeps Contact Desk's data: users and teams, sessions, the
+// organizations cache, the directory and the hash-chained audit log, in
+// SQLite (one file, the default) or in PostgreSQL (for several portal
+// processes sharing one database). Nothing outside this package knows which.
 //
-// Every write goes through one connection, so writes are serialised inside the
-// process and each transaction starts with BEGIN IMMEDIATE; reads use a small
-// pool of read-only connections that WAL mode lets run beside the writer.
-// Nothing outside this package knows the database is SQLite.
+// On SQLite every write goes through one connection, so writes are
+// serialised inside the process and each transaction starts with BEGIN
+// IMMEDIATE; reads use a small pool of read-only connections that WAL mode
+// lets run beside the writer.
+//
+// On PostgreSQL, reads and writes share a pool, through database/sql and
+// pgx's stdlib driver, so that both engines run the same code; audit
+// appends are serialised across connections and processes by an advisory
+// lock (see postgres.go). Queries are written once with ? placeholders,
+// rewritten for PostgreSQL where statements reach the driver (rebind); the
+// few fragments that differ between the engines are asked of the engine
+// next to their query (engine.go). Migrations are kept per engine:
+// migrations/ for SQLite, migrations/postgres/ for PostgreSQL.
 package store
 
 import (
@@ -54,17 +65,32 @@ type rowScanner interface {
 
 // Store is the Contact Desk database. It is safe for concurrent use.
 type Store struct {
+	engine engine
+	// writer and reader are one pool on PostgreSQL.
 	writer *sql.DB
 	reader *sql.DB
 	// statements runs the reads made on every request on reader.
 	statements *statements
 	// audit commits concurrent audit appends together.
 	audit auditBatcher
+	// organizationLocks holds the connections of the organizations'
+	// locks on PostgreSQL (see LockOrganization); nil on SQLite.
+	organizationLocks *sql.DB
 }
 
-// Open opens the SQLite database at path, creating the file and its folder
-// when they do not exist, and applies pending migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
+// Open opens the database dsn names and applies pending migrations: a
+// postgres:// or postgresql:// URL names a PostgreSQL database, anything
+// else the path of a SQLite file, created with its folder when they do not
+// exist.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if isPostgresURL(dsn) {
+		return openPostgresStore(ctx, dsn)
+	}
+	return openSQLite(ctx, dsn)
+}
+
+// openSQLite opens the SQLite database at path.
+func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
@@ -82,7 +108,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{writer: writer}
+	s := &Store{engine: sqlite, writer: writer}
 	if err := s.Migrate(ctx); err != nil {
 		return nil, errors.Join(err, writer.Close())
 	}
@@ -101,6 +127,28 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	s.reader.SetConnMaxLifetime(readerLifetime)
 	s.statements = newStatements(s.reader)
+	return s, nil
+}
+
+// openPostgresStore opens the PostgreSQL database at url.
+func openPostgresStore(ctx context.Context, url string) (*Store, error) {
+	db, err := openPostgres(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	locks, err := openPostgres(ctx, url)
+	if err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	locks.SetMaxOpenConns(organizationLockConns)
+	locks.SetMaxIdleConns(organizationLockConns)
+	s := &Store{engine: postgres, writer: db, reader: db, statements: newStatements(db), organizationLocks: locks}
+	if err := s.Migrate(ctx); err != nil {
+		return nil, errors.Join(err, locks.Close(), db.Close())
+	}
+	if err := s.completeAuditTree(ctx); err != nil {
+		return nil, errors.Join(err, locks.Close(), db.Close())
+	}
 	return s, nil
 }
 
@@ -157,8 +205,15 @@ func (s *Store) Close() error {
 	if err := s.statements.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("store: close statements: %w", err))
 	}
-	if err := s.reader.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("store: close readers: %w", err))
+	if s.reader != s.writer {
+		if err := s.reader.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("store: close readers: %w", err))
+		}
+	}
+	if s.organizationLocks != nil {
+		if err := s.organizationLocks.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("store: close the organizations' locks: %w", err))
+		}
 	}
 	if err := s.writer.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("store: close writer: %w", err))
@@ -166,11 +221,19 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
+// Engine names the database the store runs on, for operators: "SQLite"
+// or "PostgreSQL".
+func (s *Store) Engine() string { return s.engine.String() }
+
 // Ping checks that the database answers a real query through the read pool.
 // It does not wait for the writer, which a long write may hold.
 func (s *Store) Ping(ctx context.Context) error {
+	query := "SELECT count(*) FROM sqlite_schema"
+	if s.engine == postgres {
+		query = "SELECT 1"
+	}
 	var n int
-	if err := s.reader.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+	if err := s.reader.QueryRowContext(ctx, query).Scan(&n); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
 	return nil
@@ -182,7 +245,13 @@ func (s *Store) Ping(ctx context.Context) error {
 // since it was last analyzed, reading a bounded sample of each index, so
 // it stays quick on a large database. Open calls it; a long-running
 // portal calls it from time to time, as the audit log grows.
+//
+// On PostgreSQL it does nothing: the server's autovacuum analyzes tables
+// as they change.
 func (s *Store) Optimize(ctx context.Context) error {
+	if s.engine == postgres {
+		return nil
+	}
 	// 0x10000: check every table, not only those this connection queried;
 	// 0x10: with SQLite's analysis limit; 0x2: run ANALYZE where needed.
 	if _, err := s.writer.ExecContext(ctx, `PRAGMA optimize=0x10012`); err != nil {
@@ -191,21 +260,45 @@ func (s *Store) Optimize(ctx context.Context) error {
 	return nil
 }
 
-// write runs fn in a transaction on the writer (BEGIN IMMEDIATE, so it holds
-// the write lock from the start and never fails to upgrade a read lock) and
-// commits when fn succeeds.
+// write runs fn in a transaction on the writer and commits when fn
+// succeeds. On SQLite the transaction starts with BEGIN IMMEDIATE, so it
+// holds the write lock from the start and never fails to upgrade a read
+// lock; on PostgreSQL it is a READ COMMITTED transaction of the pool.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return inTx(ctx, s.writer, fn)
+	return inTx(ctx, s.writer, nil, fn)
+}
+
+// writeAudited is write for a transaction that appends to the audit log
+// (insertAuditRows): on PostgreSQL it first takes the advisory lock that
+// serialises audit appends across connections and processes, and holds it
+// to the commit, so that what fn reads before appending (the chain's head,
+// the row a change starts from) no other append changes meanwhile. On
+// SQLite the one writer already serialises every write.
+func (s *Store) writeAudited(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.engine != postgres {
+		return s.write(ctx, fn)
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(auditLockKey)); err != nil {
+			return fmt.Errorf("lock the audit log: %w", err)
+		}
+		return fn(tx)
+	})
 }
 
 // read runs fn in a read transaction on the pool, so that all its queries
-// see one snapshot of the database.
+// see one snapshot of the database (on PostgreSQL, a REPEATABLE READ
+// transaction: READ COMMITTED gives each statement a snapshot of its own).
 func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return inTx(ctx, s.reader, fn)
+	var opts *sql.TxOptions
+	if s.engine == postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	return inTx(ctx, s.reader, opts, fn)
 }
 
-func inTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, nil)
+func inTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -10,23 +10,8 @@ import (
 	"time"
 )
 
-// openTestStore opens a fresh database in a temporary folder and closes it
-// when the test ends.
-func openTestStore(tb testing.TB) *Store {
-	tb.Helper()
-	s, err := Open(context.Background(), filepath.Join(tb.TempDir(), "contactdesk.db"))
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
-	}
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			tb.Errorf("Close: %v", err)
-		}
-	})
-	return s
-}
-
 func TestOpenCreatesFolderAndMigrates(t *testing.T) {
+	sqliteOnly(t) // a file and its folder
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data", "nested")
 	path := filepath.Join(dir, "contactdesk.db")
@@ -71,6 +56,7 @@ func TestOpenCreatesFolderAndMigrates(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	sqliteOnly(t) // paths
 	dir := t.TempDir()
 	notDir := filepath.Join(dir, "file")
 	if err := os.WriteFile(notDir, []byte("x"), 0o600); err != nil {
@@ -105,6 +91,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestOpenUnwritableFolder(t *testing.T) {
+	sqliteOnly(t) // a folder
 	if os.Geteuid() == 0 {
 		t.Skip("root can write to any folder")
 	}
@@ -119,6 +106,7 @@ func TestOpenUnwritableFolder(t *testing.T) {
 }
 
 func TestConnectionSettings(t *testing.T) {
+	sqliteOnly(t) // SQLite's pragmas and pools
 	ctx := context.Background()
 	s := openTestStore(t)
 	tests := []struct {

@@ -44,24 +44,21 @@ func (s *Store) CreateTeam(ctx context.Context, name string, event EventFor[Team
 		return Team{}, errors.New("store: create team: empty name")
 	}
 	var t Team
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		var taken bool
 		if err := tx.QueryRowContext(ctx,
-			`SELECT EXISTS (SELECT 1 FROM teams WHERE name = ?)`, name).Scan(&taken); err != nil {
+			`SELECT EXISTS (SELECT 1 FROM teams WHERE lower(name) = lower(?))`, name).Scan(&taken); err != nil {
 			return err
 		}
 		if taken {
 			return ErrTeamNameTaken
 		}
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO teams (name, created_at) VALUES (?, ?)`, name, formatTime(time.Now()))
-		if err != nil {
+		var id int64
+		if err := tx.QueryRowContext(ctx,
+			`INSERT INTO teams (name, created_at) VALUES (?, ?) RETURNING id`, name, formatTime(time.Now())).Scan(&id); err != nil {
 			return err
 		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
+		var err error
 		if t, err = queryTeam(ctx, tx, int(id)); err != nil {
 			return err
 		}
@@ -90,7 +87,7 @@ func (s *Store) GetTeam(ctx context.Context, id int) (Team, error) {
 // TeamByName returns the team named name (ignoring case), or ErrNotFound.
 func (s *Store) TeamByName(ctx context.Context, name string) (Team, error) {
 	teams, err := queryTeams(ctx, s.reader,
-		`SELECT `+teamColumns+` FROM teams WHERE name = ?`, strings.TrimSpace(name))
+		`SELECT `+teamColumns+` FROM teams WHERE lower(name) = lower(?)`, strings.TrimSpace(name))
 	if err == nil && len(teams) == 0 {
 		err = ErrNotFound
 	}
@@ -159,7 +156,7 @@ func queryTeams(ctx context.Context, q queryer, query string, args ...any) ([]Te
 // records the change with event (see EventFor), which is given the team as
 // it was. It returns ErrNotFound when there is no such team.
 func (s *Store) DeleteTeam(ctx context.Context, id int, event EventFor[Team]) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		t, err := queryTeam(ctx, tx, id)
 		if err != nil {
 			return err
@@ -227,7 +224,7 @@ func (s *Store) TeamOrganizations(ctx context.Context, teamID int) ([]TeamOrgani
 // the cache does not list the organization.
 func (s *Store) AddTeamOrganization(ctx context.Context, teamID, organizationID int, event EventFor[Team]) (bool, error) {
 	var added bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		if _, err := queryTeam(ctx, tx, teamID); err != nil {
 			return err
 		}
@@ -241,7 +238,7 @@ func (s *Store) AddTeamOrganization(ctx context.Context, teamID, organizationID 
 		}
 		var err error
 		added, err = execChanged(ctx, tx,
-			`INSERT OR IGNORE INTO team_organizations (team_id, organization_id) VALUES (?, ?)`,
+			`INSERT INTO team_organizations (team_id, organization_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
 			teamID, organizationID)
 		if err != nil || !added {
 			return err
@@ -259,7 +256,7 @@ func (s *Store) AddTeamOrganization(ctx context.Context, teamID, organizationID 
 // EventFor).
 func (s *Store) RemoveTeamOrganization(ctx context.Context, teamID, organizationID int, event EventFor[Team]) (bool, error) {
 	var removed bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		var err error
 		removed, err = execChanged(ctx, tx,
 			`DELETE FROM team_organizations WHERE team_id = ? AND organization_id = ?`,
@@ -391,7 +388,7 @@ func (s *Store) teamUsers(ctx context.Context, link teamLink, teamID int) ([]Use
 	users, err := queryUsers(ctx, s.reader,
 		`SELECT `+userColumns+` FROM users
 		 WHERE id IN (SELECT user_id FROM `+link.table+` WHERE team_id = ?)
-		 ORDER BY name COLLATE NOCASE, email`, teamID)
+		 ORDER BY lower(name), email`, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("store: %ss of team %d: %w", link.role, teamID, err)
 	}
@@ -403,7 +400,7 @@ func (s *Store) teamUsers(ctx context.Context, link teamLink, teamID int) ([]Use
 // returns ErrNotFound when the team or the user does not exist.
 func (s *Store) addToTeam(ctx context.Context, link teamLink, teamID, userID int, event EventFor[Team]) (bool, error) {
 	var added bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		if _, err := queryTeam(ctx, tx, teamID); err != nil {
 			return err
 		}
@@ -412,7 +409,7 @@ func (s *Store) addToTeam(ctx context.Context, link teamLink, teamID, userID int
 		}
 		var err error
 		added, err = execChanged(ctx, tx,
-			`INSERT OR IGNORE INTO `+link.table+` (team_id, user_id) VALUES (?, ?)`, teamID, userID)
+			`INSERT INTO `+link.table+` (team_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, teamID, userID)
 		if err != nil || !added {
 			return err
 		}
@@ -428,7 +425,7 @@ func (s *Store) addToTeam(ctx context.Context, link teamLink, teamID, userID int
 // were linked, and records the change with event.
 func (s *Store) removeFromTeam(ctx context.Context, link teamLink, teamID, userID int, event EventFor[Team]) (bool, error) {
 	var removed bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		var err error
 		removed, err = execChanged(ctx, tx,
 			`DELETE FROM `+link.table+` WHERE team_id = ? AND user_id = ?`, teamID, userID)

@@ -131,7 +131,7 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser, event EventFor[User]
 		return User{}, err
 	}
 	var u User
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeAudited(ctx, func(tx *sql.Tx) error {
 		var err error
 		if u, err = insertUser(ctx, tx, nu, time.Now()); err != nil {
 			return err
@@ -160,14 +160,11 @@ func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now time.Time) (Use
 		}
 	}
 	at := formatTime(now)
-	res, err := tx.ExecContext(ctx,
+	var id int64
+	err := tx.QueryRowContext(ctx,
 		`INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
-		 VALUES (?, ?, ?, ?, ?, ?)`,
-		nu.Email, nu.Name, string(nu.Role), nu.PasswordHash, at, at)
-	if err != nil {
-		return User{}, err
-	}
-	id, err := res.LastInsertId()
+		 VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		nu.Email, nu.Name, string(nu.Role), nu.PasswordHash, at, at).Scan(&id)
 	if err != nil {
 		return User{}, err
 	}
@@ -202,7 +199,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 // ListUsers returns every user, ordered by name then email.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	users, err := queryUsers(ctx, s.reader,
-		`SELECT `+userColumns+` FROM users ORDER BY name COLLATE NOCASE, email`)
+		`SELECT `+userColumns+` FROM users ORDER BY lower(name), email`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
@@ -228,7 +225,7 @@ func (s *Store) SetUserRole(ctx context.Context, id int, from, to Role, event Ev
 		return User{}, fmt.Errorf("store: set role of user %d: unknown role %q", id, to)
 	}
 	var u User
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		current, err := queryUser(ctx, tx, `WHERE id = ?`, id)
 		if err != nil {
 			return err
@@ -251,7 +248,7 @@ func (s *Store) SetUserRole(ctx context.Context, id int, from, to Role, event Ev
 // records the change with event (see EventFor). It returns ErrLastAdmin
 // rather than leave no enabled admin.
 func (s *Store) DisableUser(ctx context.Context, id int, event EventFor[User]) (User, error) {
-	u, err := s.updateUser(ctx, id, true, event, `disabled = 1`)
+	u, err := s.updateUser(ctx, id, true, event, `disabled = TRUE`)
 	if err != nil {
 		return User{}, fmt.Errorf("store: disable user %d: %w", id, err)
 	}
@@ -261,7 +258,7 @@ func (s *Store) DisableUser(ctx context.Context, id int, event EventFor[User]) (
 // EnableUser lets a disabled user sign in again, and records the change
 // with event (see EventFor).
 func (s *Store) EnableUser(ctx context.Context, id int, event EventFor[User]) (User, error) {
-	u, err := s.updateUser(ctx, id, false, event, `disabled = 0`)
+	u, err := s.updateUser(ctx, id, false, event, `disabled = FALSE`)
 	if err != nil {
 		return User{}, fmt.Errorf("store: enable user %d: %w", id, err)
 	}
@@ -298,7 +295,7 @@ func (s *Store) EndUserSessions(ctx context.Context, id int, event EventFor[User
 // leaves no enabled admin is undone and ErrLastAdmin returned.
 func (s *Store) updateUser(ctx context.Context, id int, guardAdmins bool, event EventFor[User], set string, args ...any) (User, error) {
 	var u User
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		var err error
 		if u, err = updateUserTx(ctx, tx, id, guardAdmins, set, args...); err != nil {
 			return err
@@ -346,7 +343,7 @@ func updateUserTx(ctx context.Context, tx *sql.Tx, id int, guardAdmins bool, set
 func countEnabledAdmins(ctx context.Context, tx *sql.Tx) (int, error) {
 	var n int
 	err := tx.QueryRowContext(ctx,
-		`SELECT count(*) FROM users WHERE role = ? AND disabled = 0`, string(RoleAdmin)).Scan(&n)
+		`SELECT count(*) FROM users WHERE role = ? AND disabled = FALSE`, string(RoleAdmin)).Scan(&n)
 	return n, err
 }
 

@@ -114,7 +114,7 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, token string, nu NewUser, 
 		return User{}, errors.New("store: create first admin: no password hash")
 	}
 	var u User
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeAudited(ctx, func(tx *sql.Tx) error {
 		if err := checkSetupToken(ctx, tx, token); err != nil {
 			return err
 		}
@@ -152,7 +152,7 @@ func (s *Store) InviteUser(ctx context.Context, nu NewUser, expires time.Time, e
 		u     User
 		token string
 	)
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeAudited(ctx, func(tx *sql.Tx) error {
 		var err error
 		if u, err = insertUser(ctx, tx, nu, time.Now()); err != nil {
 			return err
@@ -177,7 +177,7 @@ func (s *Store) ResetPassword(ctx context.Context, userID int, expires time.Time
 		u     User
 		token string
 	)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		var err error
 		if u, err = updateUserTx(ctx, tx, userID, false, `password_hash = ''`); err != nil {
 			return err
@@ -228,7 +228,7 @@ func (s *Store) PasswordTokenUser(ctx context.Context, token string, now time.Ti
 
 func passwordTokenUser(ctx context.Context, tx *sql.Tx, token string, now time.Time) (User, error) {
 	return queryUser(ctx, tx,
-		`WHERE disabled = 0 AND id = (
+		`WHERE disabled = FALSE AND id = (
 		     SELECT user_id FROM password_tokens WHERE token_hash = ? AND expires_at > ?)`,
 		tokenHash(token), formatTime(now))
 }
@@ -242,7 +242,7 @@ func (s *Store) UsePasswordToken(ctx context.Context, token string, now time.Tim
 		return User{}, errors.New("store: use password token: empty hash")
 	}
 	var u User
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeAudited(ctx, func(tx *sql.Tx) error {
 		owner, err := passwordTokenUser(ctx, tx, token, now)
 		if err != nil {
 			return err

@@ -20,6 +20,15 @@
 //	go run ./cmd/loadtest -binary /tmp/contactdesk -organizations 1100 -bulk 1000 -rate 100/500ms,1000/10s \
 //	  -users 32 -think 1s -mix organization=3,review=2,send=1,list=1 -duration 30s
 //
+// With -instances N it starts N instances of the portal on one PostgreSQL
+// database (-db, a postgres:// URL of an existing database) and one
+// sandbox, and spreads the users over them as a load balancer would; with
+// -rate the sandbox keeps to those windows, answering 429 beyond them,
+// the portals keep to them together, and the 429s are counted:
+//
+//	go run ./cmd/loadtest -binary /tmp/contactdesk -db 'postgres://…' -instances 2 -rate 100/5s,1000/5m \
+//	  -users 32 -think 1s -mix organization=3,review=2,send=1,list=1 -duration 60s
+//
 // With -url it drives a portal already running, signing in as the
 // accounts listed in -accounts (lines of email:password).
 package main
@@ -37,12 +46,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/contactdesk/contactdesk/auditlog"
 	"github.com/contactdesk/contactdesk/internal/loadtest"
 	"github.com/contactdesk/contactdesk/sandbox"
 	"github.com/contactdesk/contactdesk/store"
@@ -61,10 +72,14 @@ type options struct {
 	seed                      uint64
 	verbose                   bool
 	// bulk, rate and bulkDirectory shape the bulk measurement (see
-	// runBulk).
+	// runBulk); rate also shapes the sandbox's and the portals' windows.
 	bulk          int
 	rate          string
 	bulkDirectory string
+	// instances is how many portals share the database.
+	instances int
+	// keyDir holds the run's checkpoint key, for instances on PostgreSQL.
+	keyDir string
 }
 
 // rssInterval is how often the portal's resident memory is sampled under
@@ -105,6 +120,7 @@ func parse(args []string) (options, error) {
 	fs.IntVar(&o.bulk, "bulk", 0, "with a started portal: measure a bulk change of this many organizations alone (its use of the bulk share of the rate windows), then the users alone and while such a job runs (the p99 of the pages that read DigiCert), instead of the usual runs")
 	fs.StringVar(&o.rate, "rate", "", "with a started portal: the rate windows of both the sandbox (which answers 429 beyond them) and the portal (CONTACTDESK_DIGICERT_RATE), like 100/1s,100000/1h; empty: the sandbox has none and the portal DigiCert's")
 	fs.StringVar(&o.bulkDirectory, "bulk-directory", "run", "with -bulk: run the directory's worker during the job, or pause it so that the job has the shared part of the windows alone")
+	fs.IntVar(&o.instances, "instances", 1, "with a started portal: how many instances share its database (more than one needs -db, a postgres:// URL); the users are spread over them")
 	fs.StringVar(&o.clientProfile, "clientprofile", "", "write the load tool's own CPU profile of the whole run to this file: what the client side costs")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -131,6 +147,9 @@ func parse(args []string) (options, error) {
 		if _, err := sandbox.ParseWindows(o.rate); err != nil {
 			return o, fmt.Errorf("-rate: %w", err)
 		}
+	}
+	if o.instances < 1 || (o.instances > 1 && (o.url != "" || !strings.HasPrefix(o.db, "postgres"))) {
+		return o, errors.New("-instances: at least 1; more than one needs a started portal and -db, a postgres:// URL")
 	}
 	if _, ok := faultFor(o.fault); !ok {
 		return o, fmt.Errorf("-fault %q: want none, slow, reset, 5xx or 429", o.fault)
@@ -195,32 +214,41 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	var (
-		portal  *loadtest.Portal
-		idle    loadtest.Memory
+		portal *loadtest.Portal
+		// portals are every instance started, portal the first.
+		portals []*loadtest.Portal
+		idle    []loadtest.Memory
 		starter loadtest.Account
 		up      *loadtest.Upstream
 	)
 	if o.url == "" {
-		p, u, err := start(ctx, o)
+		if o.keyDir, err = os.MkdirTemp("", "contactdesk-load-key-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(o.keyDir)
+		ps, u, err := start(ctx, o)
 		if err != nil {
 			return err
 		}
 		up = u
 		defer up.Close()
+		portals, portal = ps, ps[0]
 		if o.db == "" {
 			// The database was made for this run only.
-			defer os.RemoveAll(filepath.Dir(p.DB))
+			defer os.RemoveAll(filepath.Dir(portal.DB))
 		}
 		listening := time.Now()
-		portal = p
-		defer portal.Kill()
-		cfg.BaseURL = p.URL
+		for _, p := range portals {
+			defer p.Kill()
+			cfg.BaseURLs = append(cfg.BaseURLs, p.URL)
+		}
+		cfg.BaseURL = portal.URL
 		accounts := o.users
 		if o.bulk > 0 {
 			// One more account starts the bulk jobs.
 			accounts++
 		}
-		if cfg.Accounts, err = p.AddAccounts(ctx, fmt.Sprintf("load%d-", time.Now().Unix()), accounts); err != nil {
+		if cfg.Accounts, err = portal.AddAccounts(ctx, fmt.Sprintf("load%d-", time.Now().Unix()), accounts); err != nil {
 			return err
 		}
 		if o.bulk > 0 {
@@ -230,8 +258,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if !sleep(ctx, time.Until(listening.Add(o.idleWait))) {
 			return ctx.Err()
 		}
-		if idle, err = portal.Memory(); err != nil {
-			return err
+		for _, p := range portals {
+			m, err := p.Memory()
+			if err != nil {
+				return err
+			}
+			idle = append(idle, m)
 		}
 		if f, ok := faultFor(o.fault); ok && f != nil {
 			up.InjectFault(*f)
@@ -243,7 +275,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "portal %s, %d users, %s after %s warm-up, think %s, fault %s\n", cfg.BaseURL, o.users, o.duration, o.warmup, o.think, o.fault)
+	fmt.Fprintf(stdout, "portal %s, %d users, %s after %s warm-up, think %s, fault %s\n", strings.Join(portalURLs(cfg), " "), o.users, o.duration, o.warmup, o.think, o.fault)
 	if o.bulk > 0 {
 		windows, err := sandbox.ParseWindows(cmp.Or(o.rate, "100/5s,1000/5m"))
 		if err != nil {
@@ -252,8 +284,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if err := runBulk(ctx, o, cfg, starter, up, windows, stdout); err != nil {
 			return err
 		}
-		if err := portal.Stop(45 * time.Second); err != nil {
-			return err
+		for _, p := range portals {
+			if err := p.Stop(45 * time.Second); err != nil {
+				return err
+			}
 		}
 		return checkAudit(ctx, portal, stdout)
 	}
@@ -271,9 +305,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var watch *loadtest.RSSWatch
-	if portal != nil {
-		watch = portal.WatchRSS(rssInterval)
+	var watches []*loadtest.RSSWatch
+	for _, p := range portals {
+		watches = append(watches, p.WatchRSS(rssInterval))
 	}
 	res, err := loadtest.Run(ctx, cfg)
 	if err != nil {
@@ -283,17 +317,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := loadtest.WriteTable(stdout, res.Summaries); err != nil {
 		return err
 	}
+	for i, p := range portals {
+		peak, err := watches[i].Stop()
+		if err != nil {
+			return err
+		}
+		life, err := p.Memory()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "portal %d resident memory (VmRSS): %s idle after start, %s at most under load (sampled every %s); %s peak over its life (VmHWM)\n",
+			i+1, loadtest.MiB(idle[i].RSS), loadtest.MiB(peak), rssInterval, loadtest.MiB(life.PeakRSS))
+	}
 	if portal != nil {
-		peak, err := watch.Stop()
-		if err != nil {
-			return err
-		}
-		life, err := portal.Memory()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "portal resident memory (VmRSS): %s idle after start, %s at most under load (sampled every %s); %s peak over its life (VmHWM)\n",
-			loadtest.MiB(idle.RSS), loadtest.MiB(peak), rssInterval, loadtest.MiB(life.PeakRSS))
 		// Sends still waiting on DigiCert when the users stopped are
 		// given time to end before the portal's state is read.
 		if !sleep(ctx, o.settle) {
@@ -316,14 +352,28 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if portal == nil {
 		return nil
 	}
-	if err := portal.Stop(45 * time.Second); err != nil {
-		return err
+	if o.rate != "" {
+		fmt.Fprintf(stdout, "DigiCert sandbox (windows %s): answered 429 to %d requests\n", o.rate, up.RateLimited())
+	}
+	for _, p := range portals {
+		if err := p.Stop(45 * time.Second); err != nil {
+			return err
+		}
 	}
 	return checkAudit(ctx, portal, stdout)
 }
 
-// start serves a sandbox and starts the portal against it.
-func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream, error) {
+// portalURLs lists the portals a run drives.
+func portalURLs(cfg loadtest.Config) []string {
+	if len(cfg.BaseURLs) > 0 {
+		return cfg.BaseURLs
+	}
+	return []string{cfg.BaseURL}
+}
+
+// start serves a sandbox and starts the portal against it, o.instances
+// times on one database.
+func start(ctx context.Context, o options) ([]*loadtest.Portal, *loadtest.Upstream, error) {
 	opts := loadtest.UpstreamOptions{Organizations: o.organizations}
 	if o.rate != "" {
 		windows, err := sandbox.ParseWindows(o.rate)
@@ -345,23 +395,41 @@ func start(ctx context.Context, o options) (*loadtest.Portal, *loadtest.Upstream
 		}
 		db = filepath.Join(dir, "contactdesk.db")
 	}
-	p := &loadtest.Portal{
-		Binary:  o.binary,
-		DB:      db,
-		Env:     []string{"DIGICERT_API_KEY=" + up.APIKey, "DIGICERT_BASE_URL=" + up.BaseURL(), "CONTACTDESK_LOG_FORMAT=json"},
-		Metrics: o.cpuProfile != "",
-	}
+	env := []string{"DIGICERT_API_KEY=" + up.APIKey, "DIGICERT_BASE_URL=" + up.BaseURL(), "CONTACTDESK_LOG_FORMAT=json"}
 	if o.rate != "" {
-		p.Env = append(p.Env, "CONTACTDESK_DIGICERT_RATE="+o.rate)
+		env = append(env, "CONTACTDESK_DIGICERT_RATE="+o.rate)
 	}
-	if o.verbose {
-		p.Log = os.Stderr
+	if strings.HasPrefix(db, "postgres") {
+		// Every instance signs the audit log with one key, kept in
+		// o.keyDir for the run.
+		key := filepath.Join(o.keyDir, "audit.key")
+		if _, _, err := auditlog.LoadOrCreateKey(key, "loadtest.invalid/contactdesk-audit"); err != nil {
+			up.Close()
+			return nil, nil, err
+		}
+		env = append(env, "CONTACTDESK_AUDIT_KEY_FILE="+key)
 	}
-	if err := p.Start(ctx); err != nil {
-		up.Close()
-		return nil, nil, err
+	var portals []*loadtest.Portal
+	for i := range o.instances {
+		p := &loadtest.Portal{
+			Binary:  o.binary,
+			DB:      db,
+			Env:     append(slices.Clone(env), fmt.Sprintf("CONTACTDESK_INSTANCE=load%d", i+1)),
+			Metrics: o.cpuProfile != "",
+		}
+		if o.verbose {
+			p.Log = os.Stderr
+		}
+		if err := p.Start(ctx); err != nil {
+			for _, started := range portals {
+				started.Kill()
+			}
+			up.Close()
+			return nil, nil, err
+		}
+		portals = append(portals, p)
 	}
-	return p, up, nil
+	return portals, up, nil
 }
 
 // sleep waits d unless ctx ends first, reporting whether it waited.
@@ -435,7 +503,13 @@ func checkAudit(ctx context.Context, p *loadtest.Portal, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	out, err := p.Command(ctx, nil, "audit", "verify")
+	var env []string
+	for _, kv := range p.Env {
+		if strings.HasPrefix(kv, "CONTACTDESK_AUDIT_KEY_FILE=") {
+			env = append(env, kv)
+		}
+	}
+	out, err := p.Command(ctx, env, "audit", "verify")
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,10 @@ import (
 type Config struct {
 	// BaseURL is the portal, on loopback.
 	BaseURL string
+	// BaseURLs, when set, are several instances of one portal sharing a
+	// database: virtual user i works on BaseURLs[i%len(BaseURLs)], as
+	// behind a load balancer. BaseURL is then the first.
+	BaseURLs []string
 	// Accounts are the users to sign in; virtual user i signs in as
 	// Accounts[i%len(Accounts)].
 	Accounts []Account
@@ -133,7 +137,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 func signIn(ctx context.Context, cfg Config) ([]*User, error) {
 	users := make([]*User, 0, cfg.Users)
 	for i := range cfg.Users {
-		u, err := NewUser(cfg.BaseURL, NewRecorder())
+		base := cfg.BaseURL
+		if len(cfg.BaseURLs) > 0 {
+			base = cfg.BaseURLs[i%len(cfg.BaseURLs)]
+		}
+		u, err := NewUser(base, NewRecorder())
 		if err != nil {
 			closeAll(users)
 			return nil, err

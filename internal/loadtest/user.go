@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -188,9 +189,13 @@ func (u *User) SignIn(ctx context.Context, a Account) error {
 	return nil
 }
 
+// instanceLabel matches the label set of a series labelled only with the
+// portal instance's name (CONTACTDESK_INSTANCE).
+var instanceLabel = regexp.MustCompile(`^instance_name="[^"]*"}$`)
+
 // Metrics reads the portal's Prometheus metrics (as an admin) and returns
 // the unlabelled samples by name: go_goroutines, process_open_fds,
-// go_memstats_heap_inuse_bytes and the like.
+// go_memstats_heap_inuse_bytes and the like, and contactdesk_leader.
 func (u *User) Metrics(ctx context.Context) (map[string]float64, error) {
 	all, err := u.LabelledMetrics(ctx)
 	if err != nil {
@@ -198,9 +203,15 @@ func (u *User) Metrics(ctx context.Context) (map[string]float64, error) {
 	}
 	out := map[string]float64{}
 	for name, v := range all {
-		if !strings.Contains(name, "{") {
-			out[name] = v
+		// A series whose only label names the instance counts as
+		// unlabelled; others are left out.
+		if base, labels, found := strings.Cut(name, "{"); found {
+			if !instanceLabel.MatchString(labels) {
+				continue
+			}
+			name = base
 		}
+		out[name] = v
 	}
 	return out, nil
 }

@@ -1,0 +1,4 @@
+package store
+
+// OpenTestStore is openTestStore for the tests of package store_test.
+var OpenTestStore = openTestStore
