@@ -73,10 +73,17 @@ func (r storedHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// treeWriter appends leaves to audit_tree within one transaction.
+// treeWriter appends leaves to audit_tree within one transaction. It
+// keeps the hashes it adds until flush writes them in one statement (per
+// chunk of insertRows), and reads them from memory meanwhile: a leaf's
+// hashes are built from the leaves just before it, which in a batch are
+// mostly its own.
 type treeWriter struct {
-	ctx          context.Context
-	read, insert *sql.Stmt
+	ctx   context.Context
+	tx    *sql.Tx
+	read  *sql.Stmt
+	added map[int64]tlog.Hash
+	rows  [][]any
 }
 
 func newTreeWriter(ctx context.Context, tx *sql.Tx) (*treeWriter, error) {
@@ -84,23 +91,39 @@ func newTreeWriter(ctx context.Context, tx *sql.Tx) (*treeWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO audit_tree (id, hash) VALUES (?, ?)`)
-	if err != nil {
-		read.Close()
-		return nil, err
-	}
-	return &treeWriter{ctx: ctx, read: read, insert: insert}, nil
+	return &treeWriter{ctx: ctx, tx: tx, read: read, added: make(map[int64]tlog.Hash)}, nil
 }
 
 func (w *treeWriter) close() {
 	w.read.Close()
-	w.insert.Close()
 }
 
-// ReadHashes implements tlog.HashReader on the transaction, which sees
-// the hashes it appended itself.
+// ReadHashes implements tlog.HashReader: the hashes added and not yet
+// flushed, then the stored ones.
 func (w *treeWriter) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	return storedHashes{ctx: w.ctx, q: stmtQuerier{w.read}}.ReadHashes(indexes)
+	out := make([]tlog.Hash, len(indexes))
+	var missing []int64
+	for i, index := range indexes {
+		h, ok := w.added[index]
+		if !ok {
+			missing = append(missing, index)
+			continue
+		}
+		out[i] = h
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	stored, err := storedHashes{ctx: w.ctx, q: stmtQuerier{w.read}}.ReadHashes(missing)
+	if err != nil {
+		return nil, err
+	}
+	for i, index := range indexes {
+		if _, ok := w.added[index]; !ok {
+			out[i], stored = stored[0], stored[1:]
+		}
+	}
+	return out, nil
 }
 
 // stmtQuerier runs its one prepared statement whatever query it is given.
@@ -110,8 +133,9 @@ func (s stmtQuerier) QueryRowContext(ctx context.Context, _ string, args ...any)
 	return s.stmt.QueryRowContext(ctx, args...)
 }
 
-// appendLeaf stores the hashes that leaf n, of the event with hash
-// eventHash, adds to the tree. Leaves are appended in order.
+// appendLeaf adds the hashes that leaf n, of the event with hash
+// eventHash, adds to the tree. Leaves are appended in order; flush
+// writes them.
 func (w *treeWriter) appendLeaf(n int64, eventHash string) error {
 	leaf, err := LeafHash(eventHash)
 	if err != nil {
@@ -123,10 +147,18 @@ func (w *treeWriter) appendLeaf(n int64, eventHash string) error {
 	}
 	base := tlog.StoredHashIndex(0, n)
 	for i, h := range hashes {
-		if _, err := w.insert.ExecContext(w.ctx, base+int64(i), h[:]); err != nil {
-			return fmt.Errorf("audit tree: store hash %d: %w", base+int64(i), err)
-		}
+		w.added[base+int64(i)] = h
+		w.rows = append(w.rows, []any{base + int64(i), h[:]})
 	}
+	return nil
+}
+
+// flush writes the hashes added since the last flush.
+func (w *treeWriter) flush() error {
+	if err := insertRows(w.ctx, w.tx, `INSERT INTO audit_tree (id, hash)`, "", w.rows); err != nil {
+		return fmt.Errorf("audit tree: store hashes: %w", err)
+	}
+	w.rows = w.rows[:0]
 	return nil
 }
 
@@ -192,6 +224,9 @@ func (s *Store) completeAuditTree(ctx context.Context) error {
 				if err := w.appendLeaf(l.id-1, l.hash); err != nil {
 					return err
 				}
+			}
+			if err := w.flush(); err != nil {
+				return err
 			}
 			n = len(batch)
 			return nil
