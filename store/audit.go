@@ -217,11 +217,7 @@ func insertAuditRows(ctx context.Context, tx *sql.Tx, rows ...*auditRow) error {
 	if err != nil {
 		return err
 	}
-	tree, err := newTreeWriter(ctx, tx)
-	if err != nil {
-		return err
-	}
-	defer tree.close()
+	tree := newTreeWriter(ctx, tx)
 	derived := newDerivedWriter(ctx, tx)
 	values := make([][]any, len(rows))
 	for i, r := range rows {

@@ -44,6 +44,7 @@ func LeafHash(eventHash string) (tlog.Hash, error) {
 // hashQuerier is what reads stored hashes: a transaction or a pool.
 type hashQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // storedHashes reads tlog's stored hashes from audit_tree: a
@@ -53,22 +54,45 @@ type storedHashes struct {
 	q   hashQuerier
 }
 
-// ReadHashes implements tlog.HashReader.
+// ReadHashes implements tlog.HashReader, in one query per chunk of
+// insertRows's size: a tree's root or a proof asks for a few dozen hashes
+// at once, each a round trip to PostgreSQL when read one by one.
 func (r storedHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	found := make(map[int64]tlog.Hash, len(indexes))
+	for start := 0; start < len(indexes); start += maxStatementParams {
+		part := indexes[start:min(start+maxStatementParams, len(indexes))]
+		args := make([]any, len(part))
+		for i, x := range part {
+			args[i] = x
+		}
+		rows, err := r.q.QueryContext(r.ctx, `SELECT id, hash FROM audit_tree WHERE id IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("audit tree: read stored hashes: %w", err)
+		}
+		for rows.Next() {
+			var (
+				id int64
+				b  []byte
+			)
+			if err := rows.Scan(&id, &b); err != nil {
+				return nil, errors.Join(fmt.Errorf("audit tree: read stored hashes: %w", err), rows.Close())
+			}
+			if len(b) != tlog.HashSize {
+				return nil, errors.Join(fmt.Errorf("audit tree: stored hash %d has %d bytes", id, len(b)), rows.Close())
+			}
+			found[id] = tlog.Hash(b)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("audit tree: read stored hashes: %w", err)
+		}
+	}
 	out := make([]tlog.Hash, len(indexes))
 	for i, index := range indexes {
-		var b []byte
-		err := r.q.QueryRowContext(r.ctx, `SELECT hash FROM audit_tree WHERE id = ?`, index).Scan(&b)
-		if errors.Is(err, sql.ErrNoRows) {
+		h, ok := found[index]
+		if !ok {
 			return nil, fmt.Errorf("audit tree: stored hash %d is missing", index)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("audit tree: read stored hash %d: %w", index, err)
-		}
-		if len(b) != tlog.HashSize {
-			return nil, fmt.Errorf("audit tree: stored hash %d has %d bytes", index, len(b))
-		}
-		out[i] = tlog.Hash(b)
+		out[i] = h
 	}
 	return out, nil
 }
@@ -81,21 +105,12 @@ func (r storedHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 type treeWriter struct {
 	ctx   context.Context
 	tx    *sql.Tx
-	read  *sql.Stmt
 	added map[int64]tlog.Hash
 	rows  [][]any
 }
 
-func newTreeWriter(ctx context.Context, tx *sql.Tx) (*treeWriter, error) {
-	read, err := tx.PrepareContext(ctx, `SELECT hash FROM audit_tree WHERE id = ?`)
-	if err != nil {
-		return nil, err
-	}
-	return &treeWriter{ctx: ctx, tx: tx, read: read, added: make(map[int64]tlog.Hash)}, nil
-}
-
-func (w *treeWriter) close() {
-	w.read.Close()
+func newTreeWriter(ctx context.Context, tx *sql.Tx) *treeWriter {
+	return &treeWriter{ctx: ctx, tx: tx, added: make(map[int64]tlog.Hash)}
 }
 
 // ReadHashes implements tlog.HashReader: the hashes added and not yet
@@ -114,7 +129,7 @@ func (w *treeWriter) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	if len(missing) == 0 {
 		return out, nil
 	}
-	stored, err := storedHashes{ctx: w.ctx, q: stmtQuerier{w.read}}.ReadHashes(missing)
+	stored, err := storedHashes{ctx: w.ctx, q: w.tx}.ReadHashes(missing)
 	if err != nil {
 		return nil, err
 	}
@@ -124,13 +139,6 @@ func (w *treeWriter) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		}
 	}
 	return out, nil
-}
-
-// stmtQuerier runs its one prepared statement whatever query it is given.
-type stmtQuerier struct{ stmt *sql.Stmt }
-
-func (s stmtQuerier) QueryRowContext(ctx context.Context, _ string, args ...any) *sql.Row {
-	return s.stmt.QueryRowContext(ctx, args...)
 }
 
 // appendLeaf adds the hashes that leaf n, of the event with hash
@@ -212,11 +220,7 @@ func (s *Store) completeAuditTree(ctx context.Context) error {
 			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 				return err
 			}
-			w, err := newTreeWriter(ctx, tx)
-			if err != nil {
-				return err
-			}
-			defer w.close()
+			w := newTreeWriter(ctx, tx)
 			for i, l := range batch {
 				if want := leaves + int64(i) + 1; l.id != want {
 					return fmt.Errorf("audit tree: event %d is missing (the next is %d): run contactdesk audit verify", want, l.id)
