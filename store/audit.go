@@ -217,36 +217,28 @@ func insertAuditRows(ctx context.Context, tx *sql.Tx, rows ...*auditRow) error {
 	if err != nil {
 		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	tree, err := newTreeWriter(ctx, tx)
-	if err != nil {
-		return err
-	}
-	defer tree.close()
-	derived, err := newDerivedWriter(ctx, tx)
-	if err != nil {
-		return err
-	}
-	defer derived.close()
-	for _, r := range rows {
+	tree := newTreeWriter(ctx, tx)
+	derived := newDerivedWriter(ctx, tx)
+	values := make([][]any, len(rows))
+	for i, r := range rows {
 		r.id = head.LastID + 1
 		r.prevHash = head.LastHash
 		r.hash = r.chainHash()
-		if _, err := stmt.ExecContext(ctx, r.values()...); err != nil {
-			return fmt.Errorf("event %d: %w", r.id, err)
-		}
+		values[i] = r.values()
 		if err := tree.appendLeaf(r.id-1, r.hash); err != nil {
 			return fmt.Errorf("event %d: %w", r.id, err)
 		}
-		if err := derived.apply(r); err != nil {
-			return fmt.Errorf("event %d: %w", r.id, err)
-		}
+		derived.add(r)
 		head.LastID, head.LastHash = r.id, r.hash
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO audit_events (`+auditColumns+`)`, "", values); err != nil {
+		return fmt.Errorf("events %d to %d: %w", head.LastID-int64(len(rows))+1, head.LastID, err)
+	}
+	if err := tree.flush(); err != nil {
+		return err
+	}
+	if err := derived.flush(); err != nil {
+		return fmt.Errorf("events %d to %d: %w", head.LastID-int64(len(rows))+1, head.LastID, err)
 	}
 	return nil
 }

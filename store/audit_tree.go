@@ -58,6 +58,7 @@ func leafOf(eventHash *[tlog.HashSize]byte) tlog.Hash {
 // hashQuerier is what reads stored hashes: a transaction or a pool.
 type hashQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // storedHashes reads tlog's stored hashes from audit_tree: a
@@ -67,65 +68,96 @@ type storedHashes struct {
 	q   hashQuerier
 }
 
-// ReadHashes implements tlog.HashReader.
+// ReadHashes implements tlog.HashReader, in one query per chunk of
+// insertRows's size: a tree's root or a proof asks for a few dozen hashes
+// at once, each a round trip to PostgreSQL when read one by one.
 func (r storedHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	found := make(map[int64]tlog.Hash, len(indexes))
+	for start := 0; start < len(indexes); start += maxStatementParams {
+		part := indexes[start:min(start+maxStatementParams, len(indexes))]
+		args := make([]any, len(part))
+		for i, x := range part {
+			args[i] = x
+		}
+		rows, err := r.q.QueryContext(r.ctx, `SELECT id, hash FROM audit_tree WHERE id IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("audit tree: read stored hashes: %w", err)
+		}
+		for rows.Next() {
+			var (
+				id int64
+				b  []byte
+			)
+			if err := rows.Scan(&id, &b); err != nil {
+				return nil, errors.Join(fmt.Errorf("audit tree: read stored hashes: %w", err), rows.Close())
+			}
+			if len(b) != tlog.HashSize {
+				return nil, errors.Join(fmt.Errorf("audit tree: stored hash %d has %d bytes", id, len(b)), rows.Close())
+			}
+			found[id] = tlog.Hash(b)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("audit tree: read stored hashes: %w", err)
+		}
+	}
 	out := make([]tlog.Hash, len(indexes))
 	for i, index := range indexes {
-		var b []byte
-		err := r.q.QueryRowContext(r.ctx, `SELECT hash FROM audit_tree WHERE id = ?`, index).Scan(&b)
-		if errors.Is(err, sql.ErrNoRows) {
+		h, ok := found[index]
+		if !ok {
 			return nil, fmt.Errorf("audit tree: stored hash %d is missing", index)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("audit tree: read stored hash %d: %w", index, err)
-		}
-		if len(b) != tlog.HashSize {
-			return nil, fmt.Errorf("audit tree: stored hash %d has %d bytes", index, len(b))
-		}
-		out[i] = tlog.Hash(b)
+		out[i] = h
 	}
 	return out, nil
 }
 
-// treeWriter appends leaves to audit_tree within one transaction.
+// treeWriter appends leaves to audit_tree within one transaction. It
+// keeps the hashes it adds until flush writes them in one statement (per
+// chunk of insertRows), and reads them from memory meanwhile: a leaf's
+// hashes are built from the leaves just before it, which in a batch are
+// mostly its own.
 type treeWriter struct {
-	ctx          context.Context
-	read, insert *sql.Stmt
+	ctx   context.Context
+	tx    *sql.Tx
+	added map[int64]tlog.Hash
+	rows  [][]any
 }
 
-func newTreeWriter(ctx context.Context, tx *sql.Tx) (*treeWriter, error) {
-	read, err := tx.PrepareContext(ctx, `SELECT hash FROM audit_tree WHERE id = ?`)
-	if err != nil {
-		return nil, err
-	}
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO audit_tree (id, hash) VALUES (?, ?)`)
-	if err != nil {
-		read.Close()
-		return nil, err
-	}
-	return &treeWriter{ctx: ctx, read: read, insert: insert}, nil
+func newTreeWriter(ctx context.Context, tx *sql.Tx) *treeWriter {
+	return &treeWriter{ctx: ctx, tx: tx, added: make(map[int64]tlog.Hash)}
 }
 
-func (w *treeWriter) close() {
-	w.read.Close()
-	w.insert.Close()
-}
-
-// ReadHashes implements tlog.HashReader on the transaction, which sees
-// the hashes it appended itself.
+// ReadHashes implements tlog.HashReader: the hashes added and not yet
+// flushed, then the stored ones.
 func (w *treeWriter) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	return storedHashes{ctx: w.ctx, q: stmtQuerier{w.read}}.ReadHashes(indexes)
+	out := make([]tlog.Hash, len(indexes))
+	var missing []int64
+	for i, index := range indexes {
+		h, ok := w.added[index]
+		if !ok {
+			missing = append(missing, index)
+			continue
+		}
+		out[i] = h
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	stored, err := storedHashes{ctx: w.ctx, q: w.tx}.ReadHashes(missing)
+	if err != nil {
+		return nil, err
+	}
+	for i, index := range indexes {
+		if _, ok := w.added[index]; !ok {
+			out[i], stored = stored[0], stored[1:]
+		}
+	}
+	return out, nil
 }
 
-// stmtQuerier runs its one prepared statement whatever query it is given.
-type stmtQuerier struct{ stmt *sql.Stmt }
-
-func (s stmtQuerier) QueryRowContext(ctx context.Context, _ string, args ...any) *sql.Row {
-	return s.stmt.QueryRowContext(ctx, args...)
-}
-
-// appendLeaf stores the hashes that leaf n, of the event with hash
-// eventHash, adds to the tree. Leaves are appended in order.
+// appendLeaf adds the hashes that leaf n, of the event with hash
+// eventHash, adds to the tree. Leaves are appended in order; flush
+// writes them.
 func (w *treeWriter) appendLeaf(n int64, eventHash string) error {
 	leaf, err := LeafHash(eventHash)
 	if err != nil {
@@ -137,10 +169,18 @@ func (w *treeWriter) appendLeaf(n int64, eventHash string) error {
 	}
 	base := tlog.StoredHashIndex(0, n)
 	for i, h := range hashes {
-		if _, err := w.insert.ExecContext(w.ctx, base+int64(i), h[:]); err != nil {
-			return fmt.Errorf("audit tree: store hash %d: %w", base+int64(i), err)
-		}
+		w.added[base+int64(i)] = h
+		w.rows = append(w.rows, []any{base + int64(i), h[:]})
 	}
+	return nil
+}
+
+// flush writes the hashes added since the last flush.
+func (w *treeWriter) flush() error {
+	if err := insertRows(w.ctx, w.tx, `INSERT INTO audit_tree (id, hash)`, "", w.rows); err != nil {
+		return fmt.Errorf("audit tree: store hashes: %w", err)
+	}
+	w.rows = w.rows[:0]
 	return nil
 }
 
@@ -194,11 +234,7 @@ func (s *Store) completeAuditTree(ctx context.Context) error {
 			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 				return err
 			}
-			w, err := newTreeWriter(ctx, tx)
-			if err != nil {
-				return err
-			}
-			defer w.close()
+			w := newTreeWriter(ctx, tx)
 			for i, l := range batch {
 				if want := leaves + int64(i) + 1; l.id != want {
 					return fmt.Errorf("audit tree: event %d is missing (the next is %d): run contactdesk audit verify", want, l.id)
@@ -206,6 +242,9 @@ func (s *Store) completeAuditTree(ctx context.Context) error {
 				if err := w.appendLeaf(l.id-1, l.hash); err != nil {
 					return err
 				}
+			}
+			if err := w.flush(); err != nil {
+				return err
 			}
 			n = len(batch)
 			return nil

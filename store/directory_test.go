@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"testing"
@@ -273,5 +274,47 @@ func TestDirectoryState(t *testing.T) {
 	}
 	if st, err = s.DirectoryState(ctx); err != nil || st.PassUnderWay() {
 		t.Errorf("state after the pass = %+v (%v), want none under way", st, err)
+	}
+}
+
+// TestRecordDirectoryReadWithoutAnEventSkipsTheAuditLock records a read
+// that calls for no audit event while another process holds the audit
+// log's lock: on PostgreSQL it does not wait for it (a record takes its
+// organization's lock, and the audit log's only to append). The deadline
+// only keeps a record that waits from hanging the test.
+func TestRecordDirectoryReadWithoutAnEventSkipsTheAuditLock(t *testing.T) {
+	if testEngine != postgres {
+		t.Skip("PostgreSQL only: on SQLite the one writer orders every write")
+	}
+	dsn := testDSN(t)
+	s, other := openTestStoreAt(t, dsn), openTestStoreAt(t, dsn)
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- other.writeAudited(context.Background(), func(*sql.Tx) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	defer func() {
+		close(release)
+		if err := <-done; err != nil {
+			t.Errorf("the other process's transaction: %v", err)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var cmp comparisons
+	rec, err := s.RecordDirectoryRead(ctx, DirectoryRead{
+		OrganizationID: 1, Name: "Org 1", ReadAt: dirT0, DoneAt: dirT0.Add(time.Second),
+		DueAt: dirT0.Add(24 * time.Hour), Contacts: []DirectoryContact{orgContact(1, "Grace", "Hopper", "grace@navy.example")},
+	}, cmp.none)
+	if err != nil {
+		t.Fatalf("record a read while another process holds the audit log's lock: %v", err)
+	}
+	if rec.Stale || rec.Event != nil || len(cmp.calls) != 1 {
+		t.Errorf("record = %+v after %d comparisons, want a first read, no event, one comparison", rec, len(cmp.calls))
 	}
 }

@@ -279,11 +279,20 @@ func (s *Store) writeAudited(ctx context.Context, fn func(tx *sql.Tx) error) err
 		return s.write(ctx, fn)
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(auditLockKey)); err != nil {
-			return fmt.Errorf("lock the audit log: %w", err)
+		if err := lockAuditLog(ctx, tx); err != nil {
+			return err
 		}
 		return fn(tx)
 	})
+}
+
+// lockAuditLog takes the PostgreSQL advisory lock that serialises audit
+// appends, held by tx to its commit or rollback.
+func lockAuditLog(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(auditLockKey)); err != nil {
+		return fmt.Errorf("lock the audit log: %w", err)
+	}
+	return nil
 }
 
 // read runs fn in a read transaction on the pool, so that all its queries
