@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -79,7 +80,9 @@ type config struct {
 	// AuditCheckpointInterval is how often a checkpoint is signed while
 	// the log grows, in Go's duration syntax.
 	AuditCheckpointInterval string
-
+	// MemoryLimit is the soft limit of the Go runtime's memory, as a
+	// number of MiB or GiB ("48MiB"), or "off"; see memoryLimit.
+	MemoryLimit string
 	// Instance names this portal process among those sharing a
 	// PostgreSQL database: in /readyz and the database's list of
 	// sessions (empty: the host's name), and, when set, as a label of
@@ -132,6 +135,7 @@ var settings = []setting{
 	{"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL", "audit-checkpoint-interval", "5m", "how often a checkpoint of the audit log is signed while the log grows (and always at shutdown)", func(c *config) *string { return &c.AuditCheckpointInterval }},
 	{"CONTACTDESK_SANDBOX_ORGANIZATIONS", "sandbox-organizations", "0", "sandbox mode only, for tests: how many organizations the built-in sandbox holds; 0: its sixty-odd", func(c *config) *string { return &c.SandboxOrganizations }},
 	{"CONTACTDESK_DIGICERT_RATE", "digicert-rate", defaultDigiCertRate, "with DIGICERT_API_KEY: the rate windows the client keeps to, limit/period pairs; DigiCert's documented limits by default: lower them to leave room for other clients of the same key", func(c *config) *string { return &c.DigiCertRate }},
+	{"CONTACTDESK_MEMORY_LIMIT", "memory-limit", defaultMemoryLimit, "soft limit of the Go runtime's memory (heap, stacks), like 48MiB or 1GiB, or off; the garbage collector works harder near it. GOMEMLIMIT in the environment wins over the default", func(c *config) *string { return &c.MemoryLimit }},
 	{"CONTACTDESK_BULK_ADMIN_OVER", "bulk-admin-over", "50", "a bulk change of more organizations than this needs an admin to start it", func(c *config) *string { return &c.BulkAdminOver }},
 	{"CONTACTDESK_OIDC_ISSUER", "oidc-issuer", "", "issuer URL of the company's OpenID Connect identity provider; empty: no sign-in with SSO", func(c *config) *string { return &c.OIDCIssuer }},
 	{"CONTACTDESK_OIDC_CLIENT_ID", "oidc-client-id", "", "Contact Desk's client id at the identity provider", func(c *config) *string { return &c.OIDCClientID }},
@@ -221,6 +225,9 @@ func (c config) validate() error {
 	if _, err := c.bulkAdminOver(); err != nil {
 		return &configError{"CONTACTDESK_BULK_ADMIN_OVER", err.Error()}
 	}
+	if _, err := c.memoryLimit(); err != nil {
+		return &configError{"CONTACTDESK_MEMORY_LIMIT", err.Error()}
+	}
 	if _, err := c.digicertRate(); err != nil {
 		return err
 	}
@@ -231,6 +238,32 @@ func (c config) validate() error {
 		return err
 	}
 	return c.validateSandbox()
+}
+
+// defaultMemoryLimit keeps the portal's resident memory under 64 MiB
+// under load: the Go runtime's share, below this, beside SQLite's page
+// caches and the program itself (BENCHMARKS.md).
+const defaultMemoryLimit = "40MiB"
+
+// memoryLimit parses MemoryLimit into bytes: a whole number of MiB or GiB,
+// at least 16MiB, or "off" for no limit (math.MaxInt64, the runtime's own
+// default).
+func (c config) memoryLimit() (int64, error) {
+	if c.MemoryLimit == "off" {
+		return math.MaxInt64, nil
+	}
+	unit := int64(1 << 20)
+	number, ok := strings.CutSuffix(c.MemoryLimit, "MiB")
+	if !ok {
+		if number, ok = strings.CutSuffix(c.MemoryLimit, "GiB"); ok {
+			unit = 1 << 30
+		}
+	}
+	n, err := strconv.ParseInt(number, 10, 64)
+	if !ok || err != nil || n < 1 || n > 1<<20 || n*unit < 16<<20 {
+		return 0, fmt.Errorf("%q is not off or a whole number of MiB or GiB from 16MiB, like 48MiB", c.MemoryLimit)
+	}
+	return n * unit, nil
 }
 
 // bulkAdminOver parses BulkAdminOver: a whole number of at least 1.

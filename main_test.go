@@ -63,6 +63,8 @@ func TestConfigErrors(t *testing.T) {
 		{"sandbox command rate", nil, []string{"sandbox", "--rate", "10"}, "--rate"},
 		{"bulk admin over zero", map[string]string{"CONTACTDESK_BULK_ADMIN_OVER": "0"}, nil, "CONTACTDESK_BULK_ADMIN_OVER"},
 		{"bulk admin over not a number", map[string]string{"CONTACTDESK_BULK_ADMIN_OVER": "fifty"}, nil, "CONTACTDESK_BULK_ADMIN_OVER"},
+		{"memory limit without a unit", map[string]string{"CONTACTDESK_MEMORY_LIMIT": "48"}, nil, "CONTACTDESK_MEMORY_LIMIT"},
+		{"memory limit too small", map[string]string{"CONTACTDESK_MEMORY_LIMIT": "8MiB"}, nil, "CONTACTDESK_MEMORY_LIMIT"},
 		{"DigiCert rate malformed", map[string]string{"DIGICERT_API_KEY": "k", "CONTACTDESK_DIGICERT_RATE": "100 per 5s"}, nil, "CONTACTDESK_DIGICERT_RATE"},
 		{"DigiCert rate in sandbox mode", map[string]string{"CONTACTDESK_DIGICERT_RATE": "10/1s"}, nil, "CONTACTDESK_DIGICERT_RATE"},
 		{"OIDC issuer over plain http", map[string]string{"CONTACTDESK_OIDC_ISSUER": "http://id.example.com", "CONTACTDESK_OIDC_CLIENT_ID": "c", "CONTACTDESK_OIDC_CLIENT_SECRET_FILE": secretFile}, nil, "CONTACTDESK_OIDC_ISSUER"},

@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -36,6 +37,22 @@ const shutdownGrace = 30 * time.Second
 // portal serves meanwhile and works without it.
 const startupSyncTimeout = 2 * time.Minute
 
+// setMemoryLimit sets the Go runtime's soft memory limit from
+// CONTACTDESK_MEMORY_LIMIT. GOMEMLIMIT, read by the runtime itself, wins
+// over the default.
+func setMemoryLimit(cfg config, env func(string) string, logger *slog.Logger) error {
+	if env("GOMEMLIMIT") != "" && cfg.MemoryLimit == defaultMemoryLimit {
+		return nil
+	}
+	limit, err := cfg.memoryLimit()
+	if err != nil {
+		return &configError{"CONTACTDESK_MEMORY_LIMIT", err.Error()}
+	}
+	debug.SetMemoryLimit(limit)
+	logger.Debug("memory limit set", "bytes", limit)
+	return nil
+}
+
 func runServe(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "Run the Contact Desk portal.", stdout)
 	cfg, err := parseCommand(fs, args, env)
@@ -43,6 +60,12 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		return err
 	}
 	logger := newLogger(cfg.LogFormat, stderr)
+	// A test may serve in its own process: give the runtime back the limit
+	// it had.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	if err := setMemoryLimit(cfg, env, logger); err != nil {
+		return err
+	}
 	if isDatabaseURL(cfg.DB) && cfg.AuditKeyFile == "" {
 		// A key made on first start would be made by each instance, each
 		// signing the one log with its own.

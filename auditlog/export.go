@@ -187,21 +187,12 @@ func Export(ctx context.Context, st *store.Store, f store.AuditFilter, format st
 	enc := store.NewAuditEncoder(w, format)
 	n := 0
 	if cp.TreeSize > 0 {
-		var prover *store.ProofReader
+		export := st.ExportAuditEvents
 		if format == store.ExportJSON && !f.WholeLog() {
-			prover = st.NewProofReader(ctx, cp.TreeSize)
+			export = st.ExportProvenAuditEvents
 		}
 		var err error
-		n, err = st.ExportAuditEvents(ctx, f, cp.TreeSize, func(rec store.AuditRecord) error {
-			if prover != nil {
-				var err error
-				if rec.InclusionProof, err = prover.Prove(rec.ID()); err != nil {
-					return err
-				}
-			}
-			return enc.Encode(rec)
-		})
-		if err != nil {
+		if n, err = export(ctx, f, cp.TreeSize, enc.Encode); err != nil {
 			return n, err
 		}
 	}

@@ -37,13 +37,30 @@ const (
 // doubles the rate on two cores. It returns the number of events passed to fn; an error from
 // fn stops the export and is returned.
 func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, through int64, fn func(AuditRecord) error) (int, error) {
+	return s.exportAuditEvents(ctx, f, through, false, fn)
+}
+
+// ExportProvenAuditEvents is ExportAuditEvents with each record's
+// InclusionProof in the tree of the first through events (through must be
+// above zero), as a filtered export carries them. The proofs are read in
+// the export's own read transaction, from the same snapshot as the
+// events, and not each through the read pool, where every proof would
+// wait its turn behind other pages' reads.
+func (s *Store) ExportProvenAuditEvents(ctx context.Context, f AuditFilter, through int64, fn func(AuditRecord) error) (int, error) {
+	if through <= 0 {
+		return 0, fmt.Errorf("store: export audit events: proofs need a tree size above zero, not %d", through)
+	}
+	return s.exportAuditEvents(ctx, f, through, true, fn)
+}
+
+func (s *Store) exportAuditEvents(ctx context.Context, f AuditFilter, through int64, prove bool, fn func(AuditRecord) error) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []auditRow, exportQueue)
+	batches := make(chan []AuditRecord, exportQueue)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		readErr <- s.readExport(ctx, f, through, batches)
+		readErr <- s.readExport(ctx, f, through, prove, batches)
 	}()
 	n := 0
 	var fnErr error
@@ -52,7 +69,7 @@ func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, through in
 			if fnErr != nil {
 				break // drain until the reader sees the cancellation
 			}
-			if fnErr = fn(AuditRecord{row: batch[i]}); fnErr != nil {
+			if fnErr = fn(batch[i]); fnErr != nil {
 				cancel()
 				break
 			}
@@ -69,17 +86,25 @@ func (s *Store) ExportAuditEvents(ctx context.Context, f AuditFilter, through in
 	return n, nil
 }
 
-// readExport sends the rows of ExportAuditEvents in batches. It does no
-// more than read them: the other goroutine, which is less busy, encodes
-// them.
-func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, batches chan<- []auditRow) error {
+// readExport sends the rows of ExportAuditEvents in batches, with their
+// inclusion proofs when prove is set. It does no more than read them: the
+// other goroutine, which is less busy, encodes them.
+func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, prove bool, batches chan<- []AuditRecord) error {
 	return s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := queryExport(ctx, tx, s.engine, f, through)
-		if err != nil {
-			return err
+		var prover *ProofReader
+		if prove {
+			prover = newProofReader(ctx, tx, through)
 		}
-		defer rows.Close()
-		send := func(batch []auditRow) error {
+		send := func(batch []AuditRecord) error {
+			if prover != nil {
+				for i := range batch {
+					proof, err := prover.Prove(batch[i].row.id)
+					if err != nil {
+						return err
+					}
+					batch[i].InclusionProof = proof
+				}
+			}
 			select {
 			case batches <- batch:
 				return nil
@@ -92,17 +117,10 @@ func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, ba
 		// then sorted. From group on, batch holds the events of a
 		// submission still being read.
 		bySubmission := !f.isZero()
-		var (
-			r     auditRow
-			group int
-		)
-		dest := r.pointers()
-		batch := make([]auditRow, 0, exportBatch)
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			if len(batch) > group && (!bySubmission || batch[group].submissionID != r.submissionID) {
+		var group int
+		batch := make([]AuditRecord, 0, exportBatch)
+		err := s.eachExportRow(ctx, tx, f, through, func(r *auditRow) error {
+			if len(batch) > group && (!bySubmission || batch[group].row.submissionID != r.submissionID) {
 				sortRowsByID(batch[group:])
 				group = len(batch)
 			}
@@ -110,11 +128,12 @@ func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, ba
 				if err := send(batch); err != nil {
 					return err
 				}
-				batch, group = make([]auditRow, 0, exportBatch), 0
+				batch, group = make([]AuditRecord, 0, exportBatch), 0
 			}
-			batch = append(batch, r)
-		}
-		if err := rows.Err(); err != nil {
+			batch = append(batch, AuditRecord{row: *r})
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		sortRowsByID(batch[group:])
@@ -125,21 +144,89 @@ func (s *Store) readExport(ctx context.Context, f AuditFilter, through int64, ba
 	})
 }
 
+// eachExportRow calls fn with each row of an export, in the export's
+// order; fn may query tx (for the rows' inclusion proofs). SQLite answers
+// queries on a connection whose rows are still being read, so there the
+// rows stream. A PostgreSQL connection serves one query at a time: the
+// rows are read through a cursor of the transaction, exportBatch at a
+// time, and fn is called on each chunk once it has been read.
+func (s *Store) eachExportRow(ctx context.Context, tx *sql.Tx, f AuditFilter, through int64, fn func(*auditRow) error) error {
+	query, args, err := exportQuery(ctx, tx, s.engine, f, through)
+	if err != nil {
+		return err
+	}
+	if s.engine != postgres {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var r auditRow
+		dest := r.pointers()
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			if err := fn(&r); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	if _, err := tx.ExecContext(ctx, `DECLARE export_rows NO SCROLL CURSOR FOR `+query, args...); err != nil {
+		return fmt.Errorf("store: export cursor: %w", err)
+	}
+	fetch := `FETCH FORWARD ` + strconv.Itoa(exportBatch) + ` FROM export_rows`
+	chunk := make([]auditRow, 0, exportBatch)
+	for {
+		chunk, err = appendRows(ctx, tx, chunk[:0], fetch)
+		if err != nil {
+			return err
+		}
+		for i := range chunk {
+			if err := fn(&chunk[i]); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < exportBatch {
+			return nil
+		}
+	}
+}
+
+// appendRows appends the events query returns to rows.
+func appendRows(ctx context.Context, tx *sql.Tx, rows []auditRow, query string) ([]auditRow, error) {
+	result, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return rows, err
+	}
+	defer result.Close()
+	var r auditRow
+	dest := r.pointers()
+	for result.Next() {
+		if err := result.Scan(dest...); err != nil {
+			return rows, err
+		}
+		rows = append(rows, r)
+	}
+	return rows, result.Err()
+}
+
 // sortRowsByID puts the events of one submission in order. The query
 // returns them in the order of the index on (submission_id, kind): sorting
 // them here, a few at a time, spares SQLite sorting every row of the
 // export.
-func sortRowsByID(rows []auditRow) {
-	slices.SortFunc(rows, func(a, b auditRow) int { return cmp.Compare(a.id, b.id) })
+func sortRowsByID(rows []AuditRecord) {
+	slices.SortFunc(rows, func(a, b AuditRecord) int { return cmp.Compare(a.row.id, b.row.id) })
 }
 
-// queryExport starts the query of an export.
-func queryExport(ctx context.Context, tx *sql.Tx, e engine, f AuditFilter, through int64) (*sql.Rows, error) {
+// exportQuery returns the query of an export and its arguments.
+func exportQuery(ctx context.Context, tx *sql.Tx, e engine, f AuditFilter, through int64) (string, []any, error) {
 	if through <= 0 {
 		through = math.MaxInt64
 	}
 	if f.isZero() {
-		return tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events WHERE id <= ? ORDER BY id`, through)
+		return `SELECT ` + auditColumns + ` FROM audit_events WHERE id <= ? ORDER BY id`, []any{through}, nil
 	}
 	// Read through an index whose first columns are fixed by the filter,
 	// or through the time index, the submissions come in (occurred_at,
@@ -147,13 +234,13 @@ func queryExport(ctx context.Context, tx *sql.Tx, e engine, f AuditFilter, throu
 	// submission's events come together, and readExport orders them.
 	where, err := filterWhere(ctx, tx, e, f)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	where = where.and("e.id <= ?", through)
-	return tx.QueryContext(ctx, `SELECT `+prefixColumns("e.", auditColumns)+`
+	return `SELECT ` + prefixColumns("e.", auditColumns) + `
 		FROM audit_submissions AS s
-		JOIN audit_events AS e ON e.submission_id = s.submission_id`+where.sql()+`
-		ORDER BY s.occurred_at, s.id`, where.args...)
+		JOIN audit_events AS e ON e.submission_id = s.submission_id` + where.sql() + `
+		ORDER BY s.occurred_at, s.id`, where.args, nil
 }
 
 // isZero reports whether f selects every submission of every organization.

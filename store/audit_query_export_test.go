@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // storedEvents returns the events of testLog's submissions as stored,
@@ -376,5 +378,65 @@ func seedSyntheticLogPostgres(t *testing.T, s *Store, n int) {
 		FROM generate_series(0, ? - 1) AS i`, n)
 	if err != nil {
 		t.Fatalf("seed synthetic log: %v", err)
+	}
+	// What the appends would have derived: every change succeeded.
+	_, err = s.writer.ExecContext(context.Background(), `
+		INSERT INTO audit_submissions (id, submission_id, occurred_at, actor_id, actor_email, organization_id,
+			organization_name, summary, outcome, status, duration_ms, outcome_id)
+		SELECT e.id, e.submission_id, e.occurred_at, e.actor_id, e.actor_email, e.organization_id,
+			e.organization_name, e.summary, 'succeeded', r.status, r.duration_ms, r.id
+		FROM audit_events AS e
+		JOIN audit_events AS r ON r.submission_id = e.submission_id AND r.kind = 'responded'
+		WHERE e.kind = 'requested'`)
+	if err != nil {
+		t.Fatalf("seed synthetic submissions: %v", err)
+	}
+}
+
+// TestExportProvenAuditEventsNeedsOneConnection exports, with proofs, more
+// events than the hand-over between the export's goroutines holds, while
+// every read connection but one is taken: the proofs must come from the
+// export's own transaction. Read through the pool, they waited for a
+// connection the export itself held until it could hand over its rows.
+func TestExportProvenAuditEventsNeedsOneConnection(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	events := exportBatch*(exportQueue+2) + 100
+	seedSyntheticLog(t, s, events)
+	if err := s.completeAuditTree(ctx); err != nil {
+		t.Fatal(err)
+	}
+	size := int64(events)
+	root, err := s.AuditTreeRoot(ctx, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range readerConns - 1 {
+		conn, err := s.reader.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+	}
+
+	// The deadline only ends a stuck export: it is far beyond what the
+	// export takes.
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	n := 0
+	f := AuditFilter{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	_, err = s.ExportProvenAuditEvents(ctx, f, size, func(rec AuditRecord) error {
+		n++
+		leaf, err := LeafHash(rec.Hash())
+		if err != nil {
+			return err
+		}
+		return tlog.CheckRecord(rec.InclusionProof, size, root, rec.ID()-1, leaf)
+	})
+	if err != nil {
+		t.Fatalf("ExportProvenAuditEvents after %d events: %v", n, err)
+	}
+	if n != events {
+		t.Errorf("exported %d events, want %d", n, events)
 	}
 }

@@ -129,11 +129,7 @@ func TestVerifyAuditLogReadsTextThatIsNotUTF8(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	for _, e := range derivedLogEvents() {
-		if _, err := s.AppendAuditEvent(ctx, e); err != nil {
-			t.Fatalf("AppendAuditEvent: %v", err)
-		}
-	}
+	appendDerivedLog(t, s)
 	// As the append code wrote them before newAuditRow refused such text.
 	old := []AuditEvent{
 		{SubmissionID: "sub-old", Kind: AuditRequested, ActorEmail: "old@example.com", OrganizationID: 104,

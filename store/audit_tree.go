@@ -388,15 +388,25 @@ const maxProofCache = 200_000
 // events close together mostly share.
 type ProofReader struct {
 	ctx   context.Context
-	s     *Store
+	q     hashesQuerier
 	size  int64
 	cache map[int64]tlog.Hash
 }
 
+// hashesQuerier is what a ProofReader reads stored hashes from: a
+// transaction or a pool.
+type hashesQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // NewProofReader returns a reader proving events in the tree of size
-// events.
+// events, reading through the read pool.
 func (s *Store) NewProofReader(ctx context.Context, size int64) *ProofReader {
-	return &ProofReader{ctx: ctx, s: s, size: size, cache: map[int64]tlog.Hash{}}
+	return newProofReader(ctx, s.reader, size)
+}
+
+func newProofReader(ctx context.Context, q hashesQuerier, size int64) *ProofReader {
+	return &ProofReader{ctx: ctx, q: q, size: size, cache: map[int64]tlog.Hash{}}
 }
 
 // Prove proves that event id is in the tree.
@@ -425,7 +435,7 @@ func (p *ProofReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 			clear(p.cache)
 		}
 		marks := strings.Repeat(", ?", len(missing))[2:]
-		rows, err := p.s.reader.QueryContext(p.ctx, `SELECT id, hash FROM audit_tree WHERE id IN (`+marks+`)`, missing...)
+		rows, err := p.q.QueryContext(p.ctx, `SELECT id, hash FROM audit_tree WHERE id IN (`+marks+`)`, missing...)
 		if err != nil {
 			return nil, err
 		}

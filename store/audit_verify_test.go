@@ -53,15 +53,21 @@ func derivedLog(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	for _, e := range derivedLogEvents() {
-		if _, err := s.AppendAuditEvent(ctx, e); err != nil {
-			t.Fatalf("AppendAuditEvent: %v", err)
-		}
-	}
+	appendDerivedLog(t, s)
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	return path
+}
+
+// appendDerivedLog appends derivedLogEvents to s.
+func appendDerivedLog(t *testing.T, s *Store) {
+	t.Helper()
+	for _, e := range derivedLogEvents() {
+		if _, err := s.AppendAuditEvent(context.Background(), e); err != nil {
+			t.Fatalf("AppendAuditEvent: %v", err)
+		}
+	}
 }
 
 func TestVerifyAuditLogIntact(t *testing.T) {

@@ -121,7 +121,10 @@ func truncateUserAgent(ua string) string {
 // ErrNotFound. It returns the session whatever its times: whether it is
 // still valid is the caller's rule.
 func (s *Store) SessionByToken(ctx context.Context, token string) (Session, error) {
-	sessions, err := querySessions(ctx, s.reader,
+	// Prepared once: every request reads its session. Outside any
+	// transaction, as s.statements needs: it prepares on a connection of
+	// its own.
+	sessions, err := querySessions(ctx, s.statements,
 		`SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, tokenHash(token))
 	if err != nil {
 		return Session{}, fmt.Errorf("store: session by token: %w", err)

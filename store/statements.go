@@ -14,6 +14,10 @@ import (
 //
 // Only queries whose text is a constant belong here; every distinct text
 // stays prepared until the store closes.
+//
+// Never use it inside a transaction: preparing on first use takes a
+// connection of the pool, and with every connection held by a
+// transaction waiting for that statement, the portal stops.
 type statements struct {
 	db *sql.DB
 

@@ -48,11 +48,14 @@ const readerLifetime = 15 * time.Minute
 // pragmas are set through the DSN so that every pooled connection gets them,
 // including connections the pool opens later. synchronous(FULL) because an
 // acknowledged audit event must survive power loss. The page cache of each
-// connection stays at SQLite's 2 MB: with a million audit events, or a
-// directory of 100,000 contacts, 8 MB per connection (five of them) made the
-// portal's memory under load 118-121 MiB instead of 91-93 MiB and the pages
-// no faster, the operating system's cache serving the rest (BENCHMARKS.md).
-const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-2000)"
+// connection is 1 MB, half SQLite's default: with a million audit events,
+// or a directory of 100,000 contacts, 8 MB per connection (five of them)
+// made the portal's memory under load 118-121 MiB instead of 91-93 MiB
+// and the pages no faster, the operating system's cache serving the rest;
+// 1 MB takes the portal's memory under load from about 78 MiB to about
+// 71 MiB (BENCHMARKS.md). Each cached page costs about twice its size:
+// the driver's allocator rounds a page and its header up to 8 KiB.
+const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-1000)"
 
 // rowScanner is a *sql.Row or *sql.Rows: what a scan function of one row
 // reads from.
