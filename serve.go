@@ -299,9 +299,10 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	}()
 	// Every instance reconciles what was left open at its start (a send
 	// in flight elsewhere holds its organization's lock, and is not
-	// touched); then bulk jobs resume, and the leader reconciles again
-	// from time to time, for what an instance that stopped for good left
-	// open. Both stop before the store closes.
+	// touched). Then the leader runs the bulk jobs, each term taking over
+	// where the last leader stopped, and reconciles again from time to
+	// time, for what an instance that stopped for good left open. Both
+	// stop before the store closes.
 	bulkCtx, stopBulk := context.WithCancel(ctx)
 	bulkDone := make(chan struct{})
 	go func() {
@@ -312,7 +313,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 			defer close(reconcileDone)
 			lease.Lead(bulkCtx, func(ctx context.Context) { reconcileEvery(ctx, service, reconcileInterval, logger) })
 		}()
-		jobs.Run(bulkCtx)
+		lease.Lead(bulkCtx, jobs.Run)
 		<-reconcileDone
 	}()
 	defer func() {

@@ -39,19 +39,22 @@ const (
 type backoffRange struct{ min, max time.Duration }
 
 // newOwner names a runner in the leases it takes: random, new at each
-// start.
+// start of the process.
 func newOwner() string { return "runner-" + rand.Text() }
 
 // Run sends the items of running jobs, one job at a time (the oldest
-// first) and one organization at a time, until ctx ends. It first takes
-// over the leases an earlier start of the portal left, so that a job
-// under way when the process stopped goes on at once: its organization in
-// flight is settled (reconciled, as single sends are, when its outcome
-// was not recorded) and never sent twice. Call it once, after
-// contacts.Service.Reconcile.
+// first) and one organization at a time, until ctx ends. Jobs run on one
+// process of those sharing the database: call Run only while this process
+// leads them, under store.LeaderLease.Lead, once the submissions its
+// start found open are reconciled (contacts.Service.Reconcile). Each call
+// first takes over the leases an earlier leader left, this process's last
+// start or another instance that stopped, so that a job under way then
+// goes on at once: its organization in flight is settled (reconciled, as
+// single sends are, when its outcome was not recorded) and never sent
+// twice.
 func (s *Service) Run(ctx context.Context) {
 	if err := s.store.TakeOverBulkLeases(ctx, s.owner, s.now().Add(leaseTTL)); err != nil && ctx.Err() == nil {
-		s.log.ErrorContext(ctx, "bulk: take over the leases of the last start", "error", err.Error())
+		s.log.ErrorContext(ctx, "bulk: take over the leases of the last leader", "error", err.Error())
 	}
 	backoff := time.Duration(0)
 	for ctx.Err() == nil {

@@ -90,12 +90,12 @@ func TestCrashRecoveryBulk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	toSend := count(t, db, `SELECT count(*) FROM bulk_items WHERE job_id = ? AND state != 'excluded'`, job)
+	toSend := count(t, db, `SELECT count(*) FROM bulk_items WHERE job_id = $1 AND state != 'excluded'`, job)
 	if toSend < len(ids)*9/10 {
 		t.Fatalf("the job sends to %d of %d organizations: the review left out too many", toSend, len(ids))
 	}
 
-	const settled = `SELECT count(*) FROM bulk_items WHERE job_id = ?
+	const settled = `SELECT count(*) FROM bulk_items WHERE job_id = $1
 		AND state IN ('succeeded', 'failed', 'stale', 'cancelled')`
 	perRound := toSend / (2 * (bulkKills + 1))
 	killsDuringJob := 0
@@ -136,32 +136,11 @@ func TestCrashRecoveryBulk(t *testing.T) {
 	if killsDuringJob < bulkMinKills {
 		t.Fatalf("only %d of %d kills fell while the job ran, want at least %d", killsDuringJob, bulkKills, bulkMinKills)
 	}
-	if err := waitCount(ctx, db, bulkTimeout, 1, `SELECT count(*) FROM bulk_jobs WHERE id = ? AND state = 'finished'`, job); err != nil {
+	if err := waitCount(ctx, db, bulkTimeout, 1, `SELECT count(*) FROM bulk_jobs WHERE id = $1 AND state = 'finished'`, job); err != nil {
 		t.Fatalf("the job did not finish after the last restart: %v", err)
 	}
 	checkRecovered(t, ctx, portal, bulkKills+1, nil)
-	if got := count(t, db, `SELECT count(*) FROM bulk_items WHERE job_id = ? AND state = 'succeeded'`, job); got != toSend {
-		t.Errorf("%d of %d organizations succeeded", got, toSend)
-	}
-	puts := up.ContactUpdates()
-	rows, err := db.QueryContext(ctx, `SELECT organization_id FROM bulk_items WHERE job_id = ? AND state = 'succeeded'`, job)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		o, _ := up.Organization(id)
-		if puts[id] != 1 || o.OrganizationContact.JobTitle != "Crash bulk" {
-			t.Errorf("organization %d: %d PUTs, job title %q; want one PUT that set Crash bulk", id, puts[id], o.OrganizationContact.JobTitle)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	checkJobSentOnce(t, ctx, db, up, job, toSend, "Crash bulk")
 	if err := portal.Stop(time.Minute); err != nil {
 		t.Error(err)
 	}
@@ -178,6 +157,35 @@ func between(seed uint64, lo, hi time.Duration) func() time.Duration {
 		mu.Lock()
 		defer mu.Unlock()
 		return lo + time.Duration(rng.Int64N(int64(hi-lo)))
+	}
+}
+
+// checkJobSentOnce checks that every one of the toSend organizations of
+// the job succeeded, each by one PUT that set jobTitle. Its queries have
+// $N parameters, which both SQLite's driver and PostgreSQL's take.
+func checkJobSentOnce(t *testing.T, ctx context.Context, db *sql.DB, up *loadtest.Upstream, job int64, toSend int, jobTitle string) {
+	t.Helper()
+	if got := count(t, db, `SELECT count(*) FROM bulk_items WHERE job_id = $1 AND state = 'succeeded'`, job); got != toSend {
+		t.Errorf("%d of %d organizations succeeded", got, toSend)
+	}
+	puts := up.ContactUpdates()
+	rows, err := db.QueryContext(ctx, `SELECT organization_id FROM bulk_items WHERE job_id = $1 AND state = 'succeeded'`, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		o, ok := up.Organization(id)
+		if puts[id] != 1 || !ok || o.OrganizationContact.JobTitle != jobTitle {
+			t.Errorf("organization %d: %d PUTs, job title %q; want one PUT that set %s", id, puts[id], o.OrganizationContact.JobTitle, jobTitle)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -221,7 +229,7 @@ func pendingSubmissions(t *testing.T, db *sql.DB) []string {
 func waitOutcomes(ctx context.Context, db *sql.DB, ids []string, within time.Duration) error {
 	for _, id := range ids {
 		if err := waitCount(ctx, db, within, 1, `SELECT count(*) FROM audit_events
-			WHERE submission_id = ? AND kind IN ('responded', 'failed', 'reconciled')`, id); err != nil {
+			WHERE submission_id = $1 AND kind IN ('responded', 'failed', 'reconciled')`, id); err != nil {
 			return fmt.Errorf("submission %s has no outcome: %w", id, err)
 		}
 	}
@@ -232,7 +240,7 @@ func waitOutcomes(ctx context.Context, db *sql.DB, ids []string, within time.Dur
 func jobState(t *testing.T, db *sql.DB, id int64) string {
 	t.Helper()
 	var state string
-	if err := db.QueryRow(`SELECT state FROM bulk_jobs WHERE id = ?`, id).Scan(&state); err != nil {
+	if err := db.QueryRow(`SELECT state FROM bulk_jobs WHERE id = $1`, id).Scan(&state); err != nil {
 		t.Fatalf("state of job %d: %v", id, err)
 	}
 	return state

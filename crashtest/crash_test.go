@@ -266,7 +266,7 @@ func countKind(t *testing.T, path, kind string) int {
 	db := openReadOnly(t, path)
 	defer db.Close()
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM audit_events WHERE kind = ?`, kind).Scan(&n); err != nil {
+	if err := db.QueryRow(`SELECT count(*) FROM audit_events WHERE kind = $1`, kind).Scan(&n); err != nil {
 		t.Fatalf("count %s events: %v", kind, err)
 	}
 	return n

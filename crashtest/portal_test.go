@@ -100,10 +100,13 @@ func waitSettled(ctx context.Context, db *sql.DB, within time.Duration) (int, er
 }
 
 // eventsOfChange returns the kinds of the events of the submission whose
-// request set jobTitle, oldest first; nil when there was none.
+// request set jobTitle, oldest first; nil when there was none. db is
+// SQLite's or PostgreSQL's: the query is in SQL both take (replace finds
+// the text in both; neither has the other's instr or strpos), with a $1
+// parameter, which both drivers take.
 func eventsOfChange(ctx context.Context, db *sql.DB, jobTitle string) ([]string, error) {
 	rows, err := db.QueryContext(ctx, `SELECT kind FROM audit_events WHERE submission_id IN (
-		SELECT submission_id FROM audit_events WHERE kind = 'requested' AND instr(request_body, ?) > 0)
+		SELECT submission_id FROM audit_events WHERE kind = 'requested' AND replace(request_body, $1, '') != request_body)
 		ORDER BY id`, `"job_title":"`+jobTitle+`"`)
 	if err != nil {
 		return nil, fmt.Errorf("events of %q: %w", jobTitle, err)

@@ -38,34 +38,77 @@ type instance struct {
 }
 
 // pgCrashMode is what the instances do while one of them is killed.
-// Each round, load runs it until the victim is killed and returns what
-// it was acknowledged; check, after the victim is started again, checks
-// what the database holds. Sends are the mode today; a bulk mode (a job
-// running on the leader while either instance is killed) plugs in here
-// once bulk changes run on PostgreSQL.
 type pgCrashMode struct {
-	name  string
-	load  func(ctx context.Context, instances []*instance, victim *instance, round int, run time.Duration) (acked []string, started int)
-	check func(t *testing.T, ctx context.Context, db *sql.DB, round int, acked []string)
+	name string
+	// upstream is the DigiCert sandbox of a run of seed; env is added to
+	// each instance's environment.
+	upstream func(seed uint64) loadtest.UpstreamOptions
+	env      []string
+	// start, when set, runs once before the first kill, with both
+	// instances running.
+	start func(t *testing.T, ctx context.Context, r *pgCrashRun)
+	// load runs the workload of round until victim is killed, and
+	// returns what it was acknowledged and how many things it started.
+	load func(ctx context.Context, r *pgCrashRun, victim *instance, round int) (acked []string, started int)
+	// check, run before the first kill and after each restart, checks
+	// what the database holds.
+	check func(t *testing.T, ctx context.Context, r *pgCrashRun, round int, acked []string)
+	// finish, when set, runs after the last restart, both instances
+	// running.
+	finish func(t *testing.T, ctx context.Context, r *pgCrashRun)
+}
+
+// pgCrashRun is what a mode's functions share in one run.
+type pgCrashRun struct {
+	db        *sql.DB
+	up        *loadtest.Upstream
+	instances []*instance
+	rng       *rand.Rand
+	seed      uint64
+	// The bulk mode's job, how many organizations it sends to, how many
+	// settle between kills at most, and how many kills fell while it ran.
+	job            int64
+	toSend         int
+	perRound       int
+	killsDuringJob int
+	// stalled is set when the job stopped going on before a kill.
+	stalled error
 }
 
 // TestCrashRecoveryOnPostgres runs two instances on one PostgreSQL
-// database, with people sending changes through both, and kills either
-// one with SIGKILL at random moments, at least pgCrashKills times,
-// starting it again each time. After every restart: every change
-// acknowledged (303) has its requested and responded events, no
-// submission is left without an outcome, no organization received more
-// PUTs than requests were recorded for it (nothing was sent twice), and
-// `contactdesk audit verify` passes, every checkpoint's signature
-// included.
+// database and kills either one with SIGKILL at random moments,
+// pgCrashKills times, starting it again each time, in two modes:
+//
+//   - send: people send changes through both instances. After every
+//     restart every change acknowledged (303) has its requested and
+//     responded events and no submission is left without an outcome.
+//   - bulk: a bulk change of bulkOrganizations organizations runs on the
+//     leader; each kill comes a few organizations after the last one.
+//     After every restart no submission is left without an outcome and
+//     no organization has received more than one PUT; in the end the job
+//     has finished, every organization changed by exactly one PUT.
+//
+// In both, no organization ever received more PUTs than requests were
+// recorded for it (nothing was sent twice), and `contactdesk audit
+// verify` passes in the end, every checkpoint's signature included.
 //
 // CONTACTDESK_CRASH_SEED replays a run whose seed a failure printed.
 func TestCrashRecoveryOnPostgres(t *testing.T) {
 	if os.Getenv("CONTACTDESK_CRASH") != "1" {
 		t.Skip("the crash test takes about a minute: set CONTACTDESK_CRASH=1 to run it")
 	}
-	sends := pgCrashMode{name: "send", load: sendsUntilKilled, check: checkSends}
-	for _, mode := range []pgCrashMode{sends} {
+	sends := pgCrashMode{name: "send",
+		upstream: func(seed uint64) loadtest.UpstreamOptions {
+			return loadtest.UpstreamOptions{Delay: latencies(seed)}
+		},
+		load: sendsUntilKilled, check: checkSends}
+	bulk := pgCrashMode{name: "bulk",
+		upstream: func(seed uint64) loadtest.UpstreamOptions {
+			return loadtest.UpstreamOptions{Organizations: bulkOrganizations, Delay: between(seed, bulkMinLatency, bulkMaxLatency)}
+		},
+		env:   []string{"CONTACTDESK_DIGICERT_RATE=" + bulkRate},
+		start: startBulkJob, load: bulkUntilKilled, check: checkBulkRound, finish: finishBulkJob}
+	for _, mode := range []pgCrashMode{sends, bulk} {
 		t.Run(mode.name, func(t *testing.T) { runPostgresCrash(t, mode) })
 	}
 }
@@ -73,70 +116,70 @@ func TestCrashRecoveryOnPostgres(t *testing.T) {
 func runPostgresCrash(t *testing.T, mode pgCrashMode) {
 	dsn := pgtest.Database(t)
 	seed := crashSeed(t)
-	rng := rand.New(rand.NewPCG(seed, 1))
+	r := &pgCrashRun{rng: rand.New(rand.NewPCG(seed, 1)), seed: seed}
 	ctx := context.Background()
 
-	up := loadtest.StartUpstream(loadtest.UpstreamOptions{Delay: latencies(seed)})
-	t.Cleanup(up.Close)
+	r.up = loadtest.StartUpstream(mode.upstream(seed))
+	t.Cleanup(r.up.Close)
 	keyFile := filepath.Join(t.TempDir(), "audit.key")
 	if _, _, err := auditlog.LoadOrCreateKey(keyFile, "crash.test/contactdesk-audit"); err != nil {
 		t.Fatal(err)
 	}
 	bin := buildPortal(t)
-	orgs := organizationIDs(up, crashSenders)
-	var instances []*instance
+	orgs := organizationIDs(r.up, crashSenders)
 	for _, name := range []string{"a", "b"} {
 		log := &lockedLog{}
 		in := &instance{name: name, log: log, portal: &loadtest.Portal{
 			Binary: bin, DB: dsn, Log: log,
-			Env: []string{"DIGICERT_API_KEY=" + up.APIKey, "DIGICERT_BASE_URL=" + up.BaseURL(),
+			Env: append([]string{"DIGICERT_API_KEY=" + r.up.APIKey, "DIGICERT_BASE_URL=" + r.up.BaseURL(),
 				"CONTACTDESK_AUDIT_KEY_FILE=" + keyFile, "CONTACTDESK_INSTANCE=" + name,
-				"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL=1s"},
+				"CONTACTDESK_AUDIT_CHECKPOINT_INTERVAL=1s"}, mode.env...),
 		}}
 		if err := in.portal.Start(ctx); err != nil {
 			t.Fatalf("start %s: %v\n%s", name, err, log)
 		}
-		instances = append(instances, in)
+		r.instances = append(r.instances, in)
 	}
 	t.Cleanup(func() {
-		for _, in := range instances {
+		for _, in := range r.instances {
 			in.portal.Kill()
 			if t.Failed() {
 				t.Logf("instance %s, output of its last start:\n%s", in.name, in.log)
 			}
 		}
 	})
-	accounts, err := instances[0].portal.AddAccounts(ctx, "pgcrash", crashSenders)
+	accounts, err := r.instances[0].portal.AddAccounts(ctx, "pgcrash", crashSenders)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Sessions live in the database: each user signs in on a once and
 	// works on its own instance, across every kill.
-	for i, u := range signIn(t, instances[0].portal.URL, accounts) {
-		in := instances[i%len(instances)]
+	for i, u := range signIn(t, r.instances[0].portal.URL, accounts) {
+		in := r.instances[i%len(r.instances)]
 		in.users, in.orgs = append(in.users, u), append(in.orgs, orgs[i])
 		if err := u.Retarget(in.portal.URL); err != nil {
 			t.Fatal(err)
 		}
 	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
+	if r.db, err = sql.Open("pgx", dsn); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { r.db.Close() })
 
+	start := time.Now()
+	if mode.start != nil {
+		mode.start(t, ctx, r)
+	}
 	var acked, lastAcked []string
 	sent, kills := 0, map[string]int{}
-	start := time.Now()
 	for round := 0; ; round++ {
-		mode.check(t, ctx, db, round, lastAcked)
-		checkNoneSentTwice(t, ctx, db, up, round)
+		mode.check(t, ctx, r, round, lastAcked)
+		checkNoneSentTwice(t, ctx, r.db, r.up, round)
 		if t.Failed() || round == pgCrashKills {
 			break
 		}
-		victim := instances[rng.IntN(len(instances))]
-		run := crashMinRun + time.Duration(rng.Int64N(int64(crashMaxRun-crashMinRun)))
-		got, n := mode.load(ctx, instances, victim, round, run)
+		victim := r.instances[r.rng.IntN(len(r.instances))]
+		got, n := mode.load(ctx, r, victim, round)
 		acked, lastAcked, sent = append(acked, got...), got, sent+n
 		kills[victim.name]++
 		victim.log.Reset()
@@ -149,39 +192,46 @@ func runPostgresCrash(t *testing.T, mode pgCrashMode) {
 			}
 		}
 	}
-	mode.check(t, ctx, db, pgCrashKills, acked)
-	for _, in := range instances {
+	if t.Failed() {
+		return
+	}
+	mode.check(t, ctx, r, pgCrashKills, acked)
+	if mode.finish != nil {
+		mode.finish(t, ctx, r)
+	}
+	for _, in := range r.instances {
 		if err := in.portal.Stop(time.Minute); err != nil {
 			t.Error(err)
 		}
 	}
-	if out, err := instances[0].portal.Command(ctx, []string{"CONTACTDESK_AUDIT_KEY_FILE=" + keyFile}, "audit", "verify"); err != nil {
+	if out, err := r.instances[0].portal.Command(ctx, []string{"CONTACTDESK_AUDIT_KEY_FILE=" + keyFile}, "audit", "verify"); err != nil {
 		t.Errorf("audit verify: %v", err)
 	} else {
 		t.Logf("audit verify: %s", out)
 	}
 	var reconciled int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE kind = 'reconciled'`).Scan(&reconciled); err != nil {
+	if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE kind = 'reconciled'`).Scan(&reconciled); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%d kills (a %d, b %d) in %s: %d sends started, %d acknowledged, %d reconciled after a kill",
 		pgCrashKills, kills["a"], kills["b"], time.Since(start).Round(time.Millisecond), sent, len(acked), reconciled)
-	if len(acked) == 0 {
+	if mode.name == "send" && len(acked) == 0 {
 		t.Errorf("no change was acknowledged in %d rounds: the test checked nothing", pgCrashKills)
 	}
 }
 
 // sendsUntilKilled has every user of both instances send changes back to
-// back to its own organization, kills victim after run, and returns the
-// job titles of the changes acknowledged (303) and how many sends
-// started.
-func sendsUntilKilled(ctx context.Context, instances []*instance, victim *instance, round int, run time.Duration) (acked []string, started int) {
+// back to its own organization, kills victim after a run of random
+// length, and returns the job titles of the changes acknowledged (303)
+// and how many sends started.
+func sendsUntilKilled(ctx context.Context, r *pgCrashRun, victim *instance, round int) (acked []string, started int) {
+	run := crashMinRun + time.Duration(r.rng.Int64N(int64(crashMaxRun-crashMinRun)))
 	var (
 		mu   sync.Mutex
 		wg   sync.WaitGroup
 		stop = make(chan struct{})
 	)
-	for _, in := range instances {
+	for _, in := range r.instances {
 		for i, u := range in.users {
 			wg.Go(func() {
 				for n := 0; ; n++ {
@@ -218,8 +268,9 @@ func sendsUntilKilled(ctx context.Context, instances []*instance, victim *instan
 
 // checkSends checks, after a restart, that nothing is left open and that
 // every acknowledged change was recorded with its answer.
-func checkSends(t *testing.T, ctx context.Context, db *sql.DB, round int, acked []string) {
+func checkSends(t *testing.T, ctx context.Context, r *pgCrashRun, round int, acked []string) {
 	t.Helper()
+	db := r.db
 	pending, err := waitSettled(ctx, db, settleTimeout)
 	if err != nil {
 		t.Fatalf("round %d: %v", round, err)
@@ -228,7 +279,7 @@ func checkSends(t *testing.T, ctx context.Context, db *sql.DB, round int, acked 
 		t.Errorf("round %d: %d submissions still have no outcome %s after the restart", round, pending, settleTimeout)
 	}
 	for _, title := range acked {
-		kinds, err := eventsOfChangePostgres(ctx, db, title)
+		kinds, err := eventsOfChange(ctx, db, title)
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
@@ -256,24 +307,4 @@ func checkNoneSentTwice(t *testing.T, ctx context.Context, db *sql.DB, up *loadt
 				round, id, puts, requested, answered)
 		}
 	}
-}
-
-// eventsOfChangePostgres is eventsOfChange on PostgreSQL.
-func eventsOfChangePostgres(ctx context.Context, db *sql.DB, jobTitle string) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT kind FROM audit_events WHERE submission_id IN (
-		SELECT submission_id FROM audit_events WHERE kind = 'requested' AND strpos(request_body, $1) > 0)
-		ORDER BY id`, `"job_title":"`+jobTitle+`"`)
-	if err != nil {
-		return nil, fmt.Errorf("events of %q: %w", jobTitle, err)
-	}
-	defer rows.Close()
-	var kinds []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("events of %q: %w", jobTitle, err)
-		}
-		kinds = append(kinds, k)
-	}
-	return kinds, rows.Err()
 }

@@ -642,16 +642,15 @@ func moveState(ctx context.Context, tx *sql.Tx, query string, args ...any) error
 }
 
 // TakeOverBulkLeases gives owner the lease of every running job, until
-// until. One SQLite database serves one portal process, so a lease held
-// when the process starts was left by one that stopped: the runner of a
-// new start takes it over rather than wait for it to expire. A PostgreSQL
-// database serves several instances, and a lease held there may be a
-// live one's: nothing is taken over, a lease left by an instance that
-// stopped expires.
+// until. Jobs run only where the process leads (see LeaderLease), so a
+// lease held when a term of leadership begins was left by an earlier
+// leader, which stopped or is stopping: the runner of the new term takes
+// it over rather than wait for it to expire. (Of two processes that lead
+// at once for a few seconds, the old one finds its lease gone at its next
+// renewal; an organization it is sending to meanwhile is locked, and the
+// new runner settles that send before it sends anything.) On SQLite one
+// process uses the database, and leads from its start.
 func (s *Store) TakeOverBulkLeases(ctx context.Context, owner string, until time.Time) error {
-	if s.engine == postgres {
-		return nil
-	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE bulk_jobs SET lease_owner = ?, lease_expires_at = ?
 			WHERE state = 'running' AND lease_owner != ''`, owner, formatTime(until))
