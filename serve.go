@@ -282,16 +282,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	}
 
 	// The lease is given up last, once the work run under it stopped.
-	leaseCtx, stopLease := context.WithCancel(context.WithoutCancel(ctx))
-	leaseDone := make(chan struct{})
-	go func() {
-		defer close(leaseDone)
-		lease.Run(leaseCtx)
-	}()
-	defer func() {
-		stopLease()
-		<-leaseDone
-	}()
+	defer runUntilStopped(context.WithoutCancel(ctx), lease.Run)()
 
 	go func() {
 		syncOrganizations(ctx, service, logger)
@@ -303,49 +294,24 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 	// where the last leader stopped, and reconciles again from time to
 	// time, for what an instance that stopped for good left open. Both
 	// stop before the store closes.
-	bulkCtx, stopBulk := context.WithCancel(ctx)
-	bulkDone := make(chan struct{})
-	go func() {
-		defer close(bulkDone)
-		reconcileSubmissions(bulkCtx, service, logger)
-		reconcileDone := make(chan struct{})
-		go func() {
-			defer close(reconcileDone)
-			lease.Lead(bulkCtx, func(ctx context.Context) { reconcileEvery(ctx, service, reconcileInterval, logger) })
-		}()
-		lease.Lead(bulkCtx, jobs.Run)
-		<-reconcileDone
-	}()
-	defer func() {
-		stopBulk()
-		<-bulkDone
-	}()
+	defer runUntilStopped(ctx, func(ctx context.Context) {
+		reconcileSubmissions(ctx, service, logger)
+		stopReconciling := runUntilStopped(ctx, func(ctx context.Context) {
+			lease.Lead(ctx, func(ctx context.Context) { reconcileEvery(ctx, service, reconcileInterval, logger) })
+		})
+		defer stopReconciling()
+		lease.Lead(ctx, jobs.Run)
+	})()
 	// The directory stops before the store closes.
-	dirCtx, stopDirectory := context.WithCancel(ctx)
-	dirDone := make(chan struct{})
-	go func() {
-		defer close(dirDone)
-		dir.Run(dirCtx)
-	}()
-	defer func() {
-		stopDirectory()
-		<-dirDone
-	}()
+	defer runUntilStopped(ctx, dir.Run)()
 	// Checkpoints are signed beside the portal, never while a request
 	// waits, by the leader; and by every instance at its shutdown, before
 	// the store closes, for what it appended (a size signed already is
 	// not signed again).
-	checkpointCtx, stopCheckpoints := context.WithCancel(context.WithoutCancel(ctx))
-	checkpointsDone := make(chan struct{})
-	go func() {
-		defer close(checkpointsDone)
-		lease.Lead(checkpointCtx, func(ctx context.Context) { checkpoints.Run(ctx, checkpointInterval) })
+	defer runUntilStopped(context.WithoutCancel(ctx), func(ctx context.Context) {
+		lease.Lead(ctx, func(ctx context.Context) { checkpoints.Run(ctx, checkpointInterval) })
 		signFinalCheckpoint(checkpoints, logger)
-	}()
-	defer func() {
-		stopCheckpoints()
-		<-checkpointsDone
-	}()
+	})()
 	go optimizeStore(ctx, st, logger)
 	go purgeSessions(ctx, st, sessionPurgeInterval, logger)
 
@@ -373,6 +339,23 @@ func runServe(ctx context.Context, args []string, env func(string) string, _ io.
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// runUntilStopped runs fn in a goroutine with a context of its own, made
+// from ctx, and returns a function that cancels that context and waits
+// for fn to return: deferred, it stops work that must end before what it
+// uses is closed.
+func runUntilStopped(ctx context.Context, fn func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // newCheckpointer loads the key that signs the audit log's checkpoints.
