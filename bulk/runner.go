@@ -12,6 +12,8 @@ import (
 	"github.com/contactdesk/contactdesk/contacts"
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/store"
+
+	"github.com/contactdesk/contactdesk/internal/sleep"
 )
 
 // Defaults of the runner's backoff after DigiCert could not be reached.
@@ -170,21 +172,9 @@ func keepPace(ctx context.Context, pace *pacer, left int) bool {
 		case !now.Before(deadline):
 			return false
 		}
-		if !sleepFor(ctx, min(wait, deadline.Sub(now))) {
+		if !sleep.For(ctx, min(wait, deadline.Sub(now))) {
 			return false
 		}
-	}
-}
-
-// sleepFor waits d unless ctx ends first, reporting whether it waited.
-func sleepFor(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

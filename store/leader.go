@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/contactdesk/contactdesk/internal/sleep"
 )
 
 // LeaderLease decides which of the portal processes sharing a database
@@ -166,7 +168,7 @@ func (l *LeaderLease) Run(ctx context.Context) {
 		if err := l.campaign(ctx); err != nil && ctx.Err() == nil && l.opts.OnChange != nil {
 			l.opts.OnChange(false, err)
 		}
-		sleepContext(ctx, l.opts.Retry)
+		sleep.For(ctx, l.opts.Retry)
 	}
 }
 
@@ -193,7 +195,7 @@ func (l *LeaderLease) campaign(ctx context.Context) (err error) {
 		if got {
 			return l.serve(ctx, func(term context.Context) error { return l.hold(term, conn) })
 		}
-		if !sleepContext(ctx, l.opts.Retry) {
+		if !sleep.For(ctx, l.opts.Retry) {
 			return nil
 		}
 	}
@@ -282,19 +284,6 @@ func discardConn(conn *sql.Conn) error {
 		return fmt.Errorf("store: leader lease: close the connection: %w", err)
 	}
 	return nil
-}
-
-// sleepContext waits d, or until ctx ends, and reports whether it waited
-// the whole d.
-func sleepContext(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // truncate cuts s to at most n bytes, on a character boundary.

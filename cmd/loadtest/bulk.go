@@ -14,6 +14,8 @@ import (
 	"github.com/contactdesk/contactdesk/digicert"
 	"github.com/contactdesk/contactdesk/internal/loadtest"
 	"github.com/contactdesk/contactdesk/sandbox"
+
+	"github.com/contactdesk/contactdesk/internal/sleep"
 )
 
 // bulkPoll is how often a job's progress is read while it runs: the
@@ -80,7 +82,7 @@ func runBulk(ctx context.Context, o options, cfg loadtest.Config, starter loadte
 	}
 	refusedAtStart := up.RateLimited()
 
-	if !sleep(ctx, longest) {
+	if !sleep.For(ctx, longest) {
 		return ctx.Err()
 	}
 	fmt.Fprintf(stdout, "\n1. a bulk job of %d organizations alone\n", len(ids))
@@ -92,7 +94,7 @@ func runBulk(ctx context.Context, o options, cfg loadtest.Config, starter loadte
 	writeJob(stdout, alone, windows)
 	fmt.Fprintf(stdout, "machine load (1-minute average, whatever runs on it): %s at the start, %s at the end\n", aloneLoad, loadAverage())
 
-	if !sleep(ctx, longest) {
+	if !sleep.For(ctx, longest) {
 		return ctx.Err()
 	}
 	fmt.Fprintf(stdout, "\n2. %d users alone (baseline)\n", o.users)
@@ -109,7 +111,7 @@ func runBulk(ctx context.Context, o options, cfg loadtest.Config, starter loadte
 	fmt.Fprintf(stdout, "429 answered by the sandbox: %d\n", baseRefused)
 	fmt.Fprintf(stdout, "machine load (1-minute average, whatever runs on it): %s at the start, %s at the end\n", baseLoad, loadAverage())
 
-	if !sleep(ctx, longest) {
+	if !sleep.For(ctx, longest) {
 		return ctx.Err()
 	}
 	fmt.Fprintf(stdout, "\n3. %d users while a bulk job of %d organizations runs\n", o.users, len(ids))
@@ -310,7 +312,7 @@ func waitDirectory(ctx context.Context, admin *loadtest.User) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("the directory read %d of %d organizations in 10 minutes", known, listed)
 		}
-		if !sleep(ctx, time.Second) {
+		if !sleep.For(ctx, time.Second) {
 			return ctx.Err()
 		}
 	}
@@ -330,7 +332,7 @@ func waitJob(ctx context.Context, admin *loadtest.User, id int64) (time.Time, lo
 		case "paused", "cancelled":
 			return time.Time{}, p, errors.New("the job stopped: " + p.State)
 		}
-		if !sleep(ctx, bulkPoll) {
+		if !sleep.For(ctx, bulkPoll) {
 			return time.Time{}, p, ctx.Err()
 		}
 	}

@@ -57,6 +57,8 @@ import (
 	"github.com/contactdesk/contactdesk/internal/loadtest"
 	"github.com/contactdesk/contactdesk/sandbox"
 	"github.com/contactdesk/contactdesk/store"
+
+	"github.com/contactdesk/contactdesk/internal/sleep"
 )
 
 // options are the command's flags.
@@ -255,7 +257,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			starter = cfg.Accounts[o.users]
 			cfg.Accounts = cfg.Accounts[:o.users]
 		}
-		if !sleep(ctx, time.Until(listening.Add(o.idleWait))) {
+		if !sleep.For(ctx, time.Until(listening.Add(o.idleWait))) {
 			return ctx.Err()
 		}
 		for _, p := range portals {
@@ -332,7 +334,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if portal != nil {
 		// Sends still waiting on DigiCert when the users stopped are
 		// given time to end before the portal's state is read.
-		if !sleep(ctx, o.settle) {
+		if !sleep.For(ctx, o.settle) {
 			return ctx.Err()
 		}
 	}
@@ -430,21 +432,6 @@ func start(ctx context.Context, o options) ([]*loadtest.Portal, *loadtest.Upstre
 		portals = append(portals, p)
 	}
 	return portals, up, nil
-}
-
-// sleep waits d unless ctx ends first, reporting whether it waited.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // maxProfileSeconds bounds a CPU profile: the portal answers profiles

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/contactdesk/contactdesk/internal/sleep"
 )
 
 // Config is one load run.
@@ -193,14 +195,14 @@ func drive(ctx context.Context, runs []*flowRun, mix map[string]int, d time.Dura
 			defer wg.Done()
 			// With think time, users start spread over one pause, as
 			// people do, rather than all at once.
-			if think > 0 && !sleep(ctx, time.Duration(f.rng.Int64N(int64(think)))) {
+			if think > 0 && !sleep.For(ctx, time.Duration(f.rng.Int64N(int64(think)))) {
 				return
 			}
 			for n := 0; (limit <= 0 || n < limit) && ctx.Err() == nil; n++ {
 				// Failures are recorded; the user carries on as a
 				// person would, with the next flow.
 				_ = f.run(ctx, chooser.pick(f.rng))
-				if think > 0 && !sleep(ctx, time.Duration(f.rng.Int64N(int64(2*think)))) {
+				if think > 0 && !sleep.For(ctx, time.Duration(f.rng.Int64N(int64(2*think)))) {
 					return
 				}
 			}
@@ -208,18 +210,6 @@ func drive(ctx context.Context, runs []*flowRun, mix map[string]int, d time.Dura
 	}
 	wg.Wait()
 	return time.Since(start)
-}
-
-// sleep waits d unless ctx ends first, reporting whether it waited.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // chooser picks flows by weight.
