@@ -262,15 +262,19 @@ func (s *Store) AuditChainHead(ctx context.Context) (ChainHead, error) {
 
 // PendingSubmissions returns the requested events whose submission has no
 // outcome (responded, failed or reconciled), oldest first: requests that may
-// or may not have reached DigiCert before the process stopped.
+// or may not have reached DigiCert before the process stopped. They are
+// found through the submissions' outcome, which the append of each event
+// sets in its transaction, and whose index holds the few pending ones
+// together: not by looking for the outcome event of every request ever
+// made.
 func (s *Store) PendingSubmissions(ctx context.Context) ([]AuditEvent, error) {
 	events, err := s.queryAuditEvents(ctx,
-		`SELECT `+auditColumns+` FROM audit_events AS r
-		 WHERE r.kind = ? AND NOT EXISTS (
-		     SELECT 1 FROM audit_events AS o
-		     WHERE o.submission_id = r.submission_id AND o.kind IN (?, ?, ?))
-		 ORDER BY r.id`,
-		AuditRequested, AuditResponded, AuditFailed, AuditReconciled)
+		`SELECT `+prefixColumns("r.", auditColumns)+`
+		 FROM audit_submissions AS s
+		 JOIN audit_events AS r ON r.id = s.id
+		 WHERE s.outcome = ? AND r.kind = ?
+		 ORDER BY s.id`,
+		OutcomePending, AuditRequested)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending submissions: %w", err)
 	}
